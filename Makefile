@@ -1,0 +1,56 @@
+# Two commands do everything: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1:8000
+
+.PHONY: run install install-dev test test-postgres lint format check browser-deps clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt package.json package-lock.json
+	$(PIP) install --quiet -r requirements-dev.txt
+	npm ci --silent --no-audit --no-fund
+	touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+# Demo: embedded SQLite database, demo data, demo card reader, mails printed in the console.
+run: install
+	DEBUG=$${DEBUG:-1} DEMO=$${DEMO:-1} $(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} DEMO=$${DEMO:-1} $(PY) manage.py load_demo
+	DEBUG=$${DEBUG:-1} DEMO=$${DEMO:-1} $(PY) manage.py runserver $(HOST)
+
+# Debian's Chromium drives the browser tests (a test tool's own browser download cannot work here).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Installez Chromium : sudo apt-get install chromium"; exit 1; fi; }
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: install-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: install-dev browser-deps lint
+	$(VENV)/bin/pytest -q
+
+# The same suite against PostgreSQL (DATABASE_URL may point elsewhere).
+test-postgres: install-dev browser-deps
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/espace_medecins} $(VENV)/bin/pytest -q
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles db.sqlite3*

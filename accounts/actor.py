@@ -1,0 +1,50 @@
+"""Who is acting, with which card, and on whose behalf: resolved once per request."""
+
+from dataclasses import dataclass, field
+
+from journal.models import ActorRole
+
+SESSION_CARD_TYPE = "card_type"
+SESSION_LOGIN_METHOD = "login_method"
+SESSION_AUTH_MODE = "auth_mode"
+# Set by the delegations app when a delegate chooses « Agir au nom de » a doctor.
+SESSION_ACTING_FOR = "acting_for_professional_id"
+
+
+@dataclass
+class Actor:
+    user: object
+    card_type: str = ""
+    login_method: str = ""
+    auth_mode: str = ""
+    acting_for_id: int | None = None
+    # Filled lazily by the authorization place; never trusted from the session alone.
+    cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return bool(getattr(self.user, "is_authenticated", False))
+
+    @property
+    def professional(self):
+        return getattr(self.user, "professional", None) if self.is_authenticated else None
+
+    @property
+    def is_doctor(self) -> bool:
+        """A doctor acting as such: a médecin of the directory, logged in with a CPS."""
+        professional = self.professional
+        return bool(professional and professional.is_doctor and self.card_type == "CPS")
+
+    @property
+    def role(self) -> str:
+        return ActorRole.DOCTOR if self.is_doctor else ActorRole.ASSISTANT
+
+    def journal_fields(self) -> dict:
+        return {
+            "actor_user": self.user,
+            "actor_name": self.user.display_name,
+            "actor_role": self.role,
+            "card_type": self.card_type,
+            "login_method": self.login_method,
+            "auth_mode": self.auth_mode,
+        }

@@ -1,0 +1,64 @@
+"""« Lecteur de carte CPx (démonstration) »: choose a card, type its PIN. Only when DEMO is on."""
+
+from django import forms
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import path
+from django.views.decorators.http import require_POST
+from dsfr.forms import DsfrBaseForm
+
+from ..models import Card
+from ..services import DEMO_METHOD, check_card_pin, complete_login
+from ..views import render_login_page
+from . import LoginMethod
+from .next_url import safe_next_url
+
+
+class CardChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, card):
+        return f"{card.holder.display_name} — {card.card_type} n° {card.number}"
+
+
+class DemoCardLoginForm(DsfrBaseForm):
+    card = CardChoiceField(
+        label="Carte",
+        queryset=Card.objects.select_related("holder").order_by("holder__last_name", "holder__first_name"),
+        empty_label="Choisissez la carte insérée dans le lecteur",
+        error_messages={"required": "Choisissez une carte.", "invalid_choice": "Cette carte n'existe pas."},
+    )
+    pin = forms.CharField(
+        label="Code PIN",
+        max_length=8,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        error_messages={"required": "Saisissez le code PIN de la carte."},
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class DemoCardReader(LoginMethod):
+    key = DEMO_METHOD
+    label = "Lecteur de carte CPx (démonstration)"
+    template_name = "accounts/methods/demo.html"
+
+    def is_enabled(self) -> bool:
+        return settings.DEMO
+
+    def get_context(self, request) -> dict:
+        return {"form": DemoCardLoginForm(initial={"next": request.GET.get("next", "")})}
+
+    def urlpatterns(self) -> list:
+        return [path("", require_POST(self.login_view), name="demo-login")]
+
+    def login_view(self, request):
+        if not self.is_enabled():
+            raise Http404
+        form = DemoCardLoginForm(request.POST)
+        if form.is_valid():
+            card, result = check_card_pin(card_id=form.cleaned_data["card"].pk, pin=form.cleaned_data["pin"])
+            if result.ok:
+                complete_login(request, user=card.holder, card_type=card.card_type, method=DEMO_METHOD)
+                return redirect(safe_next_url(request, form.cleaned_data["next"]))
+            form.add_error("pin", result.message)
+        return render_login_page(request, {self.key: {"form": form}}, status=200)
+

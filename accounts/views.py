@@ -1,0 +1,28 @@
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from . import services
+from .methods import enabled_methods
+
+
+def render_login_page(request, method_contexts: dict | None = None, status: int = 200):
+    """The login page lists every enabled login method; each draws its own block."""
+    method_contexts = method_contexts or {}
+    blocks = []
+    for method in enabled_methods():
+        context = method.get_context(request)
+        context.update(method_contexts.get(method.key, {}))
+        blocks.append({"method": method, "context": context})
+    return render(request, "accounts/login.html", {"blocks": blocks, "title": "Se connecter"}, status=status)
+
+
+def login_page(request):
+    if request.user.is_authenticated:
+        return redirect("dossiers:list")
+    return render_login_page(request)
+
+
+@require_POST
+def logout_view(request):
+    services.logout(request)
+    return redirect("accounts:login")

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+handler404 = "core.views.not_found"
+handler403 = "core.views.forbidden"
+handler500 = "core.views.server_error"
+
+urlpatterns = [
+    path("", include("core.urls")),
+    path("connexion/", include("accounts.urls")),
+    path("dossiers/", include("dossiers.urls")),
+    path("gestion/", admin.site.urls),
+]

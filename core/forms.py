@@ -1,0 +1,24 @@
+"""DSFR rendering for model forms too (django-dsfr gives it to plain forms only)."""
+
+from django import forms
+from dsfr.forms import DsfrBaseForm, DsfrBoundField
+from dsfr.utils import dsfr_input_class_attr
+
+
+class DsfrModelForm(forms.ModelForm):
+    template_name = DsfrBaseForm.template_name
+    bound_field_class = DsfrBoundField
+    default_renderer = DsfrBaseForm.default_renderer
+    get_context = DsfrBaseForm.get_context
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for visible in self.visible_fields():
+            dsfr_input_class_attr(visible)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")

@@ -1,0 +1,84 @@
+"""The national directory of health professionals (RPPS / ADELI open-data extraction)."""
+
+from django.db import models
+
+from core.text import display_name
+
+DOCTOR_PROFESSION_CODE = "10"  # TRE_G15: Médecin
+
+
+class IdentifierType(models.TextChoices):
+    ADELI = "0", "ADELI"
+    RPPS = "8", "RPPS"
+
+
+class Professional(models.Model):
+    national_id = models.CharField("identification nationale", max_length=12, unique=True)
+    id_type = models.CharField("type d'identifiant", max_length=1, choices=IdentifierType.choices)
+    identifier = models.CharField("identifiant (RPPS ou ADELI)", max_length=11, db_index=True)
+    civilite_exercice_code = models.CharField("code civilité d'exercice", max_length=10, blank=True)
+    civilite_exercice = models.CharField("civilité d'exercice", max_length=50, blank=True)
+    civilite_code = models.CharField("code civilité", max_length=10, blank=True)
+    civilite = models.CharField("civilité", max_length=50, blank=True)
+    last_name = models.CharField("nom d'exercice", max_length=200)
+    first_name = models.CharField("prénom d'exercice", max_length=200, blank=True)
+    profession_code = models.CharField("code profession", max_length=10, db_index=True)
+    profession = models.CharField("profession", max_length=200, blank=True)
+    category_code = models.CharField("code catégorie professionnelle", max_length=10, blank=True)
+    category = models.CharField("catégorie professionnelle", max_length=200, blank=True)
+    specialty_code = models.CharField("code savoir-faire", max_length=20, blank=True)
+    specialty = models.CharField("savoir-faire", max_length=200, blank=True)
+    # Normalised for accent-, case- and punctuation-insensitive prefix search.
+    search_last_name = models.CharField(max_length=200, db_index=True, editable=False)
+    search_first_name = models.CharField(max_length=200, editable=False, blank=True)
+    is_active = models.BooleanField("présent dans l'annuaire", default=True)
+    updated_at = models.DateTimeField("mis à jour le", auto_now=True)
+
+    class Meta:
+        verbose_name = "professionnel de santé"
+        verbose_name_plural = "professionnels de santé"
+        ordering = ["search_last_name", "search_first_name", "id"]
+
+    def __str__(self):
+        return f"{self.display_name} ({self.national_id})"
+
+    @property
+    def display_name(self) -> str:
+        return display_name(self.first_name, self.last_name)
+
+    @property
+    def is_doctor(self) -> bool:
+        return self.profession_code == DOCTOR_PROFESSION_CODE
+
+    @property
+    def rpps(self) -> str:
+        return self.identifier if self.id_type == IdentifierType.RPPS else ""
+
+    @property
+    def first_email(self) -> str:
+        return next((p.email for p in self.places.all() if p.email), "")
+
+
+class PracticePlace(models.Model):
+    professional = models.ForeignKey(Professional, on_delete=models.CASCADE, related_name="places")
+    mode_code = models.CharField("code mode d'exercice", max_length=5, blank=True)
+    mode = models.CharField("mode d'exercice", max_length=100, blank=True)
+    siret = models.CharField("SIRET du site", max_length=20, blank=True)
+    finess = models.CharField("FINESS du site", max_length=20, blank=True)
+    structure_name = models.CharField("raison sociale", max_length=300, blank=True)
+    address = models.CharField("adresse", max_length=500, blank=True)
+    postal_code = models.CharField("code postal", max_length=10, blank=True, db_index=True)
+    commune_code = models.CharField("code commune", max_length=10, blank=True)
+    commune = models.CharField("commune", max_length=200, blank=True)
+    search_commune = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
+    department_code = models.CharField("code département", max_length=5, blank=True, db_index=True)
+    department = models.CharField("département", max_length=200, blank=True)
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    email = models.CharField("adresse électronique", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "lieu d'exercice"
+        verbose_name_plural = "lieux d'exercice"
+
+    def __str__(self):
+        return f"{self.structure_name} {self.postal_code} {self.commune}".strip()

@@ -1,0 +1,117 @@
+"""Admission dossiers (EHPAD/USLD requests, paper equivalent Cerfa 14732*03) and their patients."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from core.text import normalize
+
+TEXT_MAX = 4000  # one volet médical text field; longer texts are refused with a message
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", "Femme"
+    MALE = "M", "Homme"
+
+
+class Patient(models.Model):
+    birth_name = models.CharField("nom de naissance", max_length=100)
+    usage_name = models.CharField("nom d'usage", max_length=100, blank=True)
+    first_name = models.CharField("prénom", max_length=100)
+    birth_date = models.DateField("date de naissance")
+    sex = models.CharField("sexe", max_length=1, choices=Sex.choices)
+    # Normalised names for accent-insensitive search, and the identity key for the duplicate alert.
+    search_name = models.CharField(max_length=320, editable=False, db_index=True)
+
+    class Meta:
+        verbose_name = "patient"
+
+    def __str__(self):
+        return self.display_name
+
+    def save(self, *args, **kwargs):
+        self.search_name = normalize(f"{self.birth_name} {self.usage_name} {self.first_name}")
+        super().save(*args, **kwargs)
+
+    @property
+    def display_name(self) -> str:
+        usage = f" (nom d'usage {self.usage_name.upper()})" if self.usage_name else ""
+        return f"{self.first_name} {self.birth_name.upper()}{usage}"
+
+
+class DossierType(models.TextChoices):
+    EHPAD = "EHPAD", "EHPAD (établissement d'hébergement pour personnes âgées dépendantes)"
+    USLD = "USLD", "USLD (unité de soins de longue durée)"
+
+
+class Status(models.TextChoices):
+    IN_PROGRESS = "en_cours", "En cours de saisie"
+    VALIDATED = "valide", "Volet médical validé"
+    SENT = "envoye", "Envoyé"
+    ARCHIVED = "archive", "Archivé"
+
+
+# The volet médical, in the order of the form; used for change tracking too.
+MEDICAL_FIELDS = ["antecedents", "pathologies", "traitements", "allergies", "gir", "commentaire"]
+
+
+class Dossier(models.Model):
+    number = models.CharField("numéro", max_length=20, unique=True)
+    dossier_type = models.CharField("type de demande", max_length=10, choices=DossierType.choices)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="dossiers")
+    medecin_traitant = models.ForeignKey(
+        "directory.Professional", verbose_name="médecin traitant", on_delete=models.PROTECT, related_name="+"
+    )
+    # Filled by the patient's family elsewhere on the platform; read-only here: {label: value}.
+    volet_administratif = models.JSONField("volet administratif", default=dict, blank=True)
+    antecedents = models.TextField("Antécédents", blank=True, max_length=TEXT_MAX)
+    pathologies = models.TextField("Pathologies en cours", blank=True, max_length=TEXT_MAX)
+    traitements = models.TextField("Traitements en cours", blank=True, max_length=TEXT_MAX)
+    allergies = models.TextField("Allergies", blank=True, max_length=TEXT_MAX)
+    gir = models.PositiveSmallIntegerField(
+        "GIR", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(6)]
+    )
+    commentaire = models.TextField("Commentaire", blank=True, max_length=TEXT_MAX)
+    status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.IN_PROGRESS)
+    validated_by = models.ForeignKey(
+        "accounts.User", verbose_name="validé par", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    validated_at = models.DateTimeField("validé le", null=True, blank=True)
+    # Optimistic locking: a save based on an older version is refused, nothing is overwritten.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField("créé le", default=timezone.now)
+    updated_at = models.DateTimeField("dernière modification", default=timezone.now)
+
+    class Meta:
+        verbose_name = "dossier"
+        indexes = [
+            models.Index(fields=["medecin_traitant", "-updated_at"], name="dossier_doctor_recent"),
+            models.Index(fields=["medecin_traitant", "status", "-updated_at"], name="dossier_doctor_status"),
+        ]
+
+    def __str__(self):
+        return f"Dossier {self.number}"
+
+    @property
+    def is_medical_editable(self) -> bool:
+        return self.status in (Status.IN_PROGRESS, Status.VALIDATED)
+
+    @property
+    def can_be_validated(self) -> bool:
+        return self.status == Status.IN_PROGRESS
+
+    @property
+    def can_be_sent(self) -> bool:
+        return self.status == Status.VALIDATED
+
+    @property
+    def can_be_archived(self) -> bool:
+        return self.status != Status.ARCHIVED
+
+    @staticmethod
+    def number_for(pk: int, when) -> str:
+        """Derived from the primary key: unique without a race between two creations."""
+        return f"{when:%Y}-{pk:07d}"
+
+    def medical_values(self) -> dict:
+        return {name: getattr(self, name) for name in MEDICAL_FIELDS}

@@ -1,0 +1,156 @@
+"""Every change of a dossier: keyword-only, atomic, authorized by delegations.authz, journaled."""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from delegations.authz import DossierAction, decide
+from journal.models import Action
+from journal.services import record
+
+from .models import MEDICAL_FIELDS, Dossier, Patient, Status
+
+
+class DossierError(Exception):
+    """A refused state change; the message is French and shown to the user."""
+
+
+class ConcurrentModification(DossierError):
+    pass
+
+
+def _authorize(actor, action: DossierAction, dossier: Dossier | None = None):
+    decision = decide(actor, action)
+    if not decision.allowed or (dossier is not None and dossier.medecin_traitant_id != decision.principal.pk):
+        raise PermissionDenied(decision.reason)
+    return decision
+
+
+def _journal(actor, decision, action: Action, dossier: Dossier, **extra):
+    return record(
+        action=action,
+        **actor.journal_fields(),
+        on_behalf_of=decision.principal,
+        is_delegated=decision.is_delegated,
+        dossier=dossier,
+        **extra,
+    )
+
+
+def _display(value):
+    if value in (None, ""):
+        return ""
+    return str(value)
+
+
+@transaction.atomic
+def create_dossier(*, actor, dossier_type: str, patient: dict) -> Dossier:
+    decision = _authorize(actor, DossierAction.CREATE)
+    new_patient = Patient.objects.create(**patient)
+    now = timezone.now()
+    dossier = Dossier.objects.create(
+        number=f"tmp-{now.timestamp()}-{new_patient.pk}",
+        dossier_type=dossier_type,
+        patient=new_patient,
+        medecin_traitant=decision.principal,
+        created_at=now,
+        updated_at=now,
+    )
+    dossier.number = Dossier.number_for(dossier.pk, now)
+    Dossier.objects.filter(pk=dossier.pk).update(number=dossier.number)
+    _journal(actor, decision, Action.DOSSIER_CREATED, dossier, detail=f"Demande {dossier_type}")
+    return dossier
+
+
+@transaction.atomic
+def record_consultation(*, actor, dossier: Dossier) -> None:
+    decision = _authorize(actor, DossierAction.VIEW, dossier)
+    _journal(actor, decision, Action.DOSSIER_VIEWED, dossier)
+
+
+@transaction.atomic
+def update_medical(*, actor, dossier: Dossier, data: dict, expected_version: int) -> list[dict]:
+    """Save the volet médical; returns the changes (empty when nothing changed).
+
+    Editing a validated volet sends it back to « En cours de saisie ».
+    """
+    decision = _authorize(actor, DossierAction.EDIT_MEDICAL, dossier)
+    current = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    if current.version != expected_version:
+        raise ConcurrentModification(
+            "Ce dossier a été modifié entre-temps par une autre personne. Vos saisies sont conservées "
+            "ci-dessous : vérifiez la version actuelle dans l'historique puis enregistrez à nouveau."
+        )
+    if not current.is_medical_editable:
+        raise DossierError(f"Le volet médical d'un dossier « {current.get_status_display()} » ne peut plus être modifié.")
+    changes = []
+    for name in MEDICAL_FIELDS:
+        old, new = getattr(current, name), data.get(name)
+        if (old or None) != (new or None):
+            label = Dossier._meta.get_field(name).verbose_name
+            changes.append({"field": name, "label": label, "old": _display(old), "new": _display(new)})
+            setattr(current, name, new)
+    if not changes:
+        return []
+    update_fields = [c["field"] for c in changes] + ["version", "updated_at", "status", "validated_by", "validated_at"]
+    if current.status == Status.VALIDATED:
+        changes.append({"field": "status", "label": "Statut", "old": Status.VALIDATED.label,
+                        "new": Status.IN_PROGRESS.label})
+        current.status = Status.IN_PROGRESS
+        current.validated_by = None
+        current.validated_at = None
+    current.version = F("version") + 1
+    current.updated_at = timezone.now()
+    current.save(update_fields=update_fields)
+    _journal(actor, decision, Action.MEDICAL_UPDATED, current, changes=changes)
+    return changes
+
+
+def _transition(*, actor, dossier, action, allowed_from, new_status, journal_action, refuse, extra=None):
+    decision = _authorize(actor, action, dossier)
+    current = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    if current.status not in allowed_from:
+        raise DossierError(refuse)
+    old = current.get_status_display()
+    current.status = new_status
+    current.updated_at = timezone.now()
+    for key, value in (extra or {}).items():
+        setattr(current, key, value)
+    current.version = F("version") + 1
+    current.save()
+    current.refresh_from_db(fields=["version"])
+    _journal(actor, decision, journal_action, current,
+             changes=[{"field": "status", "label": "Statut", "old": old, "new": current.get_status_display()}])
+    return current
+
+
+@transaction.atomic
+def validate_medical(*, actor, dossier: Dossier) -> Dossier:
+    """Only a doctor with his CPS validates: validating signs the volet médical."""
+    if dossier.gir is None:
+        raise DossierError("Renseignez le GIR (de 1 à 6) avant de valider le volet médical.")
+    return _transition(
+        actor=actor, dossier=dossier, action=DossierAction.VALIDATE_MEDICAL,
+        allowed_from={Status.IN_PROGRESS}, new_status=Status.VALIDATED, journal_action=Action.MEDICAL_VALIDATED,
+        refuse="Seul un volet médical « En cours de saisie » peut être validé.",
+        extra={"validated_by": actor.user, "validated_at": timezone.now()},
+    )
+
+
+@transaction.atomic
+def send_dossier(*, actor, dossier: Dossier) -> Dossier:
+    return _transition(
+        actor=actor, dossier=dossier, action=DossierAction.SEND,
+        allowed_from={Status.VALIDATED}, new_status=Status.SENT, journal_action=Action.DOSSIER_SENT,
+        refuse="Le dossier ne peut être envoyé qu'une fois le volet médical validé.",
+    )
+
+
+@transaction.atomic
+def archive_dossier(*, actor, dossier: Dossier) -> Dossier:
+    return _transition(
+        actor=actor, dossier=dossier, action=DossierAction.ARCHIVE,
+        allowed_from={Status.IN_PROGRESS, Status.VALIDATED, Status.SENT}, new_status=Status.ARCHIVED,
+        journal_action=Action.DOSSIER_ARCHIVED, refuse="Ce dossier est déjà archivé.",
+    )

@@ -1,0 +1,128 @@
+"""Thin views: read through selectors, change through services, decide nowhere else than authz."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from core.pagination import paginate
+from delegations.authz import DossierAction, allowed_actions, decide
+from journal.selectors import dossier_history
+
+from . import selectors, services
+from .forms import DossierFilterForm, MedicalForm, NewDossierForm
+
+HISTORY_ON_DOSSIER_PAGE = 10
+
+
+@login_required
+def dossier_list(request):
+    decision = decide(request.actor, DossierAction.VIEW)
+    if not decision.allowed:
+        # A card holder with no space of his own (assistant, secretary): explain, don't fail.
+        return render(request, "dossiers/no_space.html", {"title": "Mes dossiers", "reason": decision.reason})
+    form = DossierFilterForm(request.GET or None)
+    query = status = ""
+    if form.is_valid():
+        query, status = form.cleaned_data["q"], form.cleaned_data["status"]
+    page = paginate(request, selectors.search_dossiers(request.actor, query=query, status=status), per_page=20)
+    return render(request, "dossiers/list.html", {
+        "title": "Mes dossiers", "form": form, "page": page, "principal": decision.principal,
+        "actions": allowed_actions(request.actor),
+    })
+
+
+@login_required
+def dossier_create(request):
+    if not decide(request.actor, DossierAction.CREATE):
+        raise Http404
+    form = NewDossierForm(request.POST or None)
+    duplicates = []
+    if request.method == "POST" and form.is_valid():
+        data = form.patient_data()
+        duplicates = selectors.possible_duplicates(request.actor, **{k: data[k] for k in
+                                                                      ("birth_name", "first_name", "birth_date", "sex")})
+        if not duplicates or form.cleaned_data["confirm_duplicate"]:
+            dossier = services.create_dossier(
+                actor=request.actor, dossier_type=form.cleaned_data["dossier_type"], patient=data
+            )
+            messages.success(request, f"Le dossier {dossier.number} a été créé.")
+            return redirect("dossiers:detail", number=dossier.number)
+    return render(request, "dossiers/create.html", {"title": "Nouveau dossier", "form": form,
+                                                    "duplicates": duplicates})
+
+
+def _detail_context(request, dossier, decision, medical_form=None):
+    return {
+        "title": f"Dossier de {dossier.patient.display_name}",
+        "dossier": dossier,
+        "principal": decision.principal,
+        "actions": allowed_actions(request.actor),
+        "medical_form": medical_form or MedicalForm(instance=dossier, initial={"version": dossier.version}),
+        "history": dossier_history(dossier.pk).select_related(None)[:HISTORY_ON_DOSSIER_PAGE],
+    }
+
+
+@login_required
+def dossier_detail(request, number):
+    dossier, decision = selectors.get_dossier(request.actor, number)
+    services.record_consultation(actor=request.actor, dossier=dossier)
+    return render(request, "dossiers/detail.html", _detail_context(request, dossier, decision))
+
+
+@login_required
+def dossier_history_page(request, number):
+    dossier, decision = selectors.get_dossier(request.actor, number)
+    page = paginate(request, dossier_history(dossier.pk), per_page=25)
+    return render(request, "dossiers/history.html", {
+        "title": f"Historique du dossier {dossier.number}", "dossier": dossier, "page": page,
+    })
+
+
+@login_required
+@require_POST
+def medical_update(request, number):
+    dossier, decision = selectors.get_dossier(request.actor, number, DossierAction.EDIT_MEDICAL)
+    form = MedicalForm(request.POST, instance=dossier)
+    if form.is_valid():
+        try:
+            changes = services.update_medical(actor=request.actor, dossier=dossier, data=form.cleaned_data,
+                                              expected_version=form.cleaned_data["version"])
+        except services.DossierError as error:
+            form.add_error(None, str(error))
+        else:
+            if changes:
+                messages.success(request, "Le volet médical a été enregistré.")
+            else:
+                messages.info(request, "Aucune modification à enregistrer.")
+            return redirect("dossiers:detail", number=number)
+    # Re-read the dossier as stored (the form instance carries the refused input).
+    dossier, decision = selectors.get_dossier(request.actor, number, DossierAction.EDIT_MEDICAL)
+    return render(request, "dossiers/detail.html", _detail_context(request, dossier, decision, form), status=400)
+
+
+def _transition_view(service, action, success):
+    @login_required
+    @require_POST
+    def view(request, number):
+        dossier, _ = selectors.get_dossier(request.actor, number, action)
+        try:
+            service(actor=request.actor, dossier=dossier)
+        except services.DossierError as error:
+            messages.error(request, str(error))
+        except PermissionDenied:
+            raise Http404 from None
+        else:
+            messages.success(request, success)
+        return redirect("dossiers:detail", number=number)
+
+    return view
+
+
+medical_validate = _transition_view(services.validate_medical, DossierAction.VALIDATE_MEDICAL,
+                                    "Le volet médical a été validé et signé.")
+dossier_send = _transition_view(services.send_dossier, DossierAction.SEND, "Le dossier a été envoyé.")
+dossier_archive = _transition_view(services.archive_dossier, DossierAction.ARCHIVE, "Le dossier a été archivé.")
+

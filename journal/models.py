@@ -1,0 +1,104 @@
+"""The append-only journal: who did what, on whose behalf, on which dossier or delegation."""
+
+from django.db import models
+from django.utils import timezone
+
+
+class Action(models.TextChoices):
+    # Session
+    LOGIN = "login", "Connexion"
+    LOGIN_FAILED = "login_failed", "Échec de connexion"
+    CARD_BLOCKED = "card_blocked", "Blocage de la carte"
+    CARD_UNBLOCKED = "card_unblocked", "Déblocage de la carte"
+    LOGOUT = "logout", "Déconnexion"
+    # Dossiers
+    DOSSIER_VIEWED = "dossier_viewed", "Consultation du dossier"
+    DOSSIER_CREATED = "dossier_created", "Création du dossier"
+    MEDICAL_UPDATED = "medical_updated", "Modification du volet médical"
+    MEDICAL_VALIDATED = "medical_validated", "Validation du volet médical"
+    DOSSIER_SENT = "dossier_sent", "Envoi du dossier"
+    DOSSIER_ARCHIVED = "dossier_archived", "Archivage du dossier"
+
+
+class JournalIsAppendOnly(Exception):
+    """Raised on any attempt to change or remove a journal entry."""
+
+
+class EntryQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise JournalIsAppendOnly("Le journal ne peut pas être modifié.")
+
+    def delete(self):
+        raise JournalIsAppendOnly("Le journal ne peut pas être supprimé.")
+
+    def bulk_update(self, *args, **kwargs):
+        raise JournalIsAppendOnly("Le journal ne peut pas être modifié.")
+
+
+class ActorRole(models.TextChoices):
+    DOCTOR = "medecin", "médecin"
+    ASSISTANT = "assistant", "assistant(e)"
+
+
+class Entry(models.Model):
+    created_at = models.DateTimeField("date", default=timezone.now, db_index=True)
+    action = models.CharField("action", max_length=40, choices=Action.choices)
+    # Snapshots: the history must read as it was written, even if a name changes later.
+    action_label = models.CharField("libellé de l'action", max_length=200)
+    actor = models.ForeignKey(
+        "accounts.User", verbose_name="auteur", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    actor_name = models.CharField("nom de l'auteur", max_length=300, blank=True)
+    actor_role = models.CharField("rôle de l'auteur", max_length=20, choices=ActorRole.choices, blank=True)
+    card_type = models.CharField("type de carte", max_length=3, blank=True)
+    login_method = models.CharField("méthode de connexion", max_length=40, blank=True)
+    auth_mode = models.CharField("mode d'authentification", max_length=40, blank=True)
+    on_behalf_of = models.ForeignKey(
+        "directory.Professional",
+        verbose_name="au nom de",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    on_behalf_name = models.CharField("au nom de (nom)", max_length=300, blank=True)
+    is_delegated = models.BooleanField("action déléguée", default=False)
+    dossier = models.ForeignKey(
+        "dossiers.Dossier",
+        verbose_name="dossier",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="journal_entries",
+    )
+    changes = models.JSONField("changements", default=list, blank=True)
+    detail = models.TextField("détail", blank=True)
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "entrée du journal"
+        verbose_name_plural = "journal"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["dossier", "-created_at", "-id"], name="journal_dossier_recent")]
+
+    def __str__(self):
+        return self.sentence
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise JournalIsAppendOnly("Une entrée du journal ne peut pas être modifiée.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise JournalIsAppendOnly("Une entrée du journal ne peut pas être supprimée.")
+
+    @property
+    def sentence(self) -> str:
+        """The seed's wording: « l'assistant(e) X a fait l'action « … » au nom du médecin Y »."""
+        who = "le médecin" if self.actor_role == ActorRole.DOCTOR else "l'assistant(e)"
+        text = f"{who} {self.actor_name} a fait l'action « {self.action_label} »"
+        if self.is_delegated and self.on_behalf_name:
+            text += f" au nom du médecin {self.on_behalf_name}"
+        return text
