@@ -9,12 +9,16 @@ class DsfrModelForm(forms.ModelForm):
     template_name = DsfrBaseForm.template_name
     bound_field_class = DsfrBoundField
     default_renderer = DsfrBaseForm.default_renderer
-    get_context = DsfrBaseForm.get_context
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for visible in self.visible_fields():
             dsfr_input_class_attr(visible)
+
+    def get_context(self):
+        context = super().get_context()
+        context.setdefault("DSFR_MARK_OPTIONAL_FIELDS", True)
+        return context
 
 
 class DateInput(forms.DateInput):

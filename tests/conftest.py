@@ -1,0 +1,50 @@
+import pytest
+from django.test import Client
+
+from accounts.actor import SESSION_CARD_TYPE, SESSION_LOGIN_METHOD, Actor
+
+from .factories import CardFactory, DossierFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    # PIN hashing with the default hasher is deliberately slow; tests need no such cost.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Static files come from the finders in tests: no collectstatic manifest needed.
+    settings.STORAGES = {**settings.STORAGES,
+                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
+def login_client(card) -> Client:
+    """A test client logged in as the card holder, as if through the demo card reader."""
+    client = Client()
+    client.force_login(card.holder)
+    session = client.session
+    session[SESSION_CARD_TYPE] = card.card_type
+    session[SESSION_LOGIN_METHOD] = "demo"
+    session.save()
+    return client
+
+
+def actor_for(card, **extra) -> Actor:
+    return Actor(user=card.holder, card_type=card.card_type, login_method="demo", **extra)
+
+
+@pytest.fixture
+def doctor_card(db):
+    return CardFactory(card_type="CPS")
+
+
+@pytest.fixture
+def other_doctor_card(db):
+    return CardFactory(card_type="CPS")
+
+
+@pytest.fixture
+def assistant_card(db):
+    return CardFactory(card_type="CPE", holder=UserFactory())
+
+
+@pytest.fixture
+def dossier(doctor_card):
+    return DossierFactory(medecin_traitant=doctor_card.holder.professional)
