@@ -1,0 +1,26 @@
+"""axe-core finds no serious or critical accessibility violation on the main pages."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from .helpers import JEAN_MARTIN, assert_accessible, log_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_login_page_is_accessible(page: Page):
+    page.goto("/connexion/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter")
+    assert_accessible(page)
+
+
+def test_dossier_list_and_dossier_pages_are_accessible(page: Page):
+    log_in(page, JEAN_MARTIN)
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Yvette ROUSSEAU").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Yvette ROUSSEAU"))
+    assert_accessible(page)
+    page.screenshot(path="/tmp/dossier-page.png", full_page=True)
