@@ -30,7 +30,12 @@ def _card_actor(card: Card, method: str) -> Actor:
 @transaction.atomic
 def check_card_pin(*, card_id: int, pin: str, method: str = DEMO_METHOD) -> tuple[Card | None, PinCheck]:
     """What a CPx card does with a PIN: accept, count a failure, or block at the last attempt."""
-    card = Card.objects.select_for_update().select_related("holder", "holder__professional").filter(pk=card_id).first()
+    card = (
+        Card.objects.select_for_update(of=("self",))
+        .select_related("holder", "holder__professional")
+        .filter(pk=card_id)
+        .first()
+    )
     if card is None or not card.holder.is_active:
         return None, PinCheck(False, "Carte inconnue.")
     maximum = settings.CARD_MAX_PIN_ATTEMPTS

@@ -45,8 +45,9 @@ class MedicalForm(DsfrModelForm):
 
 class NewDossierForm(DsfrBaseForm):
     dossier_type = forms.ChoiceField(label="Type de demande", choices=DossierType.choices)
-    birth_name = forms.CharField(label="Nom de naissance", max_length=100,
-                                 error_messages={"required": "Saisissez le nom de naissance."})
+    birth_name = forms.CharField(
+        label="Nom de naissance", max_length=100, error_messages={"required": "Saisissez le nom de naissance."}
+    )
     usage_name = forms.CharField(label="Nom d'usage", max_length=100, required=False)
     first_name = forms.CharField(label="Prénom", max_length=100, error_messages={"required": "Saisissez le prénom."})
     birth_date = forms.DateField(
@@ -54,8 +55,9 @@ class NewDossierForm(DsfrBaseForm):
         widget=DateInput(),
         error_messages={"required": "Saisissez la date de naissance.", "invalid": "Saisissez une date valide."},
     )
-    sex = forms.ChoiceField(label="Sexe", choices=Sex.choices, widget=forms.RadioSelect,
-                            error_messages={"required": "Indiquez le sexe."})
+    sex = forms.ChoiceField(
+        label="Sexe", choices=Sex.choices, widget=forms.RadioSelect, error_messages={"required": "Indiquez le sexe."}
+    )
     confirm_duplicate = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean_birth_date(self):

@@ -42,13 +42,14 @@ def search_dossiers(actor, *, query: str = "", status: str = ""):
 
 def possible_duplicates(actor, *, birth_name: str, first_name: str, birth_date, sex: str):
     """Dossiers the actor can open whose patient has the same nom, prénom, date of birth and sex."""
-    candidates = dossiers_for(actor).select_related("patient").filter(
-        patient__birth_date=birth_date, patient__sex=sex
-    )
+    candidates = dossiers_for(actor).select_related("patient").filter(patient__birth_date=birth_date, patient__sex=sex)
     key = (normalize(birth_name), normalize(first_name))
     return [
         d
         for d in candidates
-        if key in {(normalize(d.patient.birth_name), normalize(d.patient.first_name)),
-                   (normalize(d.patient.usage_name), normalize(d.patient.first_name))}
+        if key
+        in {
+            (normalize(d.patient.birth_name), normalize(d.patient.first_name)),
+            (normalize(d.patient.usage_name), normalize(d.patient.first_name)),
+        }
     ]

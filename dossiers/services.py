@@ -1,5 +1,7 @@
 """Every change of a dossier: keyword-only, atomic, authorized by delegations.authz, journaled."""
 
+import uuid
+
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
@@ -50,7 +52,7 @@ def create_dossier(*, actor, dossier_type: str, patient: dict) -> Dossier:
     new_patient = Patient.objects.create(**patient)
     now = timezone.now()
     dossier = Dossier.objects.create(
-        number=f"tmp-{now.timestamp()}-{new_patient.pk}",
+        number=f"tmp-{uuid.uuid4().hex[:16]}",  # replaced just below
         dossier_type=dossier_type,
         patient=new_patient,
         medecin_traitant=decision.principal,
@@ -83,7 +85,9 @@ def update_medical(*, actor, dossier: Dossier, data: dict, expected_version: int
             "ci-dessous : vérifiez la version actuelle dans l'historique puis enregistrez à nouveau."
         )
     if not current.is_medical_editable:
-        raise DossierError(f"Le volet médical d'un dossier « {current.get_status_display()} » ne peut plus être modifié.")
+        raise DossierError(
+            f"Le volet médical d'un dossier « {current.get_status_display()} » ne peut plus être modifié."
+        )
     changes = []
     for name in MEDICAL_FIELDS:
         old, new = getattr(current, name), data.get(name)
@@ -95,8 +99,9 @@ def update_medical(*, actor, dossier: Dossier, data: dict, expected_version: int
         return []
     update_fields = [c["field"] for c in changes] + ["version", "updated_at", "status", "validated_by", "validated_at"]
     if current.status == Status.VALIDATED:
-        changes.append({"field": "status", "label": "Statut", "old": Status.VALIDATED.label,
-                        "new": Status.IN_PROGRESS.label})
+        changes.append(
+            {"field": "status", "label": "Statut", "old": Status.VALIDATED.label, "new": Status.IN_PROGRESS.label}
+        )
         current.status = Status.IN_PROGRESS
         current.validated_by = None
         current.validated_at = None
@@ -120,8 +125,13 @@ def _transition(*, actor, dossier, action, allowed_from, new_status, journal_act
     current.version = F("version") + 1
     current.save()
     current.refresh_from_db(fields=["version"])
-    _journal(actor, decision, journal_action, current,
-             changes=[{"field": "status", "label": "Statut", "old": old, "new": current.get_status_display()}])
+    _journal(
+        actor,
+        decision,
+        journal_action,
+        current,
+        changes=[{"field": "status", "label": "Statut", "old": old, "new": current.get_status_display()}],
+    )
     return current
 
 
@@ -131,8 +141,12 @@ def validate_medical(*, actor, dossier: Dossier) -> Dossier:
     if dossier.gir is None:
         raise DossierError("Renseignez le GIR (de 1 à 6) avant de valider le volet médical.")
     return _transition(
-        actor=actor, dossier=dossier, action=DossierAction.VALIDATE_MEDICAL,
-        allowed_from={Status.IN_PROGRESS}, new_status=Status.VALIDATED, journal_action=Action.MEDICAL_VALIDATED,
+        actor=actor,
+        dossier=dossier,
+        action=DossierAction.VALIDATE_MEDICAL,
+        allowed_from={Status.IN_PROGRESS},
+        new_status=Status.VALIDATED,
+        journal_action=Action.MEDICAL_VALIDATED,
         refuse="Seul un volet médical « En cours de saisie » peut être validé.",
         extra={"validated_by": actor.user, "validated_at": timezone.now()},
     )
@@ -141,8 +155,12 @@ def validate_medical(*, actor, dossier: Dossier) -> Dossier:
 @transaction.atomic
 def send_dossier(*, actor, dossier: Dossier) -> Dossier:
     return _transition(
-        actor=actor, dossier=dossier, action=DossierAction.SEND,
-        allowed_from={Status.VALIDATED}, new_status=Status.SENT, journal_action=Action.DOSSIER_SENT,
+        actor=actor,
+        dossier=dossier,
+        action=DossierAction.SEND,
+        allowed_from={Status.VALIDATED},
+        new_status=Status.SENT,
+        journal_action=Action.DOSSIER_SENT,
         refuse="Le dossier ne peut être envoyé qu'une fois le volet médical validé.",
     )
 
@@ -150,7 +168,11 @@ def send_dossier(*, actor, dossier: Dossier) -> Dossier:
 @transaction.atomic
 def archive_dossier(*, actor, dossier: Dossier) -> Dossier:
     return _transition(
-        actor=actor, dossier=dossier, action=DossierAction.ARCHIVE,
-        allowed_from={Status.IN_PROGRESS, Status.VALIDATED, Status.SENT}, new_status=Status.ARCHIVED,
-        journal_action=Action.DOSSIER_ARCHIVED, refuse="Ce dossier est déjà archivé.",
+        actor=actor,
+        dossier=dossier,
+        action=DossierAction.ARCHIVE,
+        allowed_from={Status.IN_PROGRESS, Status.VALIDATED, Status.SENT},
+        new_status=Status.ARCHIVED,
+        journal_action=Action.DOSSIER_ARCHIVED,
+        refuse="Ce dossier est déjà archivé.",
     )

@@ -28,10 +28,17 @@ def dossier_list(request):
     if form.is_valid():
         query, status = form.cleaned_data["q"], form.cleaned_data["status"]
     page = paginate(request, selectors.search_dossiers(request.actor, query=query, status=status), per_page=20)
-    return render(request, "dossiers/list.html", {
-        "title": "Mes dossiers", "form": form, "page": page, "principal": decision.principal,
-        "actions": allowed_actions(request.actor),
-    })
+    return render(
+        request,
+        "dossiers/list.html",
+        {
+            "title": "Mes dossiers",
+            "form": form,
+            "page": page,
+            "principal": decision.principal,
+            "actions": allowed_actions(request.actor),
+        },
+    )
 
 
 @login_required
@@ -42,16 +49,16 @@ def dossier_create(request):
     duplicates = []
     if request.method == "POST" and form.is_valid():
         data = form.patient_data()
-        duplicates = selectors.possible_duplicates(request.actor, **{k: data[k] for k in
-                                                                      ("birth_name", "first_name", "birth_date", "sex")})
+        duplicates = selectors.possible_duplicates(
+            request.actor, **{k: data[k] for k in ("birth_name", "first_name", "birth_date", "sex")}
+        )
         if not duplicates or form.cleaned_data["confirm_duplicate"]:
             dossier = services.create_dossier(
                 actor=request.actor, dossier_type=form.cleaned_data["dossier_type"], patient=data
             )
             messages.success(request, f"Le dossier {dossier.number} a été créé.")
             return redirect("dossiers:detail", number=dossier.number)
-    return render(request, "dossiers/create.html", {"title": "Nouveau dossier", "form": form,
-                                                    "duplicates": duplicates})
+    return render(request, "dossiers/create.html", {"title": "Nouveau dossier", "form": form, "duplicates": duplicates})
 
 
 def _detail_context(request, dossier, decision, medical_form=None):
@@ -76,9 +83,15 @@ def dossier_detail(request, number):
 def dossier_history_page(request, number):
     dossier, decision = selectors.get_dossier(request.actor, number)
     page = paginate(request, dossier_history(dossier.pk), per_page=25)
-    return render(request, "dossiers/history.html", {
-        "title": f"Historique du dossier {dossier.number}", "dossier": dossier, "page": page,
-    })
+    return render(
+        request,
+        "dossiers/history.html",
+        {
+            "title": f"Historique du dossier {dossier.number}",
+            "dossier": dossier,
+            "page": page,
+        },
+    )
 
 
 @login_required
@@ -88,10 +101,17 @@ def medical_update(request, number):
     form = MedicalForm(request.POST, instance=dossier)
     if form.is_valid():
         try:
-            changes = services.update_medical(actor=request.actor, dossier=dossier, data=form.cleaned_data,
-                                              expected_version=form.cleaned_data["version"])
-        except services.DossierError as error:
+            changes = services.update_medical(
+                actor=request.actor,
+                dossier=dossier,
+                data=form.cleaned_data,
+                expected_version=form.cleaned_data["version"],
+            )
+        except services.ConcurrentModification as error:
             form.add_error(None, str(error))
+        except services.DossierError as error:
+            messages.error(request, str(error))
+            return redirect("dossiers:detail", number=number)
         else:
             if changes:
                 messages.success(request, "Le volet médical a été enregistré.")
@@ -121,8 +141,8 @@ def _transition_view(service, action, success):
     return view
 
 
-medical_validate = _transition_view(services.validate_medical, DossierAction.VALIDATE_MEDICAL,
-                                    "Le volet médical a été validé et signé.")
+medical_validate = _transition_view(
+    services.validate_medical, DossierAction.VALIDATE_MEDICAL, "Le volet médical a été validé et signé."
+)
 dossier_send = _transition_view(services.send_dossier, DossierAction.SEND, "Le dossier a été envoyé.")
 dossier_archive = _transition_view(services.archive_dossier, DossierAction.ARCHIVE, "Le dossier a été archivé.")
-

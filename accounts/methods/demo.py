@@ -61,4 +61,3 @@ class DemoCardReader(LoginMethod):
                 return redirect(safe_next_url(request, form.cleaned_data["next"]))
             form.add_error("pin", result.message)
         return render_login_page(request, {self.key: {"form": form}}, status=200)
-

@@ -7,10 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Card, User
+from demo import data
 from directory.importer import import_extract
 from directory.models import Professional
 from dossiers.models import Dossier, Patient
-from demo import data
 
 DEMO_EXTRACT = Path(__file__).resolve().parents[3] / "directory" / "data" / "PS_LibreAcces_Personne_activite_demo.txt"
 
@@ -31,8 +31,9 @@ class Command(BaseCommand):
     def _load(self):
         for identifier, first, last, email, card_type, number in data.DOCTORS + data.STAFF:
             professional = Professional.objects.filter(national_id=identifier).first()
-            user = User.objects.create_user(identifier, first_name=first, last_name=last, email=email,
-                                            professional=professional)
+            user = User.objects.create_user(
+                identifier, first_name=first, last_name=last, email=email, professional=professional
+            )
             card = Card(number=number, card_type=card_type, holder=user, expires_on=data.CARD_VALIDITY)
             card.set_pin(data.DEMO_PIN)
             card.save()
