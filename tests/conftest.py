@@ -2,6 +2,7 @@ import pytest
 from django.test import Client
 
 from accounts.actor import SESSION_CARD_TYPE, SESSION_LOGIN_METHOD, Actor
+from tests.mail import smtp_server  # noqa: F401
 
 from .factories import CardFactory, DossierFactory, UserFactory
 
@@ -11,8 +12,10 @@ def _fast_hashing(settings):
     # PIN hashing with the default hasher is deliberately slow; tests need no such cost.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Static files come from the finders in tests: no collectstatic manifest needed.
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 def login_client(card) -> Client:
