@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run install install-dev test test-postgres lint format check browser-deps clean
+.PHONY: run install install-dev test test-postgres lint format browser-deps clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -13,20 +13,27 @@ $(VENV)/.installed: requirements.txt
 	$(PIP) install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt package.json package-lock.json
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+# axe-core for the browser tests, exactly as package-lock.json pins it. The stamp lives in node_modules:
+# deleting node_modules installs it again.
+node_modules/.installed: package.json package-lock.json
 	npm ci --silent --no-audit --no-fund
 	touch $@
 
 install: $(VENV)/.installed
 
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev node_modules/.installed
 
 # Demo: embedded SQLite database, demo data, demo card reader, mails printed in the console.
+# SITE_URL follows HOST so that links in mails point at this server.
+RUN_ENV = DEBUG=$${DEBUG:-1} DEMO=$${DEMO:-1} SITE_URL=$${SITE_URL:-http://$(HOST)}
 run: install
-	DEBUG=$${DEBUG:-1} DEMO=$${DEMO:-1} $(PY) manage.py migrate --noinput
-	DEBUG=$${DEBUG:-1} DEMO=$${DEMO:-1} $(PY) manage.py load_demo
-	DEBUG=$${DEBUG:-1} DEMO=$${DEMO:-1} $(PY) manage.py runserver $(HOST)
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py load_demo
+	$(RUN_ENV) $(PY) manage.py runserver $(HOST)
 
 # Debian's Chromium drives the browser tests (a test tool's own browser download cannot work here).
 browser-deps:
@@ -37,7 +44,7 @@ browser-deps:
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/lint-imports
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
@@ -45,12 +52,13 @@ format: install-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# SQLite whatever DATABASE_URL the shell exports (test-postgres is the PostgreSQL run).
 test: install-dev browser-deps lint
-	$(VENV)/bin/pytest -q
+	env -u DATABASE_URL $(VENV)/bin/pytest -q
 
 # The same suite against PostgreSQL (DATABASE_URL may point elsewhere).
 test-postgres: install-dev browser-deps
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/espace_medecins} $(VENV)/bin/pytest -q
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles db.sqlite3*
+	rm -rf $(VENV) node_modules staticfiles db.sqlite3* .import_linter_cache
