@@ -18,6 +18,8 @@ class Actor:
     login_method: str = ""
     auth_mode: str = ""
     acting_for_id: int | None = None
+    # The doctor acted for, once the delegations middleware has checked the delegation is in force.
+    acting_for: object | None = None
     # Filled lazily by the authorization place; never trusted from the session alone.
     cache: dict = field(default_factory=dict, repr=False)
 

@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("core.urls")),
     path("connexion/", include("accounts.urls")),
     path("dossiers/", include("dossiers.urls")),
+    path("delegations/", include("delegations.urls")),
     path("gestion/", admin.site.urls),
 ]

@@ -1,12 +1,15 @@
 """THE authorization place: may this actor do this action on a doctor's dossiers, and for whom?
 
 Every view and service asks here; dossiers are then fetched through a queryset filtered to the
-principal decided here. Nothing is cached between requests: a withdrawn right is gone at once.
+principal decided here. Delegations are read from the database on every request (memoised on the
+request's actor only): a deleted or expired delegation gives nothing from the very next request.
 """
 
 from dataclasses import dataclass
 
 from django.db import models
+
+from .models import Delegation, Kind, Right
 
 
 class DossierAction(models.TextChoices):
@@ -18,11 +21,29 @@ class DossierAction(models.TextChoices):
     ARCHIVE = "archive", "Archiver le dossier"
 
 
+# The right a delegate needs for each action (the spec's four checkboxes).
+REQUIRED_RIGHT = {
+    DossierAction.VIEW: Right.CONSULT,
+    DossierAction.CREATE: Right.CREATE,
+    DossierAction.EDIT_MEDICAL: Right.EDIT,
+    DossierAction.VALIDATE_MEDICAL: Right.VALIDATE,
+    DossierAction.SEND: Right.EDIT,
+    DossierAction.ARCHIVE: Right.EDIT,
+}
+
+# A delegate must hold a CPx card; a CPF (student) card is not enough.
+DELEGATE_CARD_TYPES = {"CPS", "CPE", "CPA"}
+
+
 class Reason(models.TextChoices):
     ALLOWED = "allowed", "Autorisé"
     ANONYMOUS = "anonymous", "Connexion requise"
     NO_OWN_SPACE = "no_own_space", "Pas d'espace médecin pour cette carte"
+    NO_DELEGATION = "no_delegation", "Aucune délégation en cours de validité"
+    CARD_NOT_ALLOWED = "card_not_allowed", "Carte ne permettant pas d'agir par délégation"
+    RIGHT_NOT_GRANTED = "right_not_granted", "Droit non accordé par le médecin"
     NOT_A_SIGNATURE = "not_a_signature", "Seul un médecin connecté avec sa CPS peut valider"
+    DELEGATE_CANNOT_DELEGATE = "delegate_cannot_delegate", "Un délégataire ne peut pas déléguer"
 
 
 @dataclass(frozen=True)
@@ -32,19 +53,64 @@ class Decision:
     # On whose behalf the actor acts (a directory Professional), when known.
     principal: object | None = None
     is_delegated: bool = False
+    delegation: Delegation | None = None
 
     def __bool__(self) -> bool:
         return self.allowed
 
 
+def delegation_in_force(actor) -> Delegation | None:
+    """The accepted, in-date delegation from the doctor the actor chose to act for, if any."""
+    if not actor.acting_for_id:
+        return None
+    key = ("delegation", actor.acting_for_id)
+    if key not in actor.cache:
+        actor.cache[key] = (
+            Delegation.objects.in_force()
+            .filter(delegate=actor.user, doctor_id=actor.acting_for_id, doctor__is_active=True)
+            .select_related("doctor")
+            .first()
+        )
+    return actor.cache[key]
+
+
 def decide(actor, action: DossierAction) -> Decision:
-    """Decide for the actor's current principal (himself, or the doctor chosen via « Agir au nom de »)."""
+    """Decide for the actor's current principal: himself, or the doctor chosen via « Agir au nom de »."""
     if actor is None or not actor.is_authenticated:
         return Decision(False, Reason.ANONYMOUS)
+    if actor.acting_for_id:
+        return _decide_as_delegate(actor, DossierAction(action))
     if not actor.is_doctor:
         return Decision(False, Reason.NO_OWN_SPACE)
     # A doctor with his CPS, in his own space: every action on the dossiers he is médecin traitant of.
-    return Decision(True, Reason.ALLOWED, principal=actor.professional, is_delegated=False)
+    return Decision(True, Reason.ALLOWED, principal=actor.professional)
+
+
+def _decide_as_delegate(actor, action: DossierAction) -> Decision:
+    delegation = delegation_in_force(actor)
+    if delegation is None:
+        return Decision(False, Reason.NO_DELEGATION)
+    context = {"principal": delegation.doctor, "is_delegated": True, "delegation": delegation}
+    if actor.card_type not in DELEGATE_CARD_TYPES:
+        return Decision(False, Reason.CARD_NOT_ALLOWED, **context)
+    right = REQUIRED_RIGHT[action]
+    if not delegation.has_right(right):
+        return Decision(False, Reason.RIGHT_NOT_GRANTED, **context)
+    # Validating signs: only a colleague doctor, with his own CPS, ever does it for another.
+    if right == Right.VALIDATE and not (delegation.kind == Kind.COLLEAGUE and actor.is_doctor):
+        return Decision(False, Reason.NOT_A_SIGNATURE, **context)
+    return Decision(True, Reason.ALLOWED, **context)
+
+
+def may_manage_delegations(actor) -> Decision:
+    """MES DELEGATIONS: a doctor in his own space only. A delegate never grants (no re-delegation)."""
+    if actor is None or not actor.is_authenticated:
+        return Decision(False, Reason.ANONYMOUS)
+    if actor.acting_for_id:
+        return Decision(False, Reason.DELEGATE_CANNOT_DELEGATE)
+    if not actor.is_doctor:
+        return Decision(False, Reason.NO_OWN_SPACE)
+    return Decision(True, Reason.ALLOWED, principal=actor.professional)
 
 
 def allowed_actions(actor) -> set[str]:

@@ -18,6 +18,18 @@ class Action(models.TextChoices):
     MEDICAL_VALIDATED = "medical_validated", "Validation du volet médical"
     DOSSIER_SENT = "dossier_sent", "Envoi du dossier"
     DOSSIER_ARCHIVED = "dossier_archived", "Archivage du dossier"
+    # Delegations
+    DELEGATION_ADDED = "delegation_added", "Ajout d'une délégation de droits"
+    DELEGATION_MAILED = "delegation_mailed", "Envoi du courriel d'invitation"
+    DELEGATION_MAIL_FAILED = "delegation_mail_failed", "Échec de l'envoi du courriel"
+    DELEGATION_RESENT = "delegation_resent", "Nouvel envoi de l'invitation"
+    DELEGATION_ACCEPTED = "delegation_accepted", "Acceptation de la délégation"
+    DELEGATION_REFUSED = "delegation_refused", "Refus de la délégation"
+    DELEGATION_ACCEPT_DENIED = "delegation_accept_denied", "Tentative d'acceptation refusée"
+    DELEGATION_MODIFIED = "delegation_modified", "Modification de la délégation"
+    DELEGATION_DELETED = "delegation_deleted", "Suppression de la délégation"
+    DELEGATION_EXPIRED = "delegation_expired", "Expiration de la délégation"
+    DELEGATION_REMINDED = "delegation_reminded", "Rappel de fin de délégation"
 
 
 class JournalIsAppendOnly(Exception):
@@ -66,6 +78,14 @@ class Entry(models.Model):
     dossier = models.ForeignKey(
         "dossiers.Dossier",
         verbose_name="dossier",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="journal_entries",
+    )
+    delegation = models.ForeignKey(
+        "delegations.Delegation",
+        verbose_name="délégation",
         on_delete=models.PROTECT,
         null=True,
         blank=True,

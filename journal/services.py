@@ -15,6 +15,7 @@ def record(
     on_behalf_of=None,
     is_delegated: bool = False,
     dossier=None,
+    delegation=None,
     changes: list | None = None,
     detail: str = "",
 ) -> Entry:
@@ -32,6 +33,7 @@ def record(
         on_behalf_name=on_behalf_of.display_name if on_behalf_of is not None else "",
         is_delegated=is_delegated,
         dossier=dossier,
+        delegation=delegation,
         changes=changes or [],
         detail=detail,
     )

@@ -1,0 +1,166 @@
+"""Delegations of rights: a doctor lets an assistant or a colleague work on his dossiers."""
+
+import datetime
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from core.text import normalize
+
+INVITATION_VALIDITY = datetime.timedelta(days=7)
+
+
+class Kind(models.TextChoices):
+    ASSISTANT = "assistant", "Assistant(e)"
+    COLLEAGUE = "confrere", "Médecin (confrère)"
+
+
+class State(models.TextChoices):
+    PENDING = "en_attente", "En attente"
+    ACCEPTED = "acceptee", "Acceptée"
+    REFUSED = "refusee", "Refusée"
+    DELETED = "supprimee", "Supprimée"
+    EXPIRED = "expiree", "Expirée"
+
+
+class Right(models.TextChoices):
+    CONSULT = "consult", "Consulter les dossiers"
+    CREATE = "create", "Créer des dossiers"
+    EDIT = "edit", "Modifier les dossiers"
+    VALIDATE = "validate", "Valider le volet médical"
+
+
+LIVE_STATES = [State.PENDING, State.ACCEPTED]
+
+
+class DelegationQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(state__in=LIVE_STATES)
+
+    def in_force(self, today=None):
+        """Accepted and within its dates: the only delegations that give anything."""
+        today = today or timezone.localdate()
+        return self.filter(state=State.ACCEPTED, starts_on__lte=today).filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gte=today)
+        )
+
+
+class Delegation(models.Model):
+    doctor = models.ForeignKey(
+        "directory.Professional", verbose_name="médecin délégant", on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField("type", max_length=10, choices=Kind.choices)
+    # Who is invited: an assistant by name and address, a colleague by his directory entry.
+    invited_first_name = models.CharField("prénom", max_length=100, blank=True)
+    invited_last_name = models.CharField("nom", max_length=100, blank=True)
+    invited_email = models.EmailField("adresse électronique")
+    # normalize("Prénom Nom"): who may answer an assistant's invitation, and how we find it for him.
+    invited_key = models.CharField(max_length=220, blank=True, db_index=True, editable=False)
+    colleague = models.ForeignKey(
+        "directory.Professional",
+        verbose_name="confrère",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Bound at acceptance to the card holder who accepted.
+    delegate = models.ForeignKey(
+        "accounts.User", verbose_name="délégataire", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    can_consult = models.BooleanField(Right.CONSULT.label, default=True)
+    can_create = models.BooleanField(Right.CREATE.label, default=False)
+    can_edit = models.BooleanField(Right.EDIT.label, default=False)
+    can_validate = models.BooleanField(Right.VALIDATE.label, default=False)
+    starts_on = models.DateField("date de début")
+    ends_on = models.DateField("date de fin", null=True, blank=True)
+    state = models.CharField("état", max_length=12, choices=State.choices, default=State.PENDING)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField("répondu le", null=True, blank=True)
+    deleted_at = models.DateTimeField("supprimée le", null=True, blank=True)
+    mail_failed = models.BooleanField("échec du dernier courriel", default=False)
+    last_mailed_at = models.DateTimeField("dernier courriel envoyé le", null=True, blank=True)
+    reminder_sent_on = models.DateField("rappel de fin envoyé le", null=True, blank=True)
+
+    objects = DelegationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "délégation"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # At most one live delegation per (doctor, delegate): modify it instead.
+            models.UniqueConstraint(
+                fields=["doctor", "colleague"], condition=Q(state__in=LIVE_STATES), name="one_live_per_colleague"
+            ),
+            models.UniqueConstraint(
+                fields=["doctor", "delegate"], condition=Q(state__in=LIVE_STATES), name="one_live_per_delegate"
+            ),
+            models.CheckConstraint(condition=~Q(doctor=models.F("colleague")), name="no_delegation_to_oneself"),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")), name="ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(can_validate=False) | Q(kind="confrere"), name="validation_only_for_colleagues"
+            ),
+        ]
+        indexes = [models.Index(fields=["delegate", "doctor", "state"], name="delegation_in_force")]
+
+    def __str__(self):
+        return f"Délégation de {self.doctor.display_name} à {self.delegate_name}"
+
+    def save(self, *args, **kwargs):
+        self.invited_key = normalize(f"{self.invited_first_name} {self.invited_last_name}")
+        # Modifying, creating or validating implies consulting.
+        if self.can_create or self.can_edit or self.can_validate:
+            self.can_consult = True
+        super().save(*args, **kwargs)
+
+    @property
+    def delegate_name(self) -> str:
+        if self.kind == Kind.COLLEAGUE and self.colleague_id:
+            return self.colleague.display_name
+        return f"{self.invited_first_name} {self.invited_last_name.upper()}".strip()
+
+    @property
+    def effective_state(self) -> str:
+        """The state as it is today: an accepted or pending delegation past its end date is expired."""
+        if self.state in LIVE_STATES and self.ends_on and self.ends_on < timezone.localdate():
+            return State.EXPIRED
+        return self.state
+
+    def get_effective_state_display(self) -> str:
+        return State(self.effective_state).label
+
+    @property
+    def rights(self) -> list[str]:
+        return [r for r in Right if getattr(self, f"can_{r.value}")]
+
+    def rights_labels(self) -> list[str]:
+        return [Right(r).label for r in self.rights]
+
+    def has_right(self, right: Right) -> bool:
+        return getattr(self, f"can_{Right(right).value}")
+
+
+class Invitation(models.Model):
+    """A single-use link, bound to one delegation; only the token's hash is stored."""
+
+    delegation = models.ForeignKey(Delegation, on_delete=models.PROTECT, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "invitation"
+
+    def __str__(self):
+        return f"Invitation {self.pk} de la délégation {self.delegation_id}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.used_at is None and self.revoked_at is None and self.expires_at > timezone.now()

@@ -1,0 +1,43 @@
+"""Reads of delegations, always filtered to the actor."""
+
+from django.db.models import Case, IntegerField, Q, Value, When
+
+from core.text import normalize
+
+from .models import Delegation, Kind, State
+
+
+def delegations_granted_by(doctor):
+    """MES DELEGATIONS of one doctor (the caller checked he manages his own)."""
+    return (
+        Delegation.objects.filter(doctor=doctor).select_related("colleague", "delegate").order_by("-created_at", "-id")
+    )
+
+
+def granted_sections(doctor) -> dict:
+    rows = list(delegations_granted_by(doctor))
+    return {
+        "assistants": [d for d in rows if d.kind == Kind.ASSISTANT and d.state != State.DELETED],
+        "colleagues": [d for d in rows if d.kind == Kind.COLLEAGUE and d.state != State.DELETED],
+        "deleted": [d for d in rows if d.state == State.DELETED],
+    }
+
+
+def received_by(actor):
+    """Delegations given to the actor, and pending invitations addressed to him (pending first)."""
+    user = actor.user
+    addressed = Q(delegate=user)
+    if actor.professional is not None:
+        addressed |= Q(state=State.PENDING, kind=Kind.COLLEAGUE, colleague=actor.professional)
+    addressed |= Q(
+        state=State.PENDING, kind=Kind.ASSISTANT, invited_key=normalize(f"{user.first_name} {user.last_name}")
+    )
+    return (
+        Delegation.objects.filter(addressed)
+        .exclude(state=State.DELETED)
+        .select_related("doctor")
+        .annotate(
+            pending_first=Case(When(state=State.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField())
+        )
+        .order_by("pending_first", "-created_at")
+    )

@@ -1,0 +1,352 @@
+"""Every change of a delegation: keyword-only, atomic, authorized, journaled; mails go after commit."""
+
+import hashlib
+import secrets
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from core.text import normalize
+from journal.models import Action
+from journal.services import record
+
+from . import mails
+from .authz import DELEGATE_CARD_TYPES, may_manage_delegations
+from .models import INVITATION_VALIDITY, LIVE_STATES, Delegation, Invitation, Kind, Right, State
+
+
+class DelegationError(Exception):
+    """A refused change; the message is French and shown to the user."""
+
+
+class IdentityMismatch(DelegationError):
+    def __init__(self, delegation):
+        super().__init__(
+            "Cette invitation est destinée à une autre personne : seule la personne invitée peut y répondre."
+        )
+        self.delegation = delegation
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _journal(actor, action: Action, delegation: Delegation, **extra):
+    fields = (
+        actor.journal_fields()
+        if actor is not None
+        else {"actor_user": None, "actor_name": "la plateforme", "actor_role": ""}
+    )
+    return record(action=action, **fields, on_behalf_of=delegation.doctor, delegation=delegation, **extra)
+
+
+def _manager(actor):
+    decision = may_manage_delegations(actor)
+    if not decision.allowed:
+        raise PermissionDenied(decision.reason)
+    return decision.principal
+
+
+def _normalize_rights(rights) -> dict:
+    rights = {Right(r) for r in rights}
+    # Modifying or creating implies consulting.
+    if rights & {Right.CREATE, Right.EDIT, Right.VALIDATE}:
+        rights.add(Right.CONSULT)
+    return {f"can_{r.value}": r in rights for r in Right}
+
+
+def _check(kind, rights, starts_on, ends_on):
+    if not rights:
+        raise DelegationError("Cochez au moins un droit.")
+    if Right.VALIDATE in rights and kind != Kind.COLLEAGUE:
+        raise DelegationError("Seul un médecin peut recevoir le droit de valider le volet médical.")
+    if kind == Kind.COLLEAGUE and ends_on is None:
+        raise DelegationError("La date de fin est obligatoire pour un confrère.")
+    if ends_on is not None and ends_on < starts_on:
+        raise DelegationError("La date de fin doit suivre la date de début.")
+    if ends_on is not None and ends_on < timezone.localdate():
+        raise DelegationError("La date de fin est déjà passée.")
+
+
+def _new_invitation(delegation: Delegation) -> str:
+    """Kill the previous links and make a new one; the clear token exists only in the mail."""
+    now = timezone.now()
+    delegation.invitations.filter(used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=now)
+    token = secrets.token_urlsafe(32)
+    Invitation.objects.create(delegation=delegation, token_hash=_hash(token), expires_at=now + INVITATION_VALIDITY)
+    return token
+
+
+def _mail_after_commit(actor, delegation: Delegation, kind: str, to: str, journal_success: Action | None, **ctx):
+    """Send after commit; the outcome is recorded so that a failed invitation can be sent again."""
+
+    def send():
+        ok = mails.send(kind, to=to, delegation=delegation, **ctx)
+        with transaction.atomic():
+            Delegation.objects.filter(pk=delegation.pk).update(
+                mail_failed=not ok, **({"last_mailed_at": timezone.now()} if ok else {})
+            )
+            if not ok:
+                _journal(actor, Action.DELEGATION_MAIL_FAILED, delegation, detail=kind)
+            elif journal_success:
+                _journal(actor, journal_success, delegation)
+
+    transaction.on_commit(send)
+
+
+def invitation_url(token: str) -> str:
+    from django.conf import settings
+
+    return settings.SITE_URL + reverse("delegations:invitation", args=[token])
+
+
+@transaction.atomic
+def add_assistant(*, actor, first_name: str, last_name: str, email: str, rights, starts_on, ends_on=None):
+    doctor = _manager(actor)
+    _check(Kind.ASSISTANT, rights, starts_on, ends_on)
+    if normalize(f"{first_name} {last_name}") == normalize(f"{doctor.first_name} {doctor.last_name}"):
+        raise DelegationError("Vous ne pouvez pas vous déléguer des droits à vous-même.")
+    already = Delegation.objects.live().filter(doctor=doctor, kind=Kind.ASSISTANT, invited_email__iexact=email)
+    if already.exists():
+        raise DelegationError("Une délégation est déjà en cours pour cette personne : modifiez-la plutôt.")
+    delegation = Delegation.objects.create(
+        doctor=doctor,
+        kind=Kind.ASSISTANT,
+        invited_first_name=first_name,
+        invited_last_name=last_name,
+        invited_email=email,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        created_by=actor.user,
+        **_normalize_rights(rights),
+    )
+    _journal(actor, Action.DELEGATION_ADDED, delegation, detail=_summary(delegation))
+    token = _new_invitation(delegation)
+    _mail_after_commit(actor, delegation, "invitation", email, Action.DELEGATION_MAILED, url=invitation_url(token))
+    return delegation
+
+
+@transaction.atomic
+def add_colleague(*, actor, colleague, email: str, rights, starts_on, ends_on):
+    doctor = _manager(actor)
+    _check(Kind.COLLEAGUE, rights, starts_on, ends_on)
+    if colleague.pk == doctor.pk:
+        raise DelegationError("Vous ne pouvez pas vous déléguer des droits à vous-même.")
+    if not colleague.is_active or not colleague.is_doctor:
+        raise DelegationError("Ce médecin ne peut pas être sélectionné : il n'est plus actif dans l'annuaire.")
+    if not email:
+        raise DelegationError("L'annuaire n'a pas d'adresse électronique pour ce médecin : saisissez-la.")
+    if Delegation.objects.live().filter(doctor=doctor, colleague=colleague).exists():
+        raise DelegationError("Une délégation est déjà en cours pour ce médecin : modifiez-la plutôt.")
+    try:
+        with transaction.atomic():
+            delegation = Delegation.objects.create(
+                doctor=doctor,
+                kind=Kind.COLLEAGUE,
+                colleague=colleague,
+                invited_first_name=colleague.first_name,
+                invited_last_name=colleague.last_name,
+                invited_email=email,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                created_by=actor.user,
+                **_normalize_rights(rights),
+            )
+    except IntegrityError:
+        raise DelegationError("Une délégation est déjà en cours pour ce médecin : modifiez-la plutôt.") from None
+    _journal(actor, Action.DELEGATION_ADDED, delegation, detail=_summary(delegation))
+    token = _new_invitation(delegation)
+    _mail_after_commit(actor, delegation, "invitation", email, Action.DELEGATION_MAILED, url=invitation_url(token))
+    return delegation
+
+
+def _summary(delegation: Delegation) -> str:
+    end = f" au {delegation.ends_on:%d/%m/%Y}" if delegation.ends_on else ", sans date de fin"
+    return f"Droits : {', '.join(delegation.rights_labels())} ; du {delegation.starts_on:%d/%m/%Y}{end}"
+
+
+def _own(actor, delegation_id) -> Delegation:
+    doctor = _manager(actor)
+    delegation = Delegation.objects.select_for_update().filter(pk=delegation_id, doctor=doctor).first()
+    if delegation is None:
+        raise PermissionDenied("not_yours")
+    return delegation
+
+
+@transaction.atomic
+def resend_invitation(*, actor, delegation_id: int) -> Delegation:
+    delegation = _own(actor, delegation_id)
+    if delegation.effective_state != State.PENDING:
+        raise DelegationError("Seule une délégation en attente peut être renvoyée.")
+    token = _new_invitation(delegation)
+    _journal(actor, Action.DELEGATION_RESENT, delegation)
+    _mail_after_commit(
+        actor, delegation, "invitation", delegation.invited_email, Action.DELEGATION_MAILED, url=invitation_url(token)
+    )
+    return delegation
+
+
+@transaction.atomic
+def modify_delegation(*, actor, delegation_id: int, rights, starts_on, ends_on) -> Delegation:
+    delegation = _own(actor, delegation_id)
+    if delegation.effective_state not in LIVE_STATES:
+        raise DelegationError("Cette délégation n'est plus modifiable.")
+    _check(delegation.kind, rights, starts_on, ends_on)
+    before = _summary(delegation)
+    for field, value in _normalize_rights(rights).items():
+        setattr(delegation, field, value)
+    delegation.starts_on, delegation.ends_on = starts_on, ends_on
+    after = _summary(delegation)
+    if before == after:
+        return delegation
+    delegation.updated_at = timezone.now()
+    delegation.save()
+    _journal(
+        actor,
+        Action.DELEGATION_MODIFIED,
+        delegation,
+        changes=[{"field": "delegation", "label": "Délégation", "old": before, "new": after}],
+    )
+    _mail_after_commit(actor, delegation, "modified", delegation.invited_email, None, before=before, after=after)
+    return delegation
+
+
+@transaction.atomic
+def delete_delegation(*, actor, delegation_id: int) -> Delegation:
+    delegation = _own(actor, delegation_id)
+    if delegation.state == State.DELETED:
+        raise DelegationError("Cette délégation est déjà supprimée.")
+    notify = delegation.state in LIVE_STATES
+    delegation.state = State.DELETED
+    delegation.deleted_at = delegation.updated_at = timezone.now()
+    delegation.save()
+    delegation.invitations.filter(used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    _journal(actor, Action.DELEGATION_DELETED, delegation)
+    if notify:
+        _mail_after_commit(actor, delegation, "deleted", delegation.invited_email, None)
+    return delegation
+
+
+# --- The delegate's side ------------------------------------------------------------------------
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    return (
+        Invitation.objects.select_related("delegation", "delegation__doctor", "delegation__colleague")
+        .filter(token_hash=_hash(token))
+        .first()
+    )
+
+
+def identity_matches(actor, delegation: Delegation) -> bool:
+    """Only the invited person: the selected doctor (same RPPS), or the assistant of that name."""
+    if actor.card_type not in DELEGATE_CARD_TYPES:
+        return False
+    if delegation.kind == Kind.COLLEAGUE:
+        return actor.is_doctor and actor.professional.pk == delegation.colleague_id
+    user = actor.user
+    return normalize(f"{user.first_name} {user.last_name}") == delegation.invited_key
+
+
+def _answerable(actor, delegation_id: int, token: str | None) -> tuple[Delegation, Invitation | None]:
+    delegation = Delegation.objects.select_for_update().select_related("doctor").get(pk=delegation_id)
+    invitation = None
+    if token is not None:
+        invitation = Invitation.objects.select_for_update().filter(token_hash=_hash(token)).first()
+        if invitation is None or invitation.delegation_id != delegation.pk or not invitation.is_usable:
+            raise DelegationError("Ce lien d'invitation n'est plus valable.")
+    if delegation.effective_state != State.PENDING:
+        raise DelegationError("Cette délégation n'est plus en attente de réponse.")
+    if actor.professional is not None and actor.professional.pk == delegation.doctor_id:
+        raise DelegationError("Vous ne pouvez pas accepter une délégation de vous-même.")
+    if not identity_matches(actor, delegation):
+        raise IdentityMismatch(delegation)
+    if (
+        invitation is None
+        and not delegation.invitations.filter(
+            used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        ).exists()
+    ):
+        raise DelegationError("L'invitation a expiré : demandez au médecin de vous la renvoyer.")
+    return delegation, invitation
+
+
+def _close_invitations(delegation: Delegation) -> None:
+    delegation.invitations.filter(used_at__isnull=True, revoked_at__isnull=True).update(used_at=timezone.now())
+
+
+def _answer(actor, delegation_id: int, token: str | None, new_state: State, action: Action) -> Delegation:
+    try:
+        with transaction.atomic():
+            delegation, _ = _answerable(actor, delegation_id, token)
+            delegation.state = new_state
+            if new_state == State.ACCEPTED:
+                # Accepting binds the delegation to this card holder.
+                delegation.delegate = actor.user
+            delegation.answered_at = delegation.updated_at = timezone.now()
+            delegation.save()
+            _close_invitations(delegation)
+            _journal(actor, action, delegation)
+    except IdentityMismatch as mismatch:
+        # Journaled apart: the refused attempt must stay in the history, the invitation stays pending.
+        with transaction.atomic():
+            _journal(
+                actor,
+                Action.DELEGATION_ACCEPT_DENIED,
+                mismatch.delegation,
+                detail="identité différente de l'invitation",
+            )
+        raise
+    except IntegrityError:
+        raise DelegationError("Une délégation de ce médecin est déjà en cours pour vous.") from None
+    return delegation
+
+
+def accept_delegation(*, actor, delegation_id: int, token: str | None = None) -> Delegation:
+    return _answer(actor, delegation_id, token, State.ACCEPTED, Action.DELEGATION_ACCEPTED)
+
+
+def refuse_delegation(*, actor, delegation_id: int, token: str | None = None) -> Delegation:
+    return _answer(actor, delegation_id, token, State.REFUSED, Action.DELEGATION_REFUSED)
+
+
+# --- Expiry (daily command) -----------------------------------------------------------------------
+
+REMINDER_DAYS = 7
+
+
+def expire_and_remind(*, today=None) -> tuple[int, int]:
+    """Mark delegations past their end date expired and warn, 7 days before, those about to end."""
+    import datetime
+
+    today = today or timezone.localdate()
+    expired = reminded = 0
+    for delegation_id in Delegation.objects.live().filter(ends_on__lt=today).values_list("pk", flat=True):
+        with transaction.atomic():
+            delegation = Delegation.objects.select_for_update().get(pk=delegation_id)
+            if delegation.state not in LIVE_STATES:
+                continue
+            delegation.state = State.EXPIRED
+            delegation.updated_at = timezone.now()
+            delegation.save()
+            _journal(None, Action.DELEGATION_EXPIRED, delegation)
+            _mail_after_commit(None, delegation, "expired", delegation.invited_email, None)
+            if delegation.doctor.first_email:
+                _mail_after_commit(None, delegation, "expired", delegation.doctor.first_email, None)
+            expired += 1
+    soon = today + datetime.timedelta(days=REMINDER_DAYS)
+    for delegation_id in Delegation.objects.filter(
+        state=State.ACCEPTED, ends_on=soon, reminder_sent_on__isnull=True
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            delegation = Delegation.objects.select_for_update().get(pk=delegation_id)
+            delegation.reminder_sent_on = today
+            delegation.save(update_fields=["reminder_sent_on"])
+            _journal(None, Action.DELEGATION_REMINDED, delegation)
+            _mail_after_commit(None, delegation, "ending", delegation.invited_email, None)
+            if delegation.doctor.first_email:
+                _mail_after_commit(None, delegation, "ending", delegation.doctor.first_email, None)
+            reminded += 1
+    return expired, reminded

@@ -1,0 +1,312 @@
+"""MES DELEGATIONS (the doctor's side) and the delegate's side. Thin: services change, selectors read."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.actor import SESSION_ACTING_FOR
+from core.pagination import paginate
+from directory.models import Professional
+
+from . import selectors, services
+from .authz import delegation_in_force, may_manage_delegations
+from .forms import AssistantDelegationForm, ColleagueDelegationForm, DirectorySearchForm, ModifyDelegationForm
+from .models import Delegation, State
+
+
+def _doctor_or_404(request):
+    decision = may_manage_delegations(request.actor)
+    if not decision.allowed:
+        raise Http404
+    return decision.principal
+
+
+def _own_or_404(request, pk) -> Delegation:
+    doctor = _doctor_or_404(request)
+    delegation = selectors.delegations_granted_by(doctor).filter(pk=pk).first()
+    if delegation is None:
+        raise Http404
+    return delegation
+
+
+@login_required
+def my_delegations(request):
+    doctor = _doctor_or_404(request)
+    return render(
+        request,
+        "delegations/list.html",
+        {
+            "title": "Mes délégations",
+            "nav": "delegations",
+            **selectors.granted_sections(doctor),
+            "assistant_form": AssistantDelegationForm(),
+        },
+    )
+
+
+@login_required
+def add_assistant(request):
+    _doctor_or_404(request)
+    form = AssistantDelegationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_assistant(
+                actor=request.actor,
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+                email=form.cleaned_data["email"],
+                rights=form.rights(),
+                starts_on=form.cleaned_data["starts_on"],
+                ends_on=form.cleaned_data["ends_on"],
+            )
+        except services.DelegationError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "La délégation a été ajoutée : une invitation a été envoyée par courriel.")
+            return redirect("delegations:list")
+    return render(
+        request,
+        "delegations/add_assistant.html",
+        {
+            "title": "Ajouter une délégation de droits à un(e) assistant(e)",
+            "nav": "delegations",
+            "form": form,
+        },
+    )
+
+
+@login_required
+def add_colleague(request):
+    doctor = _doctor_or_404(request)
+    search = DirectorySearchForm(request.GET or None)
+    results = None
+    if search.is_valid() and (search.cleaned_data["name"] or search.cleaned_data["place"]):
+        from directory.selectors import search_professionals
+
+        results = paginate(
+            request,
+            search_professionals(name=search.cleaned_data["name"], place=search.cleaned_data["place"]).exclude(
+                pk=doctor.pk
+            ),
+            per_page=10,
+        )
+    selected = None
+    if request.GET.get("selectionne"):
+        selected = (
+            Professional.objects.filter(pk=request.GET["selectionne"], is_active=True, profession_code="10")
+            .exclude(pk=doctor.pk)
+            .first()
+        )
+    form = None
+    if selected is not None:
+        form = ColleagueDelegationForm(request.POST or None, directory_email=selected.first_email)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.add_colleague(
+                    actor=request.actor,
+                    colleague=selected,
+                    email=form.recipient(),
+                    rights=form.rights(),
+                    starts_on=form.cleaned_data["starts_on"],
+                    ends_on=form.cleaned_data["ends_on"],
+                )
+            except services.DelegationError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, "La délégation a été ajoutée : une invitation a été envoyée par courriel.")
+                return redirect("delegations:list")
+    elif request.method == "POST":
+        raise Http404
+    query = request.GET.copy()
+    query.pop("selectionne", None)
+    return render(
+        request,
+        "delegations/add_colleague.html",
+        {
+            "title": "Ajouter une délégation de droits à un médecin",
+            "nav": "delegations",
+            "search": search,
+            "results": results,
+            "selected": selected,
+            "form": form,
+            "search_query": query.urlencode(),
+        },
+    )
+
+
+@login_required
+def delegation_detail(request, pk):
+    delegation = _own_or_404(request, pk)
+    history = delegation.journal_entries.order_by("-created_at", "-id")
+    return render(
+        request,
+        "delegations/detail.html",
+        {
+            "title": f"Délégation à {delegation.delegate_name}",
+            "nav": "delegations",
+            "delegation": delegation,
+            "history": history,
+        },
+    )
+
+
+@login_required
+def delegation_modify(request, pk):
+    delegation = _own_or_404(request, pk)
+    if delegation.effective_state not in (State.PENDING, State.ACCEPTED):
+        messages.error(request, "Cette délégation n'est plus modifiable.")
+        return redirect("delegations:list")
+    form = ModifyDelegationForm(request.POST or None, delegation=delegation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.modify_delegation(
+                actor=request.actor,
+                delegation_id=delegation.pk,
+                rights=form.rights(),
+                starts_on=form.cleaned_data["starts_on"],
+                ends_on=form.cleaned_data["ends_on"],
+            )
+        except services.DelegationError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "La délégation a été modifiée ; la personne en est informée par courriel.")
+            return redirect("delegations:list")
+    return render(
+        request,
+        "delegations/modify.html",
+        {
+            "title": f"Modifier la délégation à {delegation.delegate_name}",
+            "nav": "delegations",
+            "delegation": delegation,
+            "form": form,
+        },
+    )
+
+
+@login_required
+def delegation_delete(request, pk):
+    delegation = _own_or_404(request, pk)
+    if request.method == "POST":
+        try:
+            services.delete_delegation(actor=request.actor, delegation_id=delegation.pk)
+        except services.DelegationError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"La délégation à {delegation.delegate_name} a été supprimée.")
+        return redirect("delegations:list")
+    return render(
+        request,
+        "delegations/delete.html",
+        {
+            "title": f"Supprimer la délégation à {delegation.delegate_name}",
+            "nav": "delegations",
+            "delegation": delegation,
+        },
+    )
+
+
+@login_required
+@require_POST
+def delegation_resend(request, pk):
+    delegation = _own_or_404(request, pk)
+    try:
+        services.resend_invitation(actor=request.actor, delegation_id=delegation.pk)
+    except services.DelegationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Une nouvelle invitation a été envoyée ; l'ancien lien ne fonctionne plus.")
+    return redirect("delegations:list")
+
+
+# --- The delegate's side ------------------------------------------------------------------------
+
+
+@login_required
+def received(request):
+    rows = selectors.received_by(request.actor)
+    return render(
+        request,
+        "delegations/received.html",
+        {
+            "title": "Délégations reçues",
+            "nav": "received",
+            "delegations": rows,
+        },
+    )
+
+
+def invitation(request, token):
+    """The mail's link: log in first (any login method), then see the delegation and answer."""
+    if not request.user.is_authenticated:
+        messages.info(request, "Connectez-vous avec votre carte CPx pour répondre à l'invitation.")
+        return redirect(f"/connexion/?next={request.path}")
+    found = services.invitation_for_token(token)
+    problem = None
+    if found is None or not found.is_usable:
+        problem = "Ce lien d'invitation n'est plus valable : il a déjà servi, a expiré ou a été remplacé."
+    elif found.delegation.effective_state != State.PENDING:
+        problem = "Cette délégation n'est plus en attente de réponse."
+    if problem is None and request.method == "POST":
+        answer = services.accept_delegation if "accepter" in request.POST else services.refuse_delegation
+        try:
+            answer(actor=request.actor, delegation_id=found.delegation_id, token=token)
+        except services.DelegationError as error:
+            problem = str(error)
+        else:
+            accepted = answer is services.accept_delegation
+            messages.success(
+                request, "Vous avez accepté la délégation." if accepted else "Vous avez refusé la délégation."
+            )
+            return redirect("delegations:received")
+    return render(
+        request,
+        "delegations/invitation.html",
+        {
+            "title": "Invitation à une délégation de droits",
+            "problem": problem,
+            "delegation": found.delegation if found else None,
+        },
+        status=400 if problem and request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def answer(request, pk, decision):
+    service = {"accepter": services.accept_delegation, "refuser": services.refuse_delegation}.get(decision)
+    if service is None or not selectors.received_by(request.actor).filter(pk=pk).exists():
+        raise Http404
+    try:
+        service(actor=request.actor, delegation_id=pk)
+    except services.DelegationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, "Vous avez accepté la délégation." if decision == "accepter" else "Vous avez refusé la délégation."
+        )
+    return redirect("delegations:received")
+
+
+@login_required
+@require_POST
+def act_for(request, pk):
+    delegation = selectors.received_by(request.actor).filter(pk=pk).first()
+    if delegation is None:
+        raise Http404
+    request.actor.acting_for_id = delegation.doctor_id
+    request.actor.cache.clear()
+    if delegation_in_force(request.actor) is None:
+        request.actor.acting_for_id = None
+        messages.error(request, "Cette délégation n'est pas en cours de validité.")
+        return redirect("delegations:received")
+    request.session[SESSION_ACTING_FOR] = delegation.doctor_id
+    return redirect("dossiers:list")
+
+
+@login_required
+@require_POST
+def act_as_myself(request):
+    request.session.pop(SESSION_ACTING_FOR, None)
+    return redirect("dossiers:list")
