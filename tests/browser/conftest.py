@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from playwright.sync_api import sync_playwright
 
@@ -25,6 +26,15 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    # Lets the `page` fixture know whether the test failed (to keep a screenshot).
+    report = yield
+    if report.when == "call":
+        item.browser_test_failed = report.failed
+    return report
 
 
 @pytest.fixture(scope="session")
@@ -46,9 +56,15 @@ def demo_site(live_server, settings):
 
 
 @pytest.fixture
-def page(browser, demo_site):
+def page(request, browser, demo_site):
+    """A fresh browser context per test; a failed test leaves a screenshot in test-results/."""
     context = browser.new_context(base_url=demo_site.url, locale="fr-FR", viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page
+    if getattr(request.node, "browser_test_failed", False):
+        path = Path(django_settings.BASE_DIR) / "test-results" / f"{request.node.name}.png"
+        path.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(path), full_page=True)
+        print(f"Capture d'écran : {path}")
     context.close()

@@ -23,4 +23,14 @@ def test_dossier_list_and_dossier_pages_are_accessible(page: Page):
     page.get_by_role("link", name="Yvette ROUSSEAU").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Yvette ROUSSEAU"))
     assert_accessible(page)
-    page.screenshot(path="/tmp/dossier-page.png", full_page=True)
+
+    page.get_by_role("link", name="Voir tout l'historique").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("HISTORIQUE DES ACTIONS"))
+    assert_accessible(page)
+
+
+def test_not_found_page_is_accessible(page: Page):
+    log_in(page, JEAN_MARTIN)
+    page.goto("/dossiers/inexistant/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page introuvable")
+    assert_accessible(page)
