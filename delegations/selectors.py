@@ -29,9 +29,14 @@ def received_by(actor):
     addressed = Q(delegate=user)
     if actor.professional is not None:
         addressed |= Q(state=State.PENDING, kind=Kind.COLLEAGUE, colleague=actor.professional)
-    addressed |= Q(
-        state=State.PENDING, kind=Kind.ASSISTANT, invited_key=normalize(f"{user.first_name} {user.last_name}")
-    )
+    if user.email:
+        # Pending assistant invitations show here for the invited name at the invited address only.
+        addressed |= Q(
+            state=State.PENDING,
+            kind=Kind.ASSISTANT,
+            invited_key=normalize(f"{user.first_name} {user.last_name}"),
+            invited_email__iexact=user.email,
+        )
     return (
         Delegation.objects.filter(addressed)
         .exclude(state=State.DELETED)

@@ -264,6 +264,13 @@ def _answerable(actor, delegation_id: int, token: str | None) -> tuple[Delegatio
     if not identity_matches(actor, delegation):
         raise IdentityMismatch(delegation)
     if (
+        token is None
+        and delegation.kind == Kind.ASSISTANT
+        and (not actor.user.email or actor.user.email.lower() != delegation.invited_email.lower())
+    ):
+        # Without the mailed link, a name alone is not enough: homonyms exist.
+        raise DelegationError("Pour répondre, suivez le lien reçu par courriel.")
+    if (
         invitation is None
         and not delegation.invitations.filter(
             used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()

@@ -339,3 +339,19 @@ def test_expiry_needs_no_job_and_the_command_marks_and_mails(
     assert any("a expiré" in m.subject for m in smtp_server.to("sophie.bernard@example.org"))
     assert Entry.objects.filter(action=Action.DELEGATION_EXPIRED, delegation=delegation).exists()
     assert Entry.objects.filter(action=Action.DELEGATION_REMINDED, delegation=soon).exists()
+
+
+@pytest.mark.django_db
+def test_pending_invitations_are_listed_and_answerable_for_the_invited_person_only(martin, sophie):
+    invite_sophie(login_client(martin))
+    delegation = Delegation.objects.get()
+    homonym = CardFactory(
+        card_type="CPE", holder=UserFactory(first_name="Sophie", last_name="BERNARD", email="autre@example.org")
+    )
+    assert "Jean MARTIN" not in text(login_client(homonym).get("/delegations/recues/"))
+    assert login_client(homonym).post(f"/delegations/recues/{delegation.pk}/accepter/").status_code == 404
+    assistant = login_client(sophie)
+    assert "Jean MARTIN" in text(assistant.get("/delegations/recues/"))
+    assistant.post(f"/delegations/recues/{delegation.pk}/accepter/")
+    delegation.refresh_from_db()
+    assert delegation.state == State.ACCEPTED and delegation.delegate == sophie.holder
