@@ -4,6 +4,7 @@ No browser is ever downloaded: the tests use /usr/bin/chromium (``make browser-d
 The live server runs with DEMO on and the demo data loaded, as ``make run`` does.
 """
 
+import io
 import os
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def browser():
 def demo_site(live_server, settings):
     """The live server with the demo card reader on and the demo data loaded (transactional DB)."""
     settings.DEMO = True
-    call_command("load_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("load_demo", stdout=io.StringIO())
     return live_server
 
 

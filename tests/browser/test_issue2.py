@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from accounts.models import Card
 from dossiers.models import Dossier
 
 from .helpers import CLAIRE_DUBOIS, DEMO_PIN, JEAN_MARTIN, field, log_in, submit_pin
@@ -63,6 +64,7 @@ def test_three_wrong_pins_block_the_card(page: Page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter")
     page.goto("/dossiers/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter")
+    assert Card.objects.get(number="8000000001").is_blocked
 
 
 def test_a_doctor_cannot_open_another_doctors_dossier(page: Page):
