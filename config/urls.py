@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("core.urls")),
     path("connexion/", include("accounts.urls")),
     path("dossiers/", include("dossiers.urls")),
+    path("annuaire/", include("directory.urls")),
     path("delegations/", include("delegations.urls")),
     path("gestion/", admin.site.urls),
 ]

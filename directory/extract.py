@@ -1,13 +1,22 @@
-"""Reading the national extraction PS_LibreAcces_Personne_activite_*.txt.
+"""Reading the national extraction PS_LibreAcces_Personne_activite_*.txt (or the official zip holding it).
 
-Columns are found by header name (the header changed over the years); the encoding is detected.
+Streaming: one line in memory at a time. Columns are found by header name (the header went from 48 to 52
+to 56 columns over the years; any subset of the known names works). The encoding is detected: UTF-8 with or
+without BOM, else cp1252 (older files).
 """
 
 import codecs
+import io
+import re
+import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
+from operator import itemgetter
 from pathlib import Path
 
-# Header names (verbatim in the extraction) -> our field names.
+from core.text import normalize
+
+# Header names (verbatim in the extraction) -> our field names. Unknown columns are ignored.
 COLUMNS = {
     "Type d'identifiant PP": "id_type",
     "Identifiant PP": "identifier",
@@ -43,43 +52,112 @@ COLUMNS = {
     "Code Département (structure)": "department_code",
     "Libellé Département (structure)": "department",
 }
+FIELDS = list(COLUMNS.values())
+# Header names compared without accents, case or punctuation: a cp1252 file decoded right still matches, and so
+# does a header with a stray space.
+_BY_KEY = {normalize(name): field for name, field in COLUMNS.items()}
+
+MEMBER_NAME = re.compile(r"PS_LibreAcces_Personne_activite.*\.txt$", re.IGNORECASE)
+SAMPLE_BYTES = 1 << 16
 
 
-def detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) when the whole file decodes as such, else cp1252."""
-    with open(path, "rb") as f:
-        head = f.read(4)
-        if head.startswith(codecs.BOM_UTF8):
-            return "utf-8-sig"
-        f.seek(0)
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        try:
-            while chunk := f.read(1 << 20):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "cp1252"
+class ExtractError(Exception):
+    """The file cannot be imported at all (not an extraction, unknown header, no text file in the zip)."""
+
+
+@contextmanager
+def open_binary(path: Path):
+    """The extraction as a binary stream, and its size: the .txt itself, or its member in the official zip."""
+    path = Path(path)
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            members = [i for i in archive.infolist() if MEMBER_NAME.search(i.filename.rsplit("/", 1)[-1])]
+            if not members:
+                members = [i for i in archive.infolist() if i.filename.lower().endswith(".txt")]
+            if len(members) != 1:
+                raise ExtractError("L'archive ne contient pas un et un seul fichier PS_LibreAcces_Personne_activite.")
+            with archive.open(members[0]) as member:
+                yield io.BufferedReader(member, buffer_size=1 << 20), members[0].file_size
+    else:
+        with open(path, "rb", buffering=1 << 20) as f:
+            yield f, path.stat().st_size
+
+
+def detect_encoding(sample: bytes) -> str:
+    """UTF-8 when the sample decodes as such (a character cut at its end is fine), else cp1252."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return "cp1252"
     return "utf-8"
 
 
-def read_extract(path: Path) -> Iterator[tuple[int, dict | None, str]]:
-    """Yield (line number, row dict or None, error) for every data line, streaming."""
-    encoding = detect_encoding(path)
-    with open(path, encoding=encoding, newline="") as f:
-        header_line = f.readline().rstrip("\r\n")
-        header = header_line.split("|")
-        if header and header[-1] == "":
-            header = header[:-1]
-        width = len(header)
-        for number, line in enumerate(f, start=2):
-            line = line.rstrip("\r\n")
+class ExtractReader:
+    """Iterates over (line number, record, error): record is a tuple in FIELDS order ("" for absent columns),
+    or None with the reason of the rejection. `bytes_read` follows the progress in the file."""
+
+    def __init__(self, stream, size: int = 0):
+        self.stream = stream
+        self.size = size
+        self.bytes_read = 0
+        first = stream.readline()
+        self.bytes_read += len(first)
+        if first.startswith(codecs.BOM_UTF8):
+            first = first[len(codecs.BOM_UTF8) :]
+            self.encoding = "utf-8"
+        else:
+            self.encoding = detect_encoding(first + stream.peek(SAMPLE_BYTES)[:SAMPLE_BYTES])
+        header = self._decode(first).rstrip("\r\n").split("|")
+        if header and not header[-1].strip():
+            header.pop()
+        self.width = len(header)
+        positions = {}
+        for index, name in enumerate(header):
+            field = _BY_KEY.get(normalize(name))
+            if field and field not in positions:
+                positions[field] = index
+        self.columns_found = [field for field in FIELDS if field in positions]
+        if "last_name" not in positions or not (
+            "national_id" in positions or {"id_type", "identifier"} <= positions.keys()
+        ):
+            raise ExtractError(
+                "En-tête non reconnu : il faut au moins les colonnes « Nom d'exercice » et « Identification "
+                "nationale PP » (ou « Type d'identifiant PP » et « Identifiant PP »)."
+            )
+        # An absent column reads the sentinel "" appended after the last value.
+        self._getter = itemgetter(*[positions.get(field, self.width) for field in FIELDS])
+
+    def _decode(self, raw: bytes) -> str:
+        try:
+            return raw.decode(self.encoding)
+        except UnicodeDecodeError:
+            # A file announced UTF-8 by its start with an odd cp1252 line further on: read that line as cp1252.
+            return raw.decode("cp1252", errors="replace")
+
+    def __iter__(self) -> Iterator[tuple[int, tuple | None, str]]:
+        width = self.width
+        getter = self._getter
+        number = 1
+        for raw in self.stream:
+            number += 1
+            self.bytes_read += len(raw)
+            line = self._decode(raw).rstrip("\r\n")
             if not line.strip():
                 continue
             values = line.split("|")
-            if len(values) == width + 1 and values[-1] == "":
-                values = values[:-1]
-            if len(values) != width:
-                yield number, None, f"{len(values)} champs au lieu de {width}"
+            count = len(values)
+            if count == width + 1 and not values[-1]:
+                values[-1] = ""  # the trailing "|": its empty value is the sentinel
+            elif count == width:
+                values.append("")
+            else:
+                yield number, None, f"{count - (not values[-1])} champs au lieu de {width}"
                 continue
-            row = {COLUMNS[name]: value.strip() for name, value in zip(header, values) if name in COLUMNS}
-            yield number, row, ""
+            yield number, tuple(map(str.strip, getter(values))), ""
+
+
+def read_extract(path: Path) -> Iterator[tuple[int, dict | None, str]]:
+    """Convenience for small files and tests: rows as dicts."""
+    with open_binary(path) as (stream, size):
+        for number, record, error in ExtractReader(stream, size):
+            yield number, (dict(zip(FIELDS, record, strict=True)) if record else None), error

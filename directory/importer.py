@@ -1,66 +1,227 @@
-"""Import of the national extraction into the directory (minimal version: the demo extract)."""
+"""Import of the national extraction into the directory.
 
+1. The file is streamed into a temporary staging table (one row per valid line); bad lines are rejected with
+   their number and reason and never stop the import.
+2. Set-based SQL merges it: new people inserted, people whose lines changed (fingerprint) updated and their places
+   of practice replaced, people absent from the file deactivated (never deleted: other tables refer to them).
+
+Everything runs in ONE transaction: a failed or interrupted import leaves the previous directory as it was,
+and readers see the old directory until the commit.
+"""
+
+from collections.abc import Callable
+from functools import lru_cache
+from hashlib import blake2b
+from operator import itemgetter
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from core.text import normalize
 
-from .extract import read_extract
+from . import staging
+from .extract import FIELDS, ExtractReader, open_binary
 from .models import IdentifierType, PracticePlace, Professional
 
 PROFESSIONAL_FIELDS = [
     "id_type", "identifier", "civilite_exercice_code", "civilite_exercice", "civilite_code", "civilite",
     "last_name", "first_name", "profession_code", "profession", "category_code", "category",
-    "specialty_code", "specialty",
-]
+    "specialty_code", "specialty", "search_last_name", "search_first_name",
+]  # fmt: skip
+PLACE_FIELDS = [
+    "mode_code", "mode", "siret", "finess", "structure_name", "address", "postal_code", "commune_code",
+    "commune", "search_commune", "department_code", "department", "phone", "email",
+]  # fmt: skip
+STAGE_COLUMNS = ["national_id", *PROFESSIONAL_FIELDS, "prof_hash", *PLACE_FIELDS, "place_hash"]
+MAX_REASONS = 100  # rejected lines whose reason is kept (the count is always exact)
+ID_TYPES = set(IdentifierType.values)
+
+_index = {field: i for i, field in enumerate(FIELDS)}
+# Column widths: longer values would abort the whole import on PostgreSQL, so the merge cuts them (SUBSTR).
+_max_length = {
+    f.name: f.max_length
+    for model in (Professional, PracticePlace)
+    for f in model._meta.concrete_fields
+    if getattr(f, "max_length", None)
+}
 
 
-def _address(row: dict) -> str:
-    parts = [row.get("street_number", ""), row.get("street_index", ""), row.get("street_type", ""),
-             row.get("street_name", "")]
-    return " ".join(p for p in parts if p)
+def _getter(*fields):
+    return itemgetter(*[_index[f] for f in fields])
 
 
-@transaction.atomic
-def import_extract(path: Path) -> dict:
-    """Create or update the professionals of the file; their places of practice are replaced."""
-    seen: dict[str, Professional] = {}
-    stats = {"lines": 0, "created": 0, "updated": 0, "rejected": []}
-    for number, row, error in read_extract(Path(path)):
-        stats["lines"] += 1
-        if row is None:
-            stats["rejected"].append((number, error))
-            continue
-        national_id = row.get("national_id", "")
-        if not national_id or row.get("id_type") not in IdentifierType.values:
-            stats["rejected"].append((number, "identifiant absent ou de type inconnu"))
-            continue
-        professional = seen.get(national_id)
-        if professional is None:
-            values = {f: row.get(f, "") for f in PROFESSIONAL_FIELDS}
-            values["search_last_name"] = normalize(values["last_name"])
-            values["search_first_name"] = normalize(values["first_name"])
-            values["is_active"] = True
-            professional, created = Professional.objects.update_or_create(national_id=national_id, defaults=values)
-            stats["created" if created else "updated"] += 1
-            professional.places.all().delete()
-            seen[national_id] = professional
-        PracticePlace.objects.create(
-            professional=professional,
-            mode_code=row.get("mode_code", ""),
-            mode=row.get("mode", ""),
-            siret=row.get("siret", ""),
-            finess=row.get("finess", ""),
-            structure_name=row.get("structure_name", "") or row.get("brand", ""),
-            address=_address(row),
-            postal_code=row.get("postal_code", ""),
-            commune_code=row.get("commune_code", ""),
-            commune=row.get("commune", ""),
-            search_commune=normalize(row.get("commune", "")),
-            department_code=row.get("department_code", ""),
-            department=row.get("department", ""),
-            phone=row.get("phone", ""),
-            email=row.get("email", ""),
-        )
+_ids = _getter("id_type", "identifier", "national_id")
+_names = _getter("last_name", "first_name")
+_professional_rest = _getter(
+    "civilite_exercice_code", "civilite_exercice", "civilite_code", "civilite", "last_name", "first_name",
+    "profession_code", "profession", "category_code", "category", "specialty_code", "specialty",
+)  # fmt: skip
+_place_head = _getter("mode_code", "mode", "siret", "finess")
+_structure = _getter("structure_name", "brand")
+_street = _getter("street_number", "street_index", "street_type", "street_name")
+_place_mid = _getter("postal_code", "commune_code", "commune")
+_place_tail = _getter("department_code", "department", "phone", "email")
+_commune = _index["commune"]
+
+
+@lru_cache(maxsize=1 << 17)
+def _normalize(value: str) -> str:
+    # Names and communes repeat a lot: the cache saves most unidecode calls.
+    return normalize(value)
+
+
+def _hash(values) -> int:
+    # Stable across processes (unlike hash()); 48 bits, so that a sum over a person's lines fits in 64 bits.
+    return int.from_bytes(blake2b("\x1f".join(values).encode(), digest_size=6).digest(), "big")
+
+
+def _stage_row(number: int, record: tuple) -> tuple | str:
+    """The staging row of a valid line (STAGE_COLUMNS order, after line_no), or the reason of its rejection."""
+    id_type, identifier, national_id = _ids(record)
+    if not national_id and id_type and identifier:
+        national_id = id_type + identifier
+    if not national_id:
+        return "identifiant absent"
+    if not id_type:
+        id_type = national_id[0]
+    if id_type not in ID_TYPES:
+        return f"type d'identifiant inconnu « {id_type[:10]} »"
+    identifier = identifier or national_id[1:]
+    if len(national_id) > 12 or len(identifier) > 11 or national_id[0] != id_type:
+        return f"identifiant invalide « {national_id[:20]} »"
+    last_name, first_name = _names(record)
+    professional = (id_type, identifier, *_professional_rest(record), _normalize(last_name), _normalize(first_name))
+    structure, brand = _structure(record)
+    commune = record[_commune]
+    place = (
+        *_place_head(record),
+        structure or brand,
+        " ".join(filter(None, _street(record))),
+        *_place_mid(record),
+        _normalize(commune),
+        *_place_tail(record),
+    )
+    return (number, national_id, *professional, _hash(professional), *place, _hash(place))
+
+
+def import_extract(
+    path: Path,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    phase: Callable[[str], None] | None = None,
+) -> dict:
+    """Import the extraction at `path` (.txt or .zip). Returns the summary:
+    lines, created, updated, unchanged, deactivated, rejected_count, rejected (first (line, reason) pairs)."""
+    stats = {"lines": 0, "created": 0, "updated": 0, "unchanged": 0, "deactivated": 0,
+             "rejected_count": 0, "rejected": []}  # fmt: skip
+    phase = phase or (lambda message: None)
+    with open_binary(Path(path)) as (stream, size), transaction.atomic():
+        reader = ExtractReader(stream, size)
+        stats["encoding"], stats["columns"] = reader.encoding, reader.width
+        staging.create_line_table([(c, "bigint" if c.endswith("_hash") else "text") for c in STAGE_COLUMNS])
+        _load(reader, stats, progress)
+        if stats["lines"] - stats["rejected_count"] == 0:
+            # A header-only (or all-rejected) file must not empty the directory.
+            phase("Aucune ligne valide : l'annuaire n'est pas modifié.")
+        else:
+            _merge(stats, phase)
+        # On failure the rollback drops them (DDL is transactional on both databases).
+        staging.drop_tables()
+    if connection.vendor == "postgresql" and stats["created"] + stats["updated"] + stats["deactivated"]:
+        phase("Statistiques de la base…")
+        staging.analyze(Professional._meta.db_table, PracticePlace._meta.db_table)
     return stats
+
+
+def _load(reader: ExtractReader, stats: dict, progress) -> None:
+    rejected = stats["rejected"]
+    with staging.line_writer(STAGE_COLUMNS) as writer:
+        write = writer.write
+        for number, record, error in reader:
+            stats["lines"] += 1
+            row = _stage_row(number, record) if record is not None else error
+            if isinstance(row, str):
+                stats["rejected_count"] += 1
+                if len(rejected) < MAX_REASONS:
+                    rejected.append((number, row))
+                continue
+            write(row)
+            if progress and not stats["lines"] % 20_000:
+                progress(reader.bytes_read, reader.size)
+    if progress:
+        progress(reader.bytes_read, reader.size)
+
+
+def _cut(alias: str, field: str) -> str:
+    return f"SUBSTR({alias}.{field}, 1, {_max_length[field]})"
+
+
+def _merge(stats: dict, phase) -> None:
+    line, person = staging.LINE_TABLE, staging.PERSON_TABLE
+    pro, place = Professional._meta.db_table, PracticePlace._meta.db_table
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        phase("Regroupement des lignes par professionnel…")
+        cursor.execute(f"CREATE INDEX {line}_nid ON {line} (national_id)")
+        staging.analyze(line)
+        # One row per person: its first line gives the identity; the fingerprint covers all its lines.
+        # Status: n = new, c = changed (or coming back), s = same as in the directory.
+        cursor.execute(f"""
+            CREATE TEMPORARY TABLE {person} AS
+            SELECT g.national_id AS national_id, g.first_line AS first_line, p.id AS professional_id,
+                   CAST(g.places_sum + l.prof_hash AS bigint) AS fingerprint,
+                   CASE WHEN p.id IS NULL THEN 'n'
+                        WHEN p.import_fingerprint = g.places_sum + l.prof_hash AND p.is_active THEN 's'
+                        ELSE 'c' END AS status
+            FROM (SELECT national_id, MIN(line_no) AS first_line, SUM(place_hash) AS places_sum
+                  FROM {line} GROUP BY national_id) g
+            JOIN {line} l ON l.line_no = g.first_line
+            LEFT JOIN {pro} p ON p.national_id = g.national_id
+            ORDER BY g.national_id
+        """)  # noqa: S608 (table names are ours)
+        cursor.execute(f"CREATE UNIQUE INDEX {person}_nid ON {person} (national_id)")
+        staging.analyze(person)
+        cursor.execute(f"SELECT status, COUNT(*) FROM {person} GROUP BY status")  # noqa: S608
+        counts = dict(cursor.fetchall())
+        stats["created"], stats["updated"], stats["unchanged"] = (counts.get(k, 0) for k in "ncs")
+
+        # Before the upsert, so that it only scans the people already there.
+        phase("Professionnels absents du fichier désactivés…")
+        cursor.execute(f"""
+            UPDATE {pro} SET is_active = %s, updated_at = %s
+            WHERE is_active AND NOT EXISTS (SELECT 1 FROM {person} sp WHERE sp.national_id = {pro}.national_id)
+        """, [False, now])  # noqa: S608  # fmt: skip
+        stats["deactivated"] = cursor.rowcount
+
+        phase("Professionnels créés et mis à jour…")
+        with staging.indexes_deferred(pro):
+            cursor.execute(f"""
+                INSERT INTO {pro} (national_id, {", ".join(PROFESSIONAL_FIELDS)}, is_active, updated_at,
+                                   import_fingerprint)
+                SELECT sp.national_id, {", ".join(_cut("l", c) for c in PROFESSIONAL_FIELDS)}, %s, %s, sp.fingerprint
+                FROM {person} sp JOIN {line} l ON l.line_no = sp.first_line
+                WHERE sp.status <> 's'
+                ORDER BY sp.national_id
+                ON CONFLICT (national_id) DO UPDATE SET
+                    {", ".join(f"{c} = excluded.{c}" for c in PROFESSIONAL_FIELDS)},
+                    is_active = excluded.is_active, updated_at = excluded.updated_at,
+                    import_fingerprint = excluded.import_fingerprint
+            """, [True, now])  # noqa: S608  # fmt: skip
+
+        phase("Lieux d'exercice remplacés…")
+        if stats["updated"]:
+            cursor.execute(f"""
+                DELETE FROM {place} WHERE professional_id IN
+                    (SELECT professional_id FROM {person} WHERE status = 'c')
+            """)  # noqa: S608
+        with staging.indexes_deferred(place):
+            cursor.execute(f"""
+                INSERT INTO {place} (professional_id, {", ".join(PLACE_FIELDS)})
+                SELECT p.id, {", ".join(_cut("l", c) for c in PLACE_FIELDS)}
+                FROM {line} l
+                JOIN {person} sp ON sp.national_id = l.national_id
+                JOIN {pro} p ON p.national_id = l.national_id
+                WHERE sp.status <> 's'
+                ORDER BY l.line_no
+            """)  # noqa: S608

@@ -22,22 +22,34 @@ class Professional(models.Model):
     civilite = models.CharField("civilité", max_length=50, blank=True)
     last_name = models.CharField("nom d'exercice", max_length=200)
     first_name = models.CharField("prénom d'exercice", max_length=200, blank=True)
-    profession_code = models.CharField("code profession", max_length=10, db_index=True)
+    profession_code = models.CharField("code profession", max_length=10)
     profession = models.CharField("profession", max_length=200, blank=True)
     category_code = models.CharField("code catégorie professionnelle", max_length=10, blank=True)
     category = models.CharField("catégorie professionnelle", max_length=200, blank=True)
     specialty_code = models.CharField("code savoir-faire", max_length=20, blank=True)
     specialty = models.CharField("savoir-faire", max_length=200, blank=True)
     # Normalised for accent-, case- and punctuation-insensitive prefix search.
-    search_last_name = models.CharField(max_length=200, db_index=True, editable=False)
+    # On PostgreSQL these columns use the "C" collation (migration 0002) so that a prefix search is a plain
+    # btree range scan, in the same byte order as SQLite.
+    search_last_name = models.CharField(max_length=200, editable=False)
     search_first_name = models.CharField(max_length=200, editable=False, blank=True)
     is_active = models.BooleanField("présent dans l'annuaire", default=True)
     updated_at = models.DateTimeField("mis à jour le", auto_now=True)
+    # Hash of the person's lines in the last import: a re-import rewrites only people whose lines changed.
+    import_fingerprint = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "professionnel de santé"
         verbose_name_plural = "professionnels de santé"
         ordering = ["search_last_name", "search_first_name", "id"]
+        indexes = [
+            # The default search: active people of one profession, by name prefix, in name order.
+            models.Index(
+                fields=["profession_code", "is_active", "search_last_name", "search_first_name", "id"],
+                name="directory_pro_search_idx",
+            ),
+            models.Index(fields=["search_last_name", "search_first_name"], name="directory_pro_name_idx"),
+        ]
 
     def __str__(self):
         return f"{self.display_name} ({self.national_id})"
@@ -67,11 +79,11 @@ class PracticePlace(models.Model):
     finess = models.CharField("FINESS du site", max_length=20, blank=True)
     structure_name = models.CharField("raison sociale", max_length=300, blank=True)
     address = models.CharField("adresse", max_length=500, blank=True)
-    postal_code = models.CharField("code postal", max_length=10, blank=True, db_index=True)
+    postal_code = models.CharField("code postal", max_length=10, blank=True)
     commune_code = models.CharField("code commune", max_length=10, blank=True)
     commune = models.CharField("commune", max_length=200, blank=True)
-    search_commune = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
-    department_code = models.CharField("code département", max_length=5, blank=True, db_index=True)
+    search_commune = models.CharField(max_length=200, blank=True, editable=False)  # "C" collation on PostgreSQL
+    department_code = models.CharField("code département", max_length=5, blank=True)
     department = models.CharField("département", max_length=200, blank=True)
     phone = models.CharField("téléphone", max_length=30, blank=True)
     email = models.CharField("adresse électronique", max_length=300, blank=True)
@@ -79,6 +91,12 @@ class PracticePlace(models.Model):
     class Meta:
         verbose_name = "lieu d'exercice"
         verbose_name_plural = "lieux d'exercice"
+        # Place filters of the search: (value, professional) lets the database answer from the index alone.
+        indexes = [
+            models.Index(fields=["postal_code", "professional"], name="directory_place_postal_idx"),
+            models.Index(fields=["department_code", "professional"], name="directory_place_dept_idx"),
+            models.Index(fields=["search_commune", "professional"], name="directory_place_commune_idx"),
+        ]
 
     def __str__(self):
         return f"{self.structure_name} {self.postal_code} {self.commune}".strip()

@@ -1,0 +1,125 @@
+"""The only database-specific code of the import: loading the staging table, fast, on each database.
+
+The import streams the file into a temporary table (COPY on PostgreSQL, large executemany batches on SQLite),
+then merges it into the directory with portable set-based SQL (see importer.py). Temporary tables are private to
+the connection and never logged, so the staging costs no WAL and vanishes with the transaction.
+"""
+
+from contextlib import contextmanager
+
+from django.db import connection
+
+LINE_TABLE = "directory_stage_line"
+PERSON_TABLE = "directory_stage_person"
+SQLITE_BATCH = 20_000
+
+
+def create_line_table(columns: list[tuple[str, str]]) -> None:
+    drop_tables()
+    # On SQLite an INTEGER PRIMARY KEY is the rowid: free, and lines arrive in that order.
+    key = "integer PRIMARY KEY" if connection.vendor == "sqlite" else "integer NOT NULL"
+    definition = ", ".join([f"line_no {key}", *(f"{name} {sql_type}" for name, sql_type in columns)])
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {LINE_TABLE} ({definition})")
+
+
+def drop_tables() -> None:
+    with connection.cursor() as cursor:
+        for table in (PERSON_TABLE, LINE_TABLE):
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+class _PostgresWriter:
+    def __init__(self, names):
+        self.names = names
+
+    def __enter__(self):
+        self._cursor = connection.cursor()
+        raw = self._cursor.cursor  # the psycopg 3 cursor under Django's wrapper
+        self._copy_cm = raw.copy(f"COPY {LINE_TABLE} (line_no, {', '.join(self.names)}) FROM STDIN")
+        copy = self._copy_cm.__enter__()
+        self.write = copy.write_row
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            return self._copy_cm.__exit__(*exc)
+        finally:
+            self._cursor.close()
+
+
+class _SqliteWriter:
+    def __init__(self, names):
+        placeholders = ", ".join(["?"] * (len(names) + 1))
+        self.sql = f"INSERT INTO {LINE_TABLE} (line_no, {', '.join(names)}) VALUES ({placeholders})"  # noqa: S608
+        self.batch = []
+
+    def __enter__(self):
+        connection.ensure_connection()
+        self._raw = connection.connection  # the sqlite3 connection: no per-row parameter rewriting
+        return self
+
+    def write(self, row):
+        self.batch.append(row)
+        if len(self.batch) >= SQLITE_BATCH:
+            self.flush()
+
+    def flush(self):
+        if self.batch:
+            self._raw.executemany(self.sql, self.batch)
+            self.batch = []
+
+    def __exit__(self, exc_type, *exc):
+        if exc_type is None:
+            self.flush()
+        return False
+
+
+def line_writer(names: list[str]):
+    """Context manager whose `write(row)` appends (line_no, *values) to the staging table."""
+    return _PostgresWriter(names) if connection.vendor == "postgresql" else _SqliteWriter(names)
+
+
+def analyze(*tables: str) -> None:
+    """Fresh planner statistics on PostgreSQL, which never auto-analyzes temporary tables (SQLite's planner
+    does well without)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}")
+
+
+def _secondary_indexes(cursor, table: str) -> list[tuple[str, str]]:
+    """(name, CREATE statement) of the plain indexes of `table` (not its primary key nor unique constraints)."""
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
+            "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
+            [table, table],
+        )
+    else:
+        # Unique constraints are automatic indexes without SQL: kept.
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
+                       [table])  # fmt: skip
+    return cursor.fetchall()
+
+
+@contextmanager
+def indexes_deferred(table: str):
+    """Filling an EMPTY table (first import): drop its secondary indexes and build them once at the end, much
+    faster than maintaining them row by row. Inside the import transaction, so a failure restores them; only used on
+    an empty table, which no reader is waiting for."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} LIMIT 1")  # noqa: S608
+        indexes = [] if cursor.fetchone() else _secondary_indexes(cursor, table)
+        for name, _sql in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+    yield
+    with connection.cursor() as cursor:
+        if indexes and connection.vendor == "postgresql":
+            # Django's foreign keys are deferred; PostgreSQL builds no index on a table with pending checks.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _name, sql in indexes:
+            cursor.execute(sql)

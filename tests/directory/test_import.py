@@ -1,0 +1,199 @@
+import zipfile
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from bench.generate_extract import generate
+from directory import importer
+from directory.importer import import_extract
+from directory.models import PracticePlace, Professional
+from directory.selectors import search_professionals, selectable_doctor
+
+from .helpers import HEADERS, line, person, write_extract
+
+pytestmark = pytest.mark.django_db
+
+LEFEVRE = person("99700001037", "LEFÈVRE", "Paul", postal_code="42000", commune="Saint-Étienne", department_code="42")
+
+
+@pytest.mark.parametrize("header", [56, 52, 48])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+@pytest.mark.parametrize("newline", ["\r\n", "\n"])
+@pytest.mark.parametrize("trailing", ["|", ""])
+def test_every_format_variant_imports(tmp_path, header, encoding, newline, trailing):
+    path = write_extract(tmp_path / "x.txt", [person(), LEFEVRE], header=header, encoding=encoding,
+                         newline=newline, trailing=trailing)  # fmt: skip
+    stats = import_extract(path)
+    assert (stats["lines"], stats["created"], stats["rejected_count"]) == (2, 2, 0)
+    assert stats["columns"] == header
+    paul = Professional.objects.get(national_id="899700001037")
+    assert (paul.last_name, paul.search_last_name, paul.first_name) == ("LEFÈVRE", "lefevre", "Paul")
+    assert paul.places.get().commune == "Saint-Étienne"
+    assert paul.places.get().search_commune == "saint etienne"
+
+
+def test_blank_lines_and_header_only(tmp_path):
+    path = write_extract(tmp_path / "x.txt", ["", person(), "   ", LEFEVRE], extra_lines=["", ""])
+    stats = import_extract(path)
+    assert (stats["lines"], stats["created"], stats["rejected_count"]) == (2, 2, 0)
+    # A header-only file imports nothing and must not deactivate the directory.
+    stats = import_extract(write_extract(tmp_path / "empty.txt", []))
+    assert (stats["lines"], stats["created"], stats["deactivated"]) == (0, 0, 0)
+    assert Professional.objects.filter(is_active=True).count() == 2
+
+
+def test_official_zip(tmp_path):
+    txt = write_extract(tmp_path / "PS_LibreAcces_Personne_activite_202611010000.txt", [person(), LEFEVRE])
+    archive = tmp_path / "PS_LibreAcces_202611010000.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(txt, arcname=txt.name)
+    assert import_extract(archive)["created"] == 2
+
+
+def test_unknown_header_is_refused(tmp_path):
+    path = tmp_path / "x.txt"
+    path.write_text("a|b|c|\r\n1|2|3|\r\n")
+    with pytest.raises(CommandError, match="En-tête non reconnu"):
+        call_command("import_annuaire", str(path), no_progress=True, stdout=StringIO())
+
+
+def test_bad_lines_are_rejected_with_number_and_reason(tmp_path):
+    columns = HEADERS[56]
+    rows = [
+        person(),
+        "8|99700000001|899700000001|too few",  # line 3
+        person(identifier="", id_type=""),  # line 4: no identifier
+        person(identifier="12345678", id_type="3"),  # line 5: unknown type
+        line(person("99700001045", "LEFEVRE", "Anne"), columns) + "|extra|",  # line 6: too many fields
+        LEFEVRE,
+    ]
+    stats = import_extract(write_extract(tmp_path / "x.txt", rows))
+    assert stats["created"] == 2 and stats["rejected_count"] == 4
+    reasons = dict(stats["rejected"])
+    assert set(reasons) == {3, 4, 5, 6}
+    assert "champs au lieu de 56" in reasons[3] and "champs au lieu de 56" in reasons[6]
+    assert reasons[4] == "identifiant absent"
+    assert "type d'identifiant inconnu" in reasons[5]
+
+
+def test_several_places_and_both_identifier_types(tmp_path):
+    rows = [
+        person(),
+        person(postal_code="69100", commune="Villeurbanne", mode_code="S", mode="Salarié"),
+        person("123456789", "INFIRMIERE", "Léa", id_type="0", profession_code="60", profession="Infirmier"),
+    ]
+    stats = import_extract(write_extract(tmp_path / "x.txt", rows))
+    assert stats["created"] == 2
+    martin = Professional.objects.get(national_id="899700001011")
+    assert (martin.id_type, martin.identifier, martin.rpps) == ("8", "99700001011", "99700001011")
+    assert [p.commune for p in martin.places.order_by("id")] == ["Lyon", "Villeurbanne"]
+    adeli = Professional.objects.get(national_id="0123456789")
+    assert (adeli.id_type, adeli.identifier, adeli.rpps) == ("0", "123456789", "")
+
+
+def test_reimport_of_the_same_file_changes_nothing(tmp_path):
+    path = write_extract(tmp_path / "x.txt", [person(), person(commune="Villeurbanne"), LEFEVRE])
+    import_extract(path)
+    before = list(Professional.objects.values_list("id", "updated_at", "is_active", "import_fingerprint"))
+    places = list(PracticePlace.objects.values_list("id", "professional_id", "commune").order_by("id"))
+    stats = import_extract(path)
+    assert (stats["created"], stats["updated"], stats["unchanged"], stats["deactivated"]) == (0, 0, 2, 0)
+    assert list(Professional.objects.values_list("id", "updated_at", "is_active", "import_fingerprint")) == before
+    assert list(PracticePlace.objects.values_list("id", "professional_id", "commune").order_by("id")) == places
+
+
+def test_reimport_updates_replaces_places_and_deactivates(tmp_path):
+    import_extract(write_extract(tmp_path / "a.txt", [person(), LEFEVRE, person("99700001029", "DUBOIS", "Claire")]))
+    dubois = Professional.objects.get(national_id="899700001029")
+    rows = [person(email="jean.martin@example.org", commune="Bron", postal_code="69500"), LEFEVRE,
+            person("99700001045", "LEFEVRE", "Anne")]  # fmt: skip
+    stats = import_extract(write_extract(tmp_path / "b.txt", rows))
+    assert (stats["created"], stats["updated"], stats["unchanged"], stats["deactivated"]) == (1, 1, 1, 1)
+    martin = Professional.objects.get(national_id="899700001011")
+    assert [(p.commune, p.email) for p in martin.places.all()] == [("Bron", "jean.martin@example.org")]
+    assert martin.first_email == "jean.martin@example.org"
+    dubois.refresh_from_db()  # never deleted: other tables refer to it
+    assert not dubois.is_active
+    assert selectable_doctor(dubois.pk) is None and selectable_doctor(martin.pk) == martin
+    assert not search_professionals(name="dubois").exists()
+    assert search_professionals(name="dubois", active_only=False).get() == dubois
+    # Back in the next extraction: active again.
+    rows.append(person("99700001029", "DUBOIS", "Claire"))
+    stats = import_extract(write_extract(tmp_path / "c.txt", rows))
+    assert (stats["created"], stats["updated"], stats["deactivated"]) == (0, 1, 0)
+    dubois.refresh_from_db()
+    assert dubois.is_active and dubois.places.count() == 1
+
+
+@pytest.mark.parametrize("failure", ["merge", "load"])
+def test_failed_import_keeps_the_previous_directory(tmp_path, monkeypatch, failure):
+    import_extract(write_extract(tmp_path / "a.txt", [person(), LEFEVRE]))
+    snapshot = list(Professional.objects.values_list("national_id", "last_name", "is_active", "updated_at"))
+    places = list(PracticePlace.objects.values_list("id", "commune"))
+    if failure == "merge":
+        original = importer._merge
+
+        def merge_then_fail(stats, phase):
+            original(stats, phase)  # everything written, then the process is interrupted
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(importer, "_merge", merge_then_fail)
+    else:
+        original_row = importer._stage_row
+
+        def fail_on_line_3(number, record):
+            if number == 3:
+                raise KeyboardInterrupt
+            return original_row(number, record)
+
+        monkeypatch.setattr(importer, "_stage_row", fail_on_line_3)
+    new = [person(last="MARTIN-DURAND"), person("99700001099", "NOUVEAU", "Zoé")]
+    with pytest.raises(KeyboardInterrupt):
+        import_extract(write_extract(tmp_path / "b.txt", new))
+    assert list(Professional.objects.values_list("national_id", "last_name", "is_active", "updated_at")) == snapshot
+    assert list(PracticePlace.objects.values_list("id", "commune")) == places
+    monkeypatch.undo()
+    # And the next import works.
+    assert import_extract(write_extract(tmp_path / "b.txt", new))["created"] == 1
+
+
+def test_too_long_values_are_cut_not_fatal(tmp_path):
+    stats = import_extract(write_extract(tmp_path / "x.txt", [person(mode_code="LIBERAL-TOO-LONG", last="X" * 300)]))
+    assert stats["created"] == 1
+    pro = Professional.objects.get()
+    assert len(pro.last_name) == 200 and pro.places.get().mode_code == "LIBER"
+
+
+def test_demo_extract(tmp_path):
+    stats = import_extract(importer.Path(__file__).resolve().parents[2] / "directory" / "data"
+                           / "PS_LibreAcces_Personne_activite_demo.txt")  # fmt: skip
+    assert stats["created"] > 4 and stats["rejected_count"] == 0
+    assert Professional.objects.get(national_id="899700001037").last_name == "LEFÈVRE"
+
+
+def test_command_prints_the_summary(tmp_path):
+    rows = [person(), person(identifier="", id_type=""), LEFEVRE]
+    out = StringIO()
+    call_command("import_annuaire", str(write_extract(tmp_path / "x.txt", rows)), stdout=out, stderr=StringIO())
+    text = out.getvalue()
+    expected_lines = ["Lignes lues : 3", "Professionnels créés : 2", "Professionnels mis à jour : 0",
+                      "Professionnels désactivés : 0", "Lignes rejetées : 1",
+                      "ligne 3 : identifiant absent"]  # fmt: skip
+    for expected in expected_lines:
+        assert expected in text
+
+
+def test_command_missing_file(tmp_path):
+    with pytest.raises(CommandError, match="introuvable"):
+        call_command("import_annuaire", str(tmp_path / "nope.txt"))
+
+
+@pytest.mark.parametrize(("header", "encoding", "as_zip"), [(56, "utf-8", False), (52, "cp1252", True),
+                                                            (48, "utf-8-sig", False)])  # fmt: skip
+def test_generated_extracts_import(tmp_path, header, encoding, as_zip):
+    path = generate(tmp_path / "PS_LibreAcces_Personne_activite_gen.txt", 300, header, encoding, seed=3, as_zip=as_zip)
+    stats = import_extract(path)
+    assert stats["lines"] == 300 and stats["rejected_count"] == 0 and stats["columns"] == header
+    assert PracticePlace.objects.count() == 300
+    assert import_extract(path)["unchanged"] == stats["created"]

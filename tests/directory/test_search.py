@@ -1,0 +1,107 @@
+import pytest
+from django.urls import reverse
+
+from directory.importer import import_extract
+from directory.selectors import place_filter, search_professionals
+
+from ..conftest import login_client
+from .helpers import person, write_extract
+
+pytestmark = pytest.mark.django_db
+
+PEOPLE = [
+    person("99700001011", "MARTIN", "Jean", postal_code="69003", commune="Lyon", department_code="69"),
+    person("99700001012", "MARTIN", "Jean", postal_code="13008", commune="Marseille", department_code="13"),
+    person("99700001037", "LEFÈVRE", "Paul", postal_code="69006", commune="Lyon", department_code="69"),
+    person("99700001045", "LEFEVRE", "Anne", postal_code="13008", commune="Marseille", department_code="13"),
+    person("99700001053", "LE FEBVRE", "Luc"),
+    person("99700001061", "D'ARTOIS-DUPRÉ", "Jean-Pierre", postal_code="42000", commune="Saint-Étienne",
+           department_code="42"),
+    person("99700001079", "CASANOVA", "Ange", postal_code="20000", commune="Ajaccio", department_code="2A"),
+    person("99700001087", "PAYET", "Marie", postal_code="97400", commune="Saint-Denis", department_code="974"),
+    person("99700001095", "MARTINEZ", "Inès", profession_code="60", profession="Infirmier"),
+]  # fmt: skip
+
+
+@pytest.fixture
+def directory(tmp_path):
+    import_extract(write_extract(tmp_path / "x.txt", PEOPLE))
+
+
+def names(queryset):
+    return [(p.last_name, p.first_name) for p in queryset]
+
+
+def test_name_prefix_ignores_accents_and_case(directory):
+    assert names(search_professionals(name="lefev")) == [("LEFEVRE", "Anne"), ("LEFÈVRE", "Paul")]
+    assert names(search_professionals(name="LEFÈVRE")) == names(search_professionals(name="Lefevre"))
+    assert names(search_professionals(name="le f")) == [("LE FEBVRE", "Luc")]
+
+
+def test_hyphens_and_apostrophes_ignored(directory):
+    for query in ("d'artois dupre", "D ARTOIS-DUPRE", "d-artois", "d'art"):
+        assert names(search_professionals(name=query)) == [("D'ARTOIS-DUPRÉ", "Jean-Pierre")], query
+    assert names(search_professionals(name="d'artois", first_name="jean pierre")) == [("D'ARTOIS-DUPRÉ", "Jean-Pierre")]
+
+
+def test_first_name_prefix(directory):
+    assert names(search_professionals(name="lefevre", first_name="pa")) == [("LEFÈVRE", "Paul")]
+
+
+def test_homonyms_separated_by_town(directory):
+    assert len(search_professionals(name="martin", first_name="jean")) == 2
+    lyon = search_professionals(name="martin", place="lyon").get()
+    assert lyon.places.get().postal_code == "69003"
+    assert search_professionals(name="martin", place="13008").get().places.get().commune == "Marseille"
+    assert search_professionals(name="martin", place="13").get().national_id == "899700001012"
+
+
+def test_place_kinds(directory):
+    assert names(search_professionals(place="saint etienne")) == [("D'ARTOIS-DUPRÉ", "Jean-Pierre")]
+    assert names(search_professionals(place="SAINT-ÉTIENNE")) == [("D'ARTOIS-DUPRÉ", "Jean-Pierre")]
+    assert names(search_professionals(place="saint")) == [("D'ARTOIS-DUPRÉ", "Jean-Pierre"), ("PAYET", "Marie")]
+    assert names(search_professionals(place="2a")) == [("CASANOVA", "Ange")]
+    assert names(search_professionals(place="974")) == [("PAYET", "Marie")]
+    assert len(search_professionals(place="69")) == 3
+    assert place_filter("69003") == {"postal_code": "69003"}
+    assert place_filter("2B") == {"department_code": "2B"}
+
+
+def test_profession_filter_and_order(directory):
+    assert "MARTINEZ" not in [p.last_name for p in search_professionals(name="mart")]
+    assert names(search_professionals(name="martinez", profession_code="60")) == [("MARTINEZ", "Inès")]
+    everybody = search_professionals(name="mart", profession_code=None)
+    assert [p.last_name for p in everybody] == ["MARTIN", "MARTIN", "MARTINEZ"]
+
+
+def test_places_prefetched(directory, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        for professional in search_professionals(name="m"):
+            list(professional.places.all())
+
+
+def test_page_requires_login(client):
+    response = client.get(reverse("directory:search"))
+    assert response.status_code == 302 and "connexion" in response["Location"]
+
+
+def test_page_searches(directory, doctor_card):
+    client = login_client(doctor_card)
+    response = client.get(reverse("directory:search"))
+    page = response.content.decode()
+    for label in ("<h1>Annuaire</h1>", "Nom", "Lieu d&#x27;exercice", "Prénom", "Rechercher", 'aria-current="page"'):
+        assert label in page
+    response = client.get(reverse("directory:search"), {"name": "martin", "place": "lyon"})
+    page = response.content.decode()
+    assert "Docteur Jean MARTIN" in page and "69003 Lyon" in page and "Libéral" in page
+    assert "Marseille" not in page and "1 résultat." in page
+
+
+def test_page_paginates(tmp_path, doctor_card):
+    import_extract(write_extract(tmp_path / "x.txt", [person(f"997000020{i:02d}", "DURAND", f"P{i:02d}")
+                                                      for i in range(25)]))  # fmt: skip
+    client = login_client(doctor_card)
+    page = client.get(reverse("directory:search"), {"name": "durand"}).content.decode()
+    assert "25 résultats." in page and "P00" in page and "P20" not in page and "Page suivante" in page
+    page = client.get(reverse("directory:search"), {"name": "durand", "page": 2}).content.decode()
+    assert "P20" in page and "P00" not in page
