@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "widget_tweaks",
     "dsfr",
     "core",
+    "outbox",
     "journal",
     "directory",
     "accounts",
@@ -121,6 +122,12 @@ if not DEBUG and SITE_URL.startswith("https://"):
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Espace médecins <ne-pas-repondre@example.org>")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# Durable mail (outbox): first try right after commit, then the worker retries with exponential backoff.
+OUTBOX_SEND_ON_COMMIT = env.bool("OUTBOX_SEND_ON_COMMIT", default=True)
+OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
+OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600)
+OUTBOX_CLAIM_TIMEOUT_SECONDS = env.int("OUTBOX_CLAIM_TIMEOUT_SECONDS", default=300)
+OUTBOX_MESSAGE_ID_DOMAIN = urlsplit(SITE_URL).hostname or "localhost"
 
 LANGUAGE_CODE = "fr-fr"
 TIME_ZONE = "Europe/Paris"

@@ -6,8 +6,8 @@ from .models import Delegation
 @admin.register(Delegation)
 class DelegationAdmin(admin.ModelAdmin):
     # Operators read delegations; only the doctor changes them (services journal every change).
-    list_display = ["id", "doctor", "kind", "invited_last_name", "state", "starts_on", "ends_on", "mail_failed"]
-    list_filter = ["kind", "state", "mail_failed"]
+    list_display = ["id", "doctor", "kind", "invited_last_name", "state", "starts_on", "ends_on"]
+    list_filter = ["kind", "state"]
     search_fields = ["doctor__national_id", "invited_last_name"]
 
     def has_add_permission(self, request):

@@ -1,12 +1,10 @@
-"""Mails to delegates and doctors: French, plain text and HTML. Sent after the commit of the change."""
-
-import logging
+"""Mails to delegates and doctors: French, plain text and HTML, written to the outbox in the caller's
+transaction (delivered after commit, retried by the worker)."""
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
-logger = logging.getLogger(__name__)
+from outbox.services import enqueue
 
 SUBJECTS = {
     "invitation": "Délégation de droits : le médecin {doctor} vous invite à gérer ses dossiers",
@@ -17,23 +15,23 @@ SUBJECTS = {
 }
 
 
-def send(kind: str, *, to: str, delegation, **context) -> bool:
-    """Send one mail; False (and a log line without address or token) when the SMTP server refuses."""
+def ref(delegation) -> str:
+    return f"delegation:{delegation.pk}"
+
+
+def queue(kind: str, *, key: str, to: str, delegation, **context) -> None:
+    """`key` names this one message (e.g. the invitation id): the same key is never sent twice."""
     context = {
         "delegation": delegation,
         "doctor": delegation.doctor.display_name,
         "site_url": settings.SITE_URL,
         **context,
     }
-    message = EmailMultiAlternatives(
+    enqueue(
+        key=f"delegation-{delegation.pk}-{kind}-{key}",
+        to=to,
         subject=SUBJECTS[kind].format(doctor=context["doctor"]),
-        body=render_to_string(f"delegations/mails/{kind}.txt", context),
-        to=[to],
+        text=render_to_string(f"delegations/mails/{kind}.txt", context),
+        html=render_to_string(f"delegations/mails/{kind}.html", context),
+        ref=ref(delegation),
     )
-    message.attach_alternative(render_to_string(f"delegations/mails/{kind}.html", context), "text/html")
-    try:
-        message.send()
-    except Exception:  # any SMTP or network failure: the caller records it, nothing is lost
-        logger.warning("mail %s for delegation %s could not be sent", kind, delegation.pk, exc_info=True)
-        return False
-    return True

@@ -81,8 +81,6 @@ class Delegation(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     answered_at = models.DateTimeField("répondu le", null=True, blank=True)
     deleted_at = models.DateTimeField("supprimée le", null=True, blank=True)
-    mail_failed = models.BooleanField("échec du dernier courriel", default=False)
-    last_mailed_at = models.DateTimeField("dernier courriel envoyé le", null=True, blank=True)
     reminder_sent_on = models.DateField("rappel de fin envoyé le", null=True, blank=True)
 
     objects = DelegationQuerySet.as_manager()

@@ -3,6 +3,7 @@
 from django.db.models import Case, IntegerField, Q, Value, When
 
 from core.text import normalize
+from outbox.selectors import latest_by_ref
 
 from .models import Delegation, Kind, State
 
@@ -16,6 +17,10 @@ def delegations_granted_by(doctor):
 
 def granted_sections(doctor) -> dict:
     rows = list(delegations_granted_by(doctor))
+    # The delivery state of each delegation's latest mail, from the outbox (one query).
+    mails = latest_by_ref([f"delegation:{d.pk}" for d in rows])
+    for delegation in rows:
+        delegation.last_mail = mails.get(f"delegation:{delegation.pk}")
     return {
         "assistants": [d for d in rows if d.kind == Kind.ASSISTANT and d.state != State.DELETED],
         "colleagues": [d for d in rows if d.kind == Kind.COLLEAGUE and d.state != State.DELETED],

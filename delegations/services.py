@@ -70,30 +70,28 @@ def _check(kind, rights, starts_on, ends_on):
         raise DelegationError("La date de fin est déjà passée.")
 
 
-def _new_invitation(delegation: Delegation) -> str:
+def _new_invitation(delegation: Delegation) -> tuple[str, int]:
     """Kill the previous links and make a new one; the clear token exists only in the mail."""
     now = timezone.now()
     delegation.invitations.filter(used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=now)
     token = secrets.token_urlsafe(32)
-    Invitation.objects.create(delegation=delegation, token_hash=_hash(token), expires_at=now + INVITATION_VALIDITY)
-    return token
+    invitation = Invitation.objects.create(
+        delegation=delegation, token_hash=_hash(token), expires_at=now + INVITATION_VALIDITY
+    )
+    return token, invitation.pk
 
 
-def _mail_after_commit(actor, delegation: Delegation, kind: str, to: str, journal_success: Action | None, **ctx):
-    """Send after commit; the outcome is recorded so that a failed invitation can be sent again."""
-
-    def send():
-        ok = mails.send(kind, to=to, delegation=delegation, **ctx)
-        with transaction.atomic():
-            Delegation.objects.filter(pk=delegation.pk).update(
-                mail_failed=not ok, **({"last_mailed_at": timezone.now()} if ok else {})
-            )
-            if not ok:
-                _journal(actor, Action.DELEGATION_MAIL_FAILED, delegation, detail=kind)
-            elif journal_success:
-                _journal(actor, journal_success, delegation)
-
-    transaction.on_commit(send)
+def _invite(actor, delegation: Delegation) -> None:
+    """A new single-use link, mailed through the outbox; the clear token exists only in the mail."""
+    token, invitation_id = _new_invitation(delegation)
+    mails.queue(
+        "invitation",
+        key=str(invitation_id),
+        to=delegation.invited_email,
+        delegation=delegation,
+        url=invitation_url(token),
+    )
+    _journal(actor, Action.DELEGATION_MAILED, delegation)
 
 
 def invitation_url(token: str) -> str:
@@ -123,8 +121,7 @@ def add_assistant(*, actor, first_name: str, last_name: str, email: str, rights,
         **_normalize_rights(rights),
     )
     _journal(actor, Action.DELEGATION_ADDED, delegation, detail=_summary(delegation))
-    token = _new_invitation(delegation)
-    _mail_after_commit(actor, delegation, "invitation", email, Action.DELEGATION_MAILED, url=invitation_url(token))
+    _invite(actor, delegation)
     return delegation
 
 
@@ -157,8 +154,7 @@ def add_colleague(*, actor, colleague, email: str, rights, starts_on, ends_on):
     except IntegrityError:
         raise DelegationError("Une délégation est déjà en cours pour ce médecin : modifiez-la plutôt.") from None
     _journal(actor, Action.DELEGATION_ADDED, delegation, detail=_summary(delegation))
-    token = _new_invitation(delegation)
-    _mail_after_commit(actor, delegation, "invitation", email, Action.DELEGATION_MAILED, url=invitation_url(token))
+    _invite(actor, delegation)
     return delegation
 
 
@@ -180,11 +176,8 @@ def resend_invitation(*, actor, delegation_id: int) -> Delegation:
     delegation = _own(actor, delegation_id)
     if delegation.effective_state != State.PENDING:
         raise DelegationError("Seule une délégation en attente peut être renvoyée.")
-    token = _new_invitation(delegation)
     _journal(actor, Action.DELEGATION_RESENT, delegation)
-    _mail_after_commit(
-        actor, delegation, "invitation", delegation.invited_email, Action.DELEGATION_MAILED, url=invitation_url(token)
-    )
+    _invite(actor, delegation)
     return delegation
 
 
@@ -203,13 +196,15 @@ def modify_delegation(*, actor, delegation_id: int, rights, starts_on, ends_on) 
         return delegation
     delegation.updated_at = timezone.now()
     delegation.save()
-    _journal(
+    entry = _journal(
         actor,
         Action.DELEGATION_MODIFIED,
         delegation,
         changes=[{"field": "delegation", "label": "Délégation", "old": before, "new": after}],
     )
-    _mail_after_commit(actor, delegation, "modified", delegation.invited_email, None, before=before, after=after)
+    mails.queue(
+        "modified", key=str(entry.pk), to=delegation.invited_email, delegation=delegation, before=before, after=after
+    )
     return delegation
 
 
@@ -225,7 +220,7 @@ def delete_delegation(*, actor, delegation_id: int) -> Delegation:
     delegation.invitations.filter(used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=timezone.now())
     _journal(actor, Action.DELEGATION_DELETED, delegation)
     if notify:
-        _mail_after_commit(actor, delegation, "deleted", delegation.invited_email, None)
+        mails.queue("deleted", key="1", to=delegation.invited_email, delegation=delegation)
     return delegation
 
 
@@ -324,6 +319,13 @@ def refuse_delegation(*, actor, delegation_id: int, token: str | None = None) ->
 REMINDER_DAYS = 7
 
 
+def _notify_both(kind: str, delegation: Delegation, *, key: str) -> None:
+    """The delegate, and the doctor when the directory has his address."""
+    mails.queue(kind, key=f"{key}-delegate", to=delegation.invited_email, delegation=delegation)
+    if delegation.doctor.first_email:
+        mails.queue(kind, key=f"{key}-doctor", to=delegation.doctor.first_email, delegation=delegation)
+
+
 def expire_and_remind(*, today=None) -> tuple[int, int]:
     """Mark delegations past their end date expired and warn, 7 days before, those about to end."""
     import datetime
@@ -339,9 +341,7 @@ def expire_and_remind(*, today=None) -> tuple[int, int]:
             delegation.updated_at = timezone.now()
             delegation.save()
             _journal(None, Action.DELEGATION_EXPIRED, delegation)
-            _mail_after_commit(None, delegation, "expired", delegation.invited_email, None)
-            if delegation.doctor.first_email:
-                _mail_after_commit(None, delegation, "expired", delegation.doctor.first_email, None)
+            _notify_both("expired", delegation, key=str(delegation.ends_on))
             expired += 1
     soon = today + datetime.timedelta(days=REMINDER_DAYS)
     for delegation_id in Delegation.objects.filter(
@@ -352,8 +352,6 @@ def expire_and_remind(*, today=None) -> tuple[int, int]:
             delegation.reminder_sent_on = today
             delegation.save(update_fields=["reminder_sent_on"])
             _journal(None, Action.DELEGATION_REMINDED, delegation)
-            _mail_after_commit(None, delegation, "ending", delegation.invited_email, None)
-            if delegation.doctor.first_email:
-                _mail_after_commit(None, delegation, "ending", delegation.doctor.first_email, None)
+            _notify_both("ending", delegation, key=str(delegation.ends_on))
             reminded += 1
     return expired, reminded

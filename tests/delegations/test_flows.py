@@ -182,16 +182,19 @@ def test_expired_link_grants_nothing(martin, sophie, smtp_server, django_capture
 
 
 @pytest.mark.django_db
-def test_mail_failure_is_shown_and_can_be_resent(martin, settings, django_capture_on_commit_callbacks):
+def test_mail_failure_is_shown_and_retried(martin, settings, django_capture_on_commit_callbacks):
+    from outbox.models import Message, MessageState
+
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 1  # nothing listens
     doctor = login_client(martin)
     with django_capture_on_commit_callbacks(execute=True):
         invite_sophie(doctor)
     delegation = Delegation.objects.get()
-    assert delegation.mail_failed and delegation.state == State.PENDING
-    assert "Le courriel n'a pas pu être envoyé." in text(doctor.get("/delegations/"))
-    assert Entry.objects.filter(action=Action.DELEGATION_MAIL_FAILED).exists()
+    message = Message.objects.get(ref=f"delegation:{delegation.pk}")
+    assert delegation.state == State.PENDING
+    assert message.state == MessageState.PENDING and message.attempts == 1 and message.last_error
+    assert "Le courriel n'a pas encore pu être envoyé" in text(doctor.get("/delegations/"))
 
 
 @pytest.mark.django_db

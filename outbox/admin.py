@@ -1,0 +1,19 @@
+from django.contrib import admin
+
+from .models import Message
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "subject", "state", "attempts", "next_attempt_at", "sent_at", "last_error"]
+    list_filter = ["state"]
+    search_fields = ["ref", "idempotency_key"]
+    readonly_fields = [f.name for f in Message._meta.fields]
+    # The body holds the invitation link: operators see the delivery state, not the content.
+    exclude = ["body_text", "body_html"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
