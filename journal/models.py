@@ -93,6 +93,10 @@ class Entry(models.Model):
     )
     changes = models.JSONField("changements", default=list, blank=True)
     detail = models.TextField("détail", blank=True)
+    # The hash chain (journal/hashing.py, journal/chain.py): the order of the chain is the sequence.
+    sequence = models.PositiveBigIntegerField("numéro d'ordre", unique=True, editable=False)
+    prev_hash = models.CharField("empreinte précédente", max_length=64, editable=False)
+    hash = models.CharField("empreinte", max_length=64, editable=False)
 
     objects = EntryQuerySet.as_manager()
 

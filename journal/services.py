@@ -1,5 +1,12 @@
 """Writing to the journal. Callers pass what they know; nothing here imports the domain apps."""
 
+import json
+
+from django.db import connections, router, transaction
+from django.utils import timezone
+
+from .chain import serialize_appends
+from .hashing import GENESIS_HASH, entry_hash, fields_of
 from .models import Action, Entry
 
 
@@ -19,8 +26,12 @@ def record(
     changes: list | None = None,
     detail: str = "",
 ) -> Entry:
-    """Append one entry. Call it inside the transaction of the change it records."""
-    return Entry.objects.create(
+    """Append one entry. Call it inside the transaction of the change it records.
+
+    The entry is chained to the previous one: under the append lock (held until that transaction ends),
+    read the head (highest sequence), hash this entry's content with the head's hash, insert.
+    """
+    entry = Entry(
         action=action,
         action_label=Action(action).label,
         actor=actor_user,
@@ -34,6 +45,17 @@ def record(
         is_delegated=is_delegated,
         dossier=dossier,
         delegation=delegation,
-        changes=changes or [],
+        # As the database will give it back (tuples become lists…): the hash is computed over that.
+        changes=json.loads(json.dumps(changes or [])),
         detail=detail,
     )
+    db = router.db_for_write(Entry)
+    with transaction.atomic(using=db):
+        serialize_appends(connections[db])
+        head = Entry.objects.using(db).order_by("-sequence").values_list("sequence", "hash").first()
+        entry.sequence, entry.prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
+        # The date is taken under the lock too: the chain's dates never go backwards.
+        entry.created_at = timezone.now()
+        entry.hash = entry_hash(fields_of(entry), entry.prev_hash)
+        entry.save(using=db)
+    return entry

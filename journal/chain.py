@@ -1,0 +1,42 @@
+"""The only database-specific code of the hash chain: serializing appends, switching the append-only trigger.
+
+- PostgreSQL: `pg_advisory_xact_lock` on one fixed key, held until the end of the transaction that records
+  the entry. Concurrent writers wait for each other between reading the head and committing the new entry,
+  so they produce one linear chain. (The unique `sequence` is the backstop: a fork fails to commit.)
+- SQLite: the database has one writer at a time; with `IMMEDIATE` transactions (settings) the write lock is
+  taken at BEGIN, before the head is read. Nothing more to do.
+"""
+
+from contextlib import contextmanager
+
+# An arbitrary constant bigint: the key of the advisory lock that serializes journal appends.
+APPEND_LOCK_KEY = 0x4A6F75726E616C  # "Journal"
+
+TRIGGER = "journal_entry_append_only"
+
+
+def serialize_appends(connection) -> None:
+    """Take the append lock. Call it inside the transaction that will insert the entry."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK_KEY])
+
+
+@contextmanager
+def append_only_trigger_disabled(connection):
+    """Let UPDATE/DELETE through on PostgreSQL for the enclosed statements (back-fill, tamper tests).
+
+    Use it inside a transaction: ALTER TABLE is transactional, a rollback re-enables the trigger too.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        # ALTER TABLE refuses a table with pending (deferred) foreign key checks: run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"ALTER TABLE journal_entry DISABLE TRIGGER {TRIGGER}")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"ALTER TABLE journal_entry ENABLE TRIGGER {TRIGGER}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
