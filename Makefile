@@ -25,7 +25,12 @@ node_modules/.installed: package.json package-lock.json
 
 install: $(VENV)/.installed
 
-install-dev: $(VENV)/.installed-dev node_modules/.installed
+# The OpenID Connect provider of the Pro Santé Connect tests (oidc-provider), as tests/oidc/package-lock.json pins it.
+tests/oidc/node_modules/.installed: tests/oidc/package.json tests/oidc/package-lock.json
+	npm ci --silent --no-audit --no-fund --prefix tests/oidc
+	touch $@
+
+install-dev: $(VENV)/.installed-dev node_modules/.installed tests/oidc/node_modules/.installed
 
 # Demo: embedded SQLite database, demo data, demo card reader, mails printed in the console.
 # SITE_URL follows HOST so that links in mails point at this server.
@@ -64,4 +69,4 @@ test-postgres: install-dev browser-deps
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/espace_medecins} $(VENV)/bin/pytest -q
 
 clean:
-	rm -rf $(VENV) node_modules staticfiles db.sqlite3* .import_linter_cache
+	rm -rf $(VENV) node_modules tests/oidc/node_modules staticfiles db.sqlite3* .import_linter_cache

@@ -2,6 +2,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from . import services
+from .actor import SESSION_LOGIN_METHOD
 from .methods import enabled_methods
 
 
@@ -24,5 +25,9 @@ def login_page(request):
 
 @require_POST
 def logout_view(request):
+    # Asked before the session ends: the login method may send the browser on to its provider's logout.
+    method_key = request.session.get(SESSION_LOGIN_METHOD)
+    method = next((m for m in enabled_methods() if m.key == method_key), None)
+    after = method.logout_url(request) if method is not None else None
     services.logout(request)
-    return redirect("accounts:login")
+    return redirect(after or "accounts:login")

@@ -94,7 +94,19 @@ LOGIN_REDIRECT_URL = "dossiers:list"
 
 # Login methods offered on the login page, in order. A method is a class with its own views;
 # adding one (Pro Santé Connect) touches this list, not the login views.
-LOGIN_METHODS = ["accounts.methods.demo.DemoCardReader"]
+LOGIN_METHODS = ["accounts.methods.psc.ProSanteConnect", "accounts.methods.demo.DemoCardReader"]
+# Pro Santé Connect (OpenID Connect): offered when PSC_ISSUER, PSC_CLIENT_ID and PSC_CLIENT_SECRET are set.
+PSC_ISSUER = env("PSC_ISSUER", default="").rstrip("/")
+PSC_CLIENT_ID = env("PSC_CLIENT_ID", default="")
+PSC_CLIENT_SECRET = env("PSC_CLIENT_SECRET", default="")
+# PSC serves its discovery document at a non-standard path; a standard provider at /.well-known/openid-configuration.
+PSC_DISCOVERY_URL = env("PSC_DISCOVERY_URL", default="") or (
+    f"{PSC_ISSUER}/.well-known/wallet-openid-configuration" if PSC_ISSUER else ""
+)
+PSC_SCOPES = env("PSC_SCOPES", default="openid scope_all")
+# Requested, and the only `acr` values accepted in the ID token (space-separated).
+PSC_ACR_VALUES = env("PSC_ACR_VALUES", default="eidas1")
+PSC_TIMEOUT = env.float("PSC_TIMEOUT", default=5.0)
 CARD_MAX_PIN_ATTEMPTS = env.int("CARD_MAX_PIN_ATTEMPTS", default=3)
 
 # Sessions: 30 minutes idle (the expiry moves at every request), ended at browser close.
@@ -156,4 +168,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # Authlib logs the PKCE verifier at DEBUG: never let it (or a token) reach the logs.
+    "loggers": {"authlib": {"level": "WARNING"}},
 }

@@ -1,6 +1,7 @@
 """Pluggable login methods. Each is a class named in settings.LOGIN_METHODS with:
 `key`, `label`, `template_name` (its block on the login page), `is_enabled()`, `get_context(request)`
-and `urlpatterns()` (its own views, mounted under /connexion/<key>/)."""
+`urlpatterns()` (its own views, mounted under /connexion/<key>/) and `logout_url(request)` (where the
+browser goes after the local logout, e.g. the provider's end-session endpoint; None for the login page)."""
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -19,6 +20,9 @@ class LoginMethod:
 
     def urlpatterns(self) -> list:
         return []
+
+    def logout_url(self, request) -> str | None:
+        return None
 
 
 def configured_methods() -> list[LoginMethod]:
