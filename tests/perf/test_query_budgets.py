@@ -1,0 +1,236 @@
+"""Issue 7: a page costs the same number of SQL queries whatever the size of the data behind it.
+
+Each page is measured twice, at a small and at a large size (dossiers, history entries, delegations,
+directory results), as the doctor and as a delegate acting for him. The two counts must be equal (no query
+per row) and within the page's budget (a constant: sessions, actor, authorization, the page's own reads, the
+consultation INSERT of the dossier page and its journal chain).
+"""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.actor import SESSION_ACTING_FOR
+from delegations.models import Delegation, Kind, State
+from journal.models import Action, ActorRole
+from journal.services import record
+from tests.conftest import login_client
+from tests.factories import (
+    CardFactory,
+    DoctorUserFactory,
+    DossierFactory,
+    PracticePlaceFactory,
+    ProfessionalFactory,
+    UserFactory,
+)
+
+# Queries per page, whatever the size. Generous enough for small changes to the common parts (session,
+# user, actor, authorization, menus); a query per row at the large size always exceeds them.
+BUDGETS = {
+    "dossier_list": 10,
+    "dossier_detail": 16,
+    "dossier_history": 10,
+    "my_delegations": 10,
+    "received": 10,
+    "directory_search": 10,
+    "colleague_search": 10,
+}
+SMALL, LARGE = "small", "large"
+
+
+def count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured.captured_queries)
+
+
+def assert_constant(page: str, counts: dict) -> None:
+    assert counts[SMALL] == counts[LARGE], f"{page}: {counts} — a query per row?"
+    assert counts[LARGE] <= BUDGETS[page], f"{page}: {counts[LARGE]} queries > budget {BUDGETS[page]}"
+
+
+@pytest.fixture
+def doctor(db):
+    return CardFactory(card_type="CPS")
+
+
+@pytest.fixture
+def delegate(doctor):
+    """An assistant with an accepted delegation (all an assistant may get) from the doctor."""
+    card = CardFactory(card_type="CPE", holder=UserFactory())
+    _delegation(doctor.holder.professional, card.holder)
+    return card
+
+
+def _delegation(doctor_professional, delegate_user=None, *, kind=Kind.ASSISTANT, state=State.ACCEPTED, colleague=None):
+    return Delegation.objects.create(
+        doctor=doctor_professional,
+        kind=kind,
+        invited_first_name="" if colleague else (delegate_user.first_name if delegate_user else "Anne"),
+        invited_last_name="" if colleague else (delegate_user.last_name if delegate_user else "Durand"),
+        invited_email="delegue@example.org",
+        colleague=colleague,
+        delegate=delegate_user if state not in (State.PENDING,) else None,
+        can_consult=True,
+        can_create=True,
+        can_edit=True,
+        starts_on=datetime.date.today() - datetime.timedelta(days=1),
+        ends_on=datetime.date.today() + datetime.timedelta(days=30),
+        state=state,
+        created_by=doctor_professional.user,
+        answered_at=timezone.now(),
+    )
+
+
+def client_for(card, acting_for=None):
+    client = login_client(card)
+    if acting_for is not None:
+        session = client.session
+        session[SESSION_ACTING_FOR] = acting_for.holder.professional.pk
+        session.save()
+    return client
+
+
+def add_entries(dossier, doctor, n):
+    professional = doctor.holder.professional
+    for i in range(n):
+        delegated = i % 2 == 1
+        record(
+            action=Action.MEDICAL_UPDATED if i % 3 else Action.DOSSIER_VIEWED,
+            actor_user=doctor.holder,
+            actor_name=doctor.holder.display_name,
+            actor_role=ActorRole.ASSISTANT if delegated else ActorRole.DOCTOR,
+            card_type="CPE" if delegated else "CPS",
+            on_behalf_of=professional if delegated else None,
+            is_delegated=delegated,
+            dossier=dossier,
+            changes=[{"field": "gir", "label": "GIR", "old": str(i), "new": str(i + 1)}] if i % 3 else [],
+        )
+
+
+def as_who(doctor, delegate):
+    return {"doctor": client_for(doctor), "delegate": client_for(delegate, acting_for=doctor)}
+
+
+# --- Mes dossiers: 3 vs 60 dossiers ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["doctor", "delegate"])
+def test_dossier_list_is_constant(who, doctor, delegate):
+    client = as_who(doctor, delegate)[who]
+    professional = doctor.holder.professional
+    DossierFactory.create_batch(3, medecin_traitant=professional)
+    small = count_queries(client, "/dossiers/")
+    DossierFactory.create_batch(57, medecin_traitant=professional)
+    counts = {SMALL: small, LARGE: count_queries(client, "/dossiers/")}
+    assert_constant("dossier_list", counts)
+    # A later page and a filtered list cost the same.
+    assert count_queries(client, "/dossiers/?page=3") == counts[LARGE]
+    assert count_queries(client, "/dossiers/?status=en_cours") == counts[LARGE]
+
+
+# --- A dossier and its history: 5 vs 200 entries ---------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["doctor", "delegate"])
+@pytest.mark.parametrize(("page", "suffix"), [("dossier_detail", ""), ("dossier_history", "historique/")])
+def test_dossier_pages_are_constant(who, page, suffix, doctor, delegate):
+    client = as_who(doctor, delegate)[who]
+    dossier = DossierFactory(medecin_traitant=doctor.holder.professional)
+    url = f"/dossiers/{dossier.number}/{suffix}"
+    add_entries(dossier, doctor, 5)
+    small = count_queries(client, url)
+    add_entries(dossier, doctor, 195)
+    counts = {SMALL: small, LARGE: count_queries(client, url)}
+    assert_constant(page, counts)
+    if page == "dossier_history":
+        assert count_queries(client, f"{url}?page=5") == counts[LARGE]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["/dossiers/", "/dossiers/{n}/", "/dossiers/{n}/historique/"])
+def test_a_delegate_pays_at_most_two_queries_more_than_the_doctor(page, doctor, delegate):
+    """The delegation in force is read once per request (memoised on the actor), whatever the page."""
+    dossier = DossierFactory(medecin_traitant=doctor.holder.professional)
+    url = page.format(n=dossier.number)
+    own = count_queries(client_for(doctor), url)
+    delegated = count_queries(client_for(delegate, acting_for=doctor), url)
+    assert delegated <= own + 2, (own, delegated)
+
+
+# --- MES DELEGATIONS: 2 vs 40 delegations, assistants and colleagues, every state -------------------------
+
+
+def _grant(doctor, n):
+    professional = doctor.holder.professional
+    states = [State.PENDING, State.ACCEPTED, State.REFUSED, State.DELETED, State.EXPIRED]
+    for i in range(n):
+        state = states[i % len(states)]
+        if i % 2:
+            colleague_card = CardFactory(card_type="CPS")
+            colleague = colleague_card.holder.professional
+            PracticePlaceFactory(professional=colleague)
+            _delegation(professional, colleague_card.holder, kind=Kind.COLLEAGUE, state=state, colleague=colleague)
+        else:
+            _delegation(professional, UserFactory(), state=state)
+
+
+@pytest.mark.django_db
+def test_my_delegations_is_constant(doctor):
+    client = client_for(doctor)
+    _grant(doctor, 2)
+    small = count_queries(client, "/delegations/")
+    _grant(doctor, 38)
+    assert_constant("my_delegations", {SMALL: small, LARGE: count_queries(client, "/delegations/")})
+
+
+# --- Délégations reçues: 2 vs 40 doctors delegating to the same assistant --------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("acting", [False, True])
+def test_received_is_constant(acting, doctor, delegate):
+    client = client_for(delegate, acting_for=doctor if acting else None)
+
+    def receive(n):
+        for i in range(n):
+            other = DoctorUserFactory().professional
+            state = State.ACCEPTED if i % 2 else State.REFUSED
+            _delegation(other, delegate.holder, state=state)
+
+    receive(1)
+    small = count_queries(client, "/delegations/recues/")
+    receive(39)
+    assert_constant("received", {SMALL: small, LARGE: count_queries(client, "/delegations/recues/")})
+
+
+# --- The directory: 3 vs 40 doctors found, 2 places each -------------------------------------------------
+
+
+def _directory(n):
+    for _ in range(n):
+        professional = ProfessionalFactory(last_name="Lambert")
+        PracticePlaceFactory(professional=professional)
+        PracticePlaceFactory(professional=professional, postal_code="69007")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("page", "url"),
+    [
+        ("directory_search", "/annuaire/?name=lamb&place=69"),
+        ("colleague_search", "/delegations/medecin/ajouter/?name=lamb&place=69"),
+    ],
+)
+def test_directory_search_is_constant(page, url, doctor):
+    client = client_for(doctor)
+    _directory(3)
+    small = count_queries(client, url)
+    _directory(37)
+    assert_constant(page, {SMALL: small, LARGE: count_queries(client, url)})
