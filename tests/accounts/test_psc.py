@@ -1,5 +1,7 @@
 """Log in with Pro Santé Connect, against a real OpenID Connect provider (tests/oidc/provider.js)."""
 
+import datetime
+import hashlib
 import html
 import logging
 import re
@@ -8,11 +10,15 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import pytest
 import requests
 from django.test import Client
+from django.utils import timezone
 
 from accounts.methods import psc
 from accounts.models import User
+from delegations import services as delegations
+from delegations.models import Invitation, State
 from journal.models import Action, Entry
-from tests.factories import DoctorUserFactory, ProfessionalFactory
+from tests.conftest import actor_for
+from tests.factories import CardFactory, DoctorUserFactory, ProfessionalFactory
 from tests.psc import (
     CLAIRE_DUBOIS,
     JEAN_MARTIN,
@@ -324,3 +330,33 @@ def test_the_demo_reader_stays_beside_psc(settings):
     settings.DEMO = False
     page = Client().get("/connexion/").content.decode()
     assert "Lecteur de carte CPx" not in page and "Se connecter avec Pro Santé Connect" in page
+
+
+@pytest.mark.django_db
+def test_a_colleague_accepts_an_invitation_after_logging_in_with_psc(martin):
+    dubois = DoctorUserFactory(identifier=CLAIRE_DUBOIS, professional__national_id=CLAIRE_DUBOIS)
+    delegation = delegations.add_colleague(
+        actor=actor_for(CardFactory(holder=martin)),
+        colleague=dubois.professional,
+        email="claire.dubois@example.org",
+        rights=["consult"],
+        starts_on=datetime.date.today(),
+        ends_on=datetime.date.today() + datetime.timedelta(days=30),
+    )
+    # The mailed link's token (only its hash is stored).
+    token = "jeton-de-l-invitation-" + "x" * 20
+    Invitation.objects.create(
+        delegation=delegation,
+        token_hash=hashlib.sha256(token.encode()).hexdigest(),
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+    )
+    link = f"/delegations/invitation/{token}/"
+    client = Client()
+    to_login = client.get(link)
+    assert to_login.url == f"/connexion/?next={link}"
+    response, _ = log_in(client, CLAIRE_DUBOIS, next_url=link)
+    assert response.url == link
+    answered = client.post(link, {"accepter": "1"})
+    assert answered.status_code == 302, text(answered)
+    delegation.refresh_from_db()
+    assert delegation.state == State.ACCEPTED and delegation.delegate == dubois
