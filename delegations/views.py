@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from accounts.actor import SESSION_ACTING_FOR
 from core.pagination import paginate
 from directory.models import Professional
+from directory.selectors import search_professionals
 
 from . import selectors, services
 from .authz import delegation_in_force, may_manage_delegations
@@ -83,8 +84,6 @@ def add_colleague(request):
     search = DirectorySearchForm(request.GET or None)
     results = None
     if search.is_valid() and (search.cleaned_data["name"] or search.cleaned_data["place"]):
-        from directory.selectors import search_professionals
-
         results = paginate(
             request,
             search_professionals(name=search.cleaned_data["name"], place=search.cleaned_data["place"]).exclude(
