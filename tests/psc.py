@@ -10,6 +10,7 @@ import json
 import os
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,19 +126,16 @@ def start_provider(*, redirect_uris: list[str], post_logout_redirect_uris: list[
         ),
         "OIDC_ACCOUNTS": json.dumps(ACCOUNTS),
     }
-    process = subprocess.Popen(
-        ["node", "provider.js"],
-        cwd=OIDC_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    # Its output goes to a file, not a pipe nobody reads (a full pipe would block the provider).
+    output = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
+    process = subprocess.Popen(["node", "provider.js"], cwd=OIDC_DIR, env=env, stdout=output, stderr=output)
     provider = Provider(issuer=f"http://127.0.0.1:{port}", process=process)
     try:
         deadline = time.monotonic() + 20
         while True:
             if process.poll() is not None:
-                pytest.fail(f"oidc-provider s'est arrêté : {process.stderr.read().decode(errors='replace')}")
+                output.seek(0)
+                pytest.fail(f"oidc-provider s'est arrêté : {output.read().decode(errors='replace')}")
             try:
                 if requests.get(provider.discovery_url, timeout=1).ok:
                     break
@@ -154,7 +152,7 @@ def start_provider(*, redirect_uris: list[str], post_logout_redirect_uris: list[
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        process.stderr.close()
+        output.close()
 
 
 def authenticate_at_provider(authorization_url: str, login: str, stop_at: str) -> str:
