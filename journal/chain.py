@@ -15,11 +15,19 @@ APPEND_LOCK_KEY = 0x4A6F75726E616C  # "Journal"
 TRIGGER = "journal_entry_append_only"
 
 
-def serialize_appends(connection) -> None:
-    """Take the append lock. Call it inside the transaction that will insert the entry."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+def lock_and_read_head(connection) -> tuple[int, str] | None:
+    """Take the append lock, then read the head: (sequence, hash) of the last entry, None if the journal is empty.
+
+    Call it inside the transaction that will insert the entry. Two statements on purpose: under READ COMMITTED
+    each statement sees what was committed when it started, so the head must be read after the lock is held.
+    (Plain SQL rather than the ORM: this runs once per journaled action.)
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK_KEY])
+        cursor.execute("SELECT sequence, hash FROM journal_entry ORDER BY sequence DESC LIMIT 1")
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else None
 
 
 @contextmanager

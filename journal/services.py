@@ -5,7 +5,7 @@ import json
 from django.db import connections, router, transaction
 from django.utils import timezone
 
-from .chain import serialize_appends
+from .chain import lock_and_read_head
 from .hashing import GENESIS_HASH, entry_hash, fields_of
 from .models import Action, Entry
 
@@ -50,9 +50,9 @@ def record(
         detail=detail,
     )
     db = router.db_for_write(Entry)
-    with transaction.atomic(using=db):
-        serialize_appends(connections[db])
-        head = Entry.objects.using(db).order_by("-sequence").values_list("sequence", "hash").first()
+    # No savepoint: inside the change's transaction a failure here must fail the change anyway.
+    with transaction.atomic(using=db, savepoint=False):
+        head = lock_and_read_head(connections[db])
         entry.sequence, entry.prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
         # The date is taken under the lock too: the chain's dates never go backwards.
         entry.created_at = timezone.now()

@@ -321,6 +321,20 @@ def test_exported_heads(journal, tmp_path):
     assert "1 entrée(s) vérifiée(s) depuis le point de contrôle n° 5" in verify("--since-file", str(by_export))
 
 
+@pytest.mark.django_db
+def test_head_of_an_empty_journal_checks_from_the_genesis(tmp_path):
+    head = tmp_path / "vide.json"
+    verify("--export-head", str(head))
+    assert json.loads(head.read_text())["sequence"] == 0
+    append(2)
+    assert "2 entrée(s) vérifiée(s) depuis l'origine" in verify("--since-file", str(head))
+
+
+def test_unreadable_checkpoint_file_is_refused(journal, tmp_path):
+    with pytest.raises(CommandError, match="Point de contrôle illisible"):
+        verify("--since-file", str(tmp_path / "absent.json"))
+
+
 @pytest.mark.django_db(transaction=True)
 def test_process_exit_codes():
     append(3)

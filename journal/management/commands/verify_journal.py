@@ -38,7 +38,8 @@ class Command(BaseCommand):
         if since_file:
             try:
                 data = json.loads(Path(since_file).read_text(encoding="utf-8"))
-                since = f"{data['sequence']}:{data['hash']}"
+                # The head of an empty journal (sequence 0): verify from the genesis.
+                since = f"{data['sequence']}:{data['hash']}" if data["sequence"] else None
             except (OSError, ValueError, KeyError, TypeError) as error:
                 raise CommandError(f"Point de contrôle illisible ({since_file}) : {error}") from error
         start = checkpoint(since) if since else None
