@@ -221,14 +221,17 @@ class Generator:
         self.rnd = rnd = random.Random(seed)  # noqa: S311 (fictitious data)
         departments = dict(AddressProvider.departments)
         self.department_names = departments
-        # Surnames: the 400 most frequent (weights in 1/rank), then a long tail of invented ones.
+        # Surnames as in France: the 400 most frequent (weight 1/sqrt(rank): MARTIN about 0.5 %, the 400 together
+        # about 20 %), then a long tail of invented ones.
         common = [n.upper() for n in PersonProvider.last_names] + ["LEFÈVRE", "LEFEVRE", "D'ARTOIS", "N'DIAYE"]
         tail = {"".join(rnd.choices(SYLLABLES, k=rnd.randint(2, 4))).upper() for _ in range(60_000)}
         tail |= {
             f"{a}-{b}" for a, b in zip(rnd.choices(common, k=3000), rnd.choices(sorted(tail), k=3000), strict=True)
         }
         self.surnames = common + sorted(tail)
-        self.surname_cum = _cumulative([1000 / (i + 1) for i in range(len(common))] + [0.25] * len(tail))
+        head = [(i + 1) ** -0.5 for i in range(len(common))]
+        tail_weight = sum(head) * 4 / len(tail)
+        self.surname_cum = _cumulative(head + [tail_weight] * len(tail))
         self.first_names = list(PersonProvider.first_names_male) + list(PersonProvider.first_names_female)
         self.first_names += ["Jean-Pierre", "Marie-Claire", "Anne-Sophie", "Hélène", "Éric", "Zoé"]
         towns = list(BIG_TOWNS)

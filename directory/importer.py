@@ -9,6 +9,7 @@ Everything runs in ONE transaction: a failed or interrupted import leaves the pr
 and readers see the old directory until the commit.
 """
 
+import multiprocessing
 from collections.abc import Callable
 from functools import lru_cache
 from hashlib import blake2b
@@ -35,6 +36,8 @@ PLACE_FIELDS = [
 ]  # fmt: skip
 STAGE_COLUMNS = ["national_id", *PROFESSIONAL_FIELDS, "prof_hash", *PLACE_FIELDS, "place_hash"]
 MAX_REASONS = 100  # rejected lines whose reason is kept (the count is always exact)
+BATCH_LINES = 5_000
+PARALLEL_PARSING = True
 ID_TYPES = set(IdentifierType.values)
 
 _index = {field: i for i, field in enumerate(FIELDS)}
@@ -128,29 +131,85 @@ def import_extract(
             _merge(stats, phase)
         # On failure the rollback drops them (DDL is transactional on both databases).
         staging.drop_tables()
-    if connection.vendor == "postgresql" and stats["created"] + stats["updated"] + stats["deactivated"]:
+    if stats["created"] + stats["updated"] + stats["deactivated"]:
         phase("Statistiques de la base…")
-        staging.analyze(Professional._meta.db_table, PracticePlace._meta.db_table)
+        staging.analyze(Professional._meta.db_table, PracticePlace._meta.db_table, temporary=False)
     return stats
 
 
+class ImportFailed(Exception):
+    """Reading the file failed part-way: nothing was changed."""
+
+
+def _batches(reader: ExtractReader):
+    """(staging rows, rejected (line, reason), lines read, bytes read) for every BATCH_LINES lines."""
+    rows, rejected, lines = [], [], 0
+    for number, record, error in reader:
+        lines += 1
+        row = _stage_row(number, record) if record is not None else error
+        if isinstance(row, str):
+            rejected.append((number, row))
+        else:
+            rows.append(row)
+        if lines == BATCH_LINES:
+            yield rows, rejected, lines, reader.bytes_read
+            rows, rejected, lines = [], [], 0
+    yield rows, rejected, lines, reader.bytes_read
+
+
+def _produce(reader: ExtractReader, pipe) -> None:
+    """In the child process: parse and send batches; None at the end, or the error as text."""
+    try:
+        for batch in _batches(reader):
+            pipe.send(batch)
+        pipe.send(None)
+    except BaseException as error:  # reported to the parent, which fails the import
+        pipe.send(f"{type(error).__name__} : {error}")
+    finally:
+        pipe.close()
+
+
+def _batches_from_child(reader: ExtractReader):
+    """Parsing is CPU-bound Python: a forked child does it while this process writes to the database, so the
+    import uses two cores. The child never touches the database connection it inherits (it ends with _exit).
+    The pipe holds a few batches at most: memory stays flat."""
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_produce, args=(reader, sender), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        while True:
+            try:
+                message = receiver.recv()
+            except EOFError:
+                raise ImportFailed("la lecture du fichier s'est interrompue") from None
+            if message is None:
+                return
+            if isinstance(message, str):
+                raise ImportFailed(f"lecture du fichier : {message}")
+            yield message
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+
+
 def _load(reader: ExtractReader, stats: dict, progress) -> None:
-    rejected = stats["rejected"]
+    parallel = PARALLEL_PARSING and "fork" in multiprocessing.get_all_start_methods()
+    batches = _batches_from_child(reader) if parallel else _batches(reader)
+    kept = stats["rejected"]
     with staging.line_writer(STAGE_COLUMNS) as writer:
         write = writer.write
-        for number, record, error in reader:
-            stats["lines"] += 1
-            row = _stage_row(number, record) if record is not None else error
-            if isinstance(row, str):
-                stats["rejected_count"] += 1
-                if len(rejected) < MAX_REASONS:
-                    rejected.append((number, row))
-                continue
-            write(row)
-            if progress and not stats["lines"] % 20_000:
-                progress(reader.bytes_read, reader.size)
-    if progress:
-        progress(reader.bytes_read, reader.size)
+        for rows, rejected, lines, bytes_read in batches:
+            for row in rows:
+                write(row)
+            stats["lines"] += lines
+            stats["rejected_count"] += len(rejected)
+            kept.extend(rejected[: MAX_REASONS - len(kept)])
+            if progress:
+                progress(bytes_read, reader.size)
 
 
 def _cut(alias: str, field: str) -> str:

@@ -43,10 +43,12 @@ class Professional(models.Model):
         verbose_name_plural = "professionnels de santé"
         ordering = ["search_last_name", "search_first_name", "id"]
         indexes = [
-            # The default search: active people of one profession, by name prefix, in name order.
+            # The default search: active people of one profession, by name prefix, in name order (partial: a
+            # boolean column in an index is no use, SQLite writes the filter as a bare `"is_active"`).
             models.Index(
-                fields=["profession_code", "is_active", "search_last_name", "search_first_name", "id"],
-                name="directory_pro_search_idx",
+                fields=["profession_code", "search_last_name", "search_first_name", "id"],
+                condition=models.Q(is_active=True),
+                name="directory_pro_active_idx",
             ),
             models.Index(fields=["search_last_name", "search_first_name"], name="directory_pro_name_idx"),
         ]

@@ -80,12 +80,14 @@ def line_writer(names: list[str]):
     return _PostgresWriter(names) if connection.vendor == "postgresql" else _SqliteWriter(names)
 
 
-def analyze(*tables: str) -> None:
-    """Fresh planner statistics on PostgreSQL, which never auto-analyzes temporary tables (SQLite's planner
-    does well without)."""
-    if connection.vendor != "postgresql":
+def analyze(*tables: str, temporary=True) -> None:
+    """Fresh planner statistics. PostgreSQL never auto-analyzes temporary tables; SQLite's planner does well
+    without on the staging tables, but needs them on the directory to choose between the search indexes."""
+    if temporary and connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA analysis_limit = 2000")  # a sample: seconds, not minutes
         for table in tables:
             cursor.execute(f"ANALYZE {table}")
 

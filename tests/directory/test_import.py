@@ -140,14 +140,24 @@ def test_failed_import_keeps_the_previous_directory(tmp_path, monkeypatch, failu
 
         monkeypatch.setattr(importer, "_merge", merge_then_fail)
     else:
-        original_row = importer._stage_row
+        original_writer = importer.staging.line_writer
 
-        def fail_on_line_3(number, record):
-            if number == 3:
+        class FailingWriter:
+            def __init__(self, names):
+                self.inner = original_writer(names)
+
+            def __enter__(self):
+                self.inner.__enter__()
+                return self
+
+            def write(self, row):
+                self.inner.write(row)
                 raise KeyboardInterrupt
-            return original_row(number, record)
 
-        monkeypatch.setattr(importer, "_stage_row", fail_on_line_3)
+            def __exit__(self, *exc):
+                return self.inner.__exit__(*exc)
+
+        monkeypatch.setattr(importer.staging, "line_writer", FailingWriter)
     new = [person(last="MARTIN-DURAND"), person("99700001099", "NOUVEAU", "Zoé")]
     with pytest.raises(KeyboardInterrupt):
         import_extract(write_extract(tmp_path / "b.txt", new))
@@ -156,6 +166,27 @@ def test_failed_import_keeps_the_previous_directory(tmp_path, monkeypatch, failu
     monkeypatch.undo()
     # And the next import works.
     assert import_extract(write_extract(tmp_path / "b.txt", new))["created"] == 1
+
+
+def test_failure_while_parsing_changes_nothing(tmp_path, monkeypatch):
+    import_extract(write_extract(tmp_path / "a.txt", [person(), LEFEVRE]))
+
+    def broken(number, record):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(importer, "_stage_row", broken)  # the forked parser inherits it
+    with pytest.raises(importer.ImportFailed, match="boom"):
+        import_extract(write_extract(tmp_path / "b.txt", [person(last="AUTRE")]))
+    assert Professional.objects.get(national_id="899700001011").last_name == "MARTIN"
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_in_process_parsing_gives_the_same_result(tmp_path, monkeypatch, parallel):
+    monkeypatch.setattr(importer, "PARALLEL_PARSING", parallel)
+    monkeypatch.setattr(importer, "BATCH_LINES", 2)
+    rows = [person(), person(identifier="", id_type=""), LEFEVRE, person("99700001045", "LEFEVRE", "Anne")]
+    stats = import_extract(write_extract(tmp_path / "x.txt", rows))
+    assert (stats["lines"], stats["created"], stats["rejected"]) == (4, 3, [(3, "identifiant absent")])
 
 
 def test_too_long_values_are_cut_not_fatal(tmp_path):

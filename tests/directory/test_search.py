@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from directory import selectors
 from directory.importer import import_extract
 from directory.selectors import place_filter, search_professionals
 
@@ -65,6 +66,26 @@ def test_place_kinds(directory):
     assert len(search_professionals(place="69")) == 3
     assert place_filter("69003") == {"postal_code": "69003"}
     assert place_filter("2B") == {"department_code": "2B"}
+
+
+@pytest.mark.parametrize("place", ["lyon", "69", "69003"])
+def test_big_town_strategy_gives_the_same_results(directory, monkeypatch, place):
+    expected = [(p.pk, p.last_name) for p in search_professionals(place=place)]
+    monkeypatch.setattr(selectors, "SELECTIVE_PLACE", 0)  # as if the town had thousands of places
+    results = search_professionals(place=place)
+    assert results.count_from is not None
+    assert [(p.pk, p.last_name) for p in results] == expected
+    assert results.count() == len(expected) and results.exclude(pk=0).count() == len(expected)
+
+
+def test_count_stops_at_the_limit(directory, monkeypatch):
+    monkeypatch.setattr(selectors, "RESULTS_LIMIT", 2)
+    results = search_professionals(place="69")
+    assert results.count() == 3 and results.over_limit and len(list(results)) == 3
+    monkeypatch.setattr(selectors, "SELECTIVE_PLACE", 0)
+    assert search_professionals(place="69").count() == 3
+    assert search_professionals(name="m", profession_code=None).count() == 3
+    assert not search_professionals(name="martin").over_limit
 
 
 def test_profession_filter_and_order(directory):

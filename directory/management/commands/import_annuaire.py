@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from directory.extract import ExtractError
-from directory.importer import import_extract
+from directory.importer import ImportFailed, import_extract
 
 SHOWN_REASONS = 10
 
@@ -37,7 +37,7 @@ class Command(BaseCommand):
 
         try:
             stats = import_extract(file, progress=progress, phase=phase)
-        except ExtractError as error:
+        except (ExtractError, ImportFailed) as error:
             raise CommandError(str(error)) from error
         finally:
             bar.close()
