@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run install install-dev test test-postgres lint format browser-deps clean
+.PHONY: run install install-dev test test-postgres lint format browser-deps clean audit
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,10 @@ test: install-dev browser-deps lint
 # The same suite against PostgreSQL (DATABASE_URL may point elsewhere).
 test-postgres: install-dev browser-deps
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/espace_medecins} $(VENV)/bin/pytest -q
+
+# Security audit: bandit over the project's Python, pip-audit over the dependencies (README, « Durcissement »).
+audit: install-dev
+	VENV=$(VENV) bash .ci/audit
 
 clean:
 	rm -rf $(VENV) node_modules tests/oidc/node_modules staticfiles db.sqlite3* .import_linter_cache

@@ -40,7 +40,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.logs.RequestLogMiddleware",  # first: the request id covers everything below
     "django.middleware.security.SecurityMiddleware",
+    "core.csp.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -51,6 +53,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.ActorMiddleware",
     "delegations.middleware.ActingForMiddleware",
+    "core.ratelimit.RateLimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -170,4 +173,49 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # Authlib logs the PKCE verifier at DEBUG: never let it (or a token) reach the logs.
     "loggers": {"authlib": {"level": "WARNING"}},
+}
+
+# --- Hardening (README « Sécurité et traçabilité / Durcissement ») ---
+
+# Structured logs: JSON lines with the request id and the actor id; e-mail addresses and tokens scrubbed.
+LOGGING["filters"] = {"context": {"()": "core.logs.ContextFilter"}, "scrub": {"()": "core.logs.ScrubFilter"}}
+LOGGING["formatters"]["json"] = {"()": "core.logs.JsonFormatter"}
+LOGGING["handlers"]["console"].update({"formatter": "json", "filters": ["context", "scrub"]})
+# runserver's access lines hold full paths and query strings (names searched, invitation tokens): our own
+# one line per request replaces them.
+LOGGING.setdefault("loggers", {})["django.server"] = {"handlers": ["console"], "level": "WARNING", "propagate": False}
+
+# One cache shared by every instance, in the database (core/cache.py says why; table made by core/0001).
+CACHES = {
+    "default": {
+        "BACKEND": "core.cache.AtomicDatabaseCache",
+        "LOCATION": "django_cache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+}
+# Rate limits (core/ratelimit.py): « N/period », period in s, m, h, d (« 20/5m »: 20 per 5 minutes).
+RATELIMIT_PIN_PER_IP = env("RATELIMIT_PIN_PER_IP", default="20/5m")
+RATELIMIT_PIN_PER_CARD = env("RATELIMIT_PIN_PER_CARD", default="10/5m")
+RATELIMIT_PSC_PER_IP = env("RATELIMIT_PSC_PER_IP", default="30/5m")
+RATELIMIT_SEARCH_PER_USER = env("RATELIMIT_SEARCH_PER_USER", default="60/m")
+# Behind N reverse proxies, the client's address is the N-th from the right in X-Forwarded-For.
+RATELIMIT_PROXY_COUNT = env.int("RATELIMIT_PROXY_COUNT", default=0)
+RATELIMIT_IP_META_KEY = "core.ratelimit.client_ip"
+
+# Content-Security-Policy (django-csp): nothing inline, nothing from elsewhere; core/csp.py adds the
+# Pro Santé Connect issuer's origin (and CSP_FORM_ACTION_ORIGINS) to form-action.
+CSP_FORM_ACTION_ORIGINS = env.list("CSP_FORM_ACTION_ORIGINS", default=[])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],  # the DSFR draws some icons as data: SVG
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
 }

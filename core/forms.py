@@ -6,7 +6,8 @@ from dsfr.utils import dsfr_input_class_attr
 
 
 class DsfrModelForm(forms.ModelForm):
-    template_name = DsfrBaseForm.template_name
+    # The DSFR form snippet, plus the errors of hidden fields (a refused `version` must say something).
+    template_name = "core/form_snippet.html"
     bound_field_class = DsfrBoundField
     default_renderer = DsfrBaseForm.default_renderer
 

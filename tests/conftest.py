@@ -18,6 +18,18 @@ def _fast_hashing(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request):
+    """Rate-limit counters live in the database cache, which a transactional test's flush does not empty."""
+    transactional = "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    marker = request.node.get_closest_marker("django_db")
+    if transactional or (marker and marker.kwargs.get("transaction")):
+        request.getfixturevalue("transactional_db")
+        from django.core.cache import cache
+
+        cache.clear()
+
+
 def login_client(card) -> Client:
     """A test client logged in as the card holder, as if through the demo card reader."""
     client = Client()

@@ -1,0 +1,56 @@
+"""The cache shared by every instance: Django's database cache, with an atomic increment.
+
+The application runs as several stateless instances on one PostgreSQL database; a per-process cache
+(locmem) would give each instance its own counters, so an attacker spreading requests over instances
+would get N times the allowed attempts. Counters of the rate limits therefore live in the database,
+in the table `django_cache` (created by the migration core/0001, as `createcachetable` would).
+
+Django's DatabaseCache increments by "get then set", which loses increments under concurrency; here the
+row is locked first (SELECT … FOR UPDATE on PostgreSQL; on SQLite the IMMEDIATE transaction already
+serialises writers), so two simultaneous attempts always count as two.
+"""
+
+import base64
+
+# Values are written by this cache only, as Django's DatabaseCache does (it pickles too).
+import pickle  # nosec B403
+
+from django.core.cache.backends.db import DatabaseCache
+from django.db import connections, models, router, transaction
+from django.utils import timezone
+
+
+class AtomicDatabaseCache(DatabaseCache):
+    def incr(self, key, delta=1, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        db = router.db_for_write(self.cache_model_class)
+        connection = connections[db]
+        table = connection.ops.quote_name(self._table)
+        key_column = connection.ops.quote_name("cache_key")
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        with transaction.atomic(using=db), connection.cursor() as cursor:
+            # The table name comes from settings.CACHES, quoted; the key is a bound parameter.
+            cursor.execute(
+                f"SELECT value, expires FROM {table} WHERE {key_column} = %s{lock}",  # noqa: S608  # nosec B608
+                [key],
+            )
+            row = cursor.fetchone()
+            if row is None or self._expired(row[1], connection):
+                raise ValueError(f"Key '{key}' not found")
+            # Our own rows (see the import above).
+            value = pickle.loads(base64.b64decode(row[0].encode()))  # noqa: S301  # nosec B301
+            new_value = value + delta
+            encoded = base64.b64encode(pickle.dumps(new_value, self.pickle_protocol)).decode("latin1")
+            cursor.execute(
+                f"UPDATE {table} SET value = %s WHERE {key_column} = %s",  # noqa: S608  # nosec B608
+                [encoded, key],
+            )
+        return new_value
+
+    @staticmethod
+    def _expired(expires, connection) -> bool:
+        # As DatabaseCache.get_many reads the column on every backend.
+        expression = models.Expression(output_field=models.DateTimeField())
+        for converter in connection.ops.get_db_converters(expression) + expression.get_db_converters(connection):
+            expires = converter(expires, expression, connection)
+        return expires < timezone.now()

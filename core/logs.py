@@ -1,0 +1,136 @@
+"""Structured logs without anything personal: one JSON line per request and per important event.
+
+- `RequestLogMiddleware` gives each request an id (the incoming `X-Request-ID` when it is well-formed, else a
+  new UUID), returns it in the `X-Request-ID` header and writes one line per request: view name (never the
+  path: it may hold an invitation token), method, status, duration, actor id.
+- `ContextFilter` adds the request id and the actor id (User pk, never a name) to every record.
+- `ScrubFilter` is the safety net: e-mail addresses and long token-like strings in a message become
+  `[adresse masquée]` / `[jeton masqué]`.
+- `log_event(action, **fields)`: an important event; journal entries are logged as events by their action
+  and ids (see `log_journal_entry`), never their names or details.
+"""
+
+import json
+import logging
+import re
+import time
+import uuid
+from contextvars import ContextVar
+
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+actor_id_var: ContextVar[int | None] = ContextVar("actor_id", default=None)
+
+REQUEST_ID_HEADER = "X-Request-ID"
+VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:=-]{7,99}")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# Session keys (32), invitation tokens (43), hashes, JWTs: 20 characters or more without a separator.
+TOKEN = re.compile(r"(?<![\w-])[A-Za-z0-9_\-]{20,}(?:\.[A-Za-z0-9_\-]{10,})*(?![\w-])")
+# Fields set by this module from trusted values: never scrubbed (a request id is a long token by design).
+STRUCTURED = ("request_id", "actor_id", "action", "event", "view", "method", "status", "duration_ms")
+logger = logging.getLogger("app")
+_RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+def scrub(text: str) -> str:
+    return TOKEN.sub("[jeton masqué]", EMAIL.sub("[adresse masquée]", text))
+
+
+class ScrubFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = scrub(message)
+        if cleaned != message or record.args:
+            record.msg, record.args = cleaned, None
+        for name, value in list(vars(record).items()):
+            if name not in _RESERVED and name not in STRUCTURED and isinstance(value, str):
+                setattr(record, name, scrub(value))
+        return True
+
+
+class ContextFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "request_id", None) is None:
+            record.request_id = request_id_var.get()
+        if getattr(record, "actor_id", None) is None:
+            record.actor_id = actor_id_var.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name, value in vars(record).items():
+            if name not in _RESERVED and not name.startswith("_"):
+                line[name] = value if isinstance(value, int | float | bool | None) else str(value)
+        if record.exc_info:
+            line["exception"] = scrub(self.formatException(record.exc_info))
+        return json.dumps(line, ensure_ascii=False)
+
+
+def log_event(action: str, level: int = logging.INFO, **fields) -> None:
+    """One line for an important event: the action and ids only (callers pass no names)."""
+    logger.log(level, action, extra={"event": "event", "action": action, **fields})
+
+
+def log_journal_entry(sender, instance, created, **kwargs) -> None:
+    """post_save of journal.Entry: the journaled action as an event (ids only, no snapshot names)."""
+    if not created:
+        return
+    fields = {"entry_id": instance.pk, "actor_id": instance.actor_id}
+    for name in ("dossier_id", "delegation_id", "on_behalf_of_id"):
+        value = getattr(instance, name, None)
+        if value is not None:
+            fields[name] = value
+    log_event(str(instance.action), **fields)
+
+
+def _incoming_request_id(request) -> str | None:
+    value = request.headers.get(REQUEST_ID_HEADER, "")
+    return value if VALID_REQUEST_ID.fullmatch(value) else None
+
+
+class RequestLogMiddleware:
+    """Outermost middleware: request id in, one line and the `X-Request-ID` header out."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = _incoming_request_id(request) or str(uuid.uuid4())
+        request.request_id = request_id
+        id_token = request_id_var.set(request_id)
+        actor_token = actor_id_var.set(None)
+        started = time.monotonic()
+        try:
+            response = self.get_response(request)
+            response[REQUEST_ID_HEADER] = request_id
+            user = getattr(request, "user", None)
+            actor_id = user.pk if user is not None and user.is_authenticated else None
+            match = getattr(request, "resolver_match", None)
+            logger.info(
+                "request",
+                extra={
+                    "event": "request",
+                    "action": match.view_name if match else "",
+                    "method": request.method,
+                    "status": response.status_code,
+                    "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                    "actor_id": actor_id,
+                },
+            )
+            return response
+        finally:
+            request_id_var.reset(id_token)
+            actor_id_var.reset(actor_token)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # Every middleware has run: request.user is known (events logged by the view carry it).
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            actor_id_var.set(user.pk)
+        return None

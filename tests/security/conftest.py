@@ -1,0 +1,1 @@
+from tests.delegations.conftest import martin, sophie  # noqa: F401

@@ -1,0 +1,122 @@
+"""Rate limits (core/ratelimit.py): PIN per IP and per card, Pro Santé Connect views, directory searches."""
+
+import pytest
+from django.core.cache import cache, caches
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import Card
+from core.cache import AtomicDatabaseCache
+from core.ratelimit import MESSAGE
+from tests.conftest import login_client
+from tests.factories import CardFactory
+
+LOGIN_URL = "/connexion/demo/"
+
+
+def assert_too_many(response):
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "Trop de tentatives, réessayez dans quelques minutes." in page and MESSAGE in page
+    assert int(response["Retry-After"]) > 0
+
+
+@pytest.fixture(autouse=True)
+def demo_on(settings):
+    settings.DEMO = True
+
+
+@pytest.mark.django_db
+def test_pin_attempts_are_limited_per_ip_across_cards(settings):
+    settings.RATELIMIT_PIN_PER_IP = "3/5m"
+    cards = CardFactory.create_batch(4)
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    for card in cards[:3]:
+        assert client.post(LOGIN_URL, {"card": card.pk, "pin": "0000"}).status_code == 200
+    response = client.post(LOGIN_URL, {"card": cards[3].pk, "pin": "1234"})
+    assert_too_many(response)
+    assert "_auth_user_id" not in client.session
+    # The refused attempt never reached the card: no PIN was checked.
+    assert Card.objects.get(pk=cards[3].pk).failed_attempts == 0
+    # Another address is not concerned.
+    assert Client(REMOTE_ADDR="203.0.113.8").post(LOGIN_URL, {"card": cards[3].pk, "pin": "1234"}).status_code == 302
+
+
+@pytest.mark.django_db
+def test_pin_attempts_are_limited_per_card_across_ips(settings):
+    settings.RATELIMIT_PIN_PER_CARD = "2/5m"
+    settings.CARD_MAX_PIN_ATTEMPTS = 10
+    card = CardFactory()
+    for n in range(2):
+        response = Client(REMOTE_ADDR=f"198.51.100.{n}").post(LOGIN_URL, {"card": card.pk, "pin": "0000"})
+        assert response.status_code == 200
+    assert_too_many(Client(REMOTE_ADDR="198.51.100.9").post(LOGIN_URL, {"card": card.pk, "pin": "1234"}))
+    assert Card.objects.get(pk=card.pk).failed_attempts == 2
+
+
+@pytest.mark.django_db
+def test_client_ip_behind_a_proxy_is_read_from_x_forwarded_for(settings):
+    settings.RATELIMIT_PIN_PER_IP = "1/5m"
+    settings.RATELIMIT_PROXY_COUNT = 1
+    card = CardFactory()
+    proxy = "10.0.0.1"
+    first = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="192.0.2.1")
+    second = Client(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="spoofed, 192.0.2.2")
+    assert first.post(LOGIN_URL, {"card": card.pk, "pin": "0000"}).status_code == 200
+    assert second.post(LOGIN_URL, {"card": card.pk, "pin": "0000"}).status_code == 200
+    assert_too_many(first.post(LOGIN_URL, {"card": card.pk, "pin": "0000"}))
+
+
+def psc_view_names() -> list[str]:
+    from django.urls import get_resolver
+
+    resolver = get_resolver()
+    names = []
+    for pattern in resolver.url_patterns:
+        if getattr(pattern, "namespace", None) == "accounts":
+            for sub in pattern.url_patterns:
+                for leaf in getattr(sub, "url_patterns", [sub]):
+                    if (getattr(leaf, "name", "") or "").startswith("psc"):
+                        names.append(f"accounts:{leaf.name}")
+    return names
+
+
+@pytest.mark.django_db
+def test_every_psc_view_is_limited_per_ip(settings):
+    settings.RATELIMIT_PSC_PER_IP = "2/5m"
+    names = psc_view_names()
+    assert names, "aucune vue Pro Santé Connect montée sous /connexion/psc/"
+    client = Client(REMOTE_ADDR="203.0.113.20")
+    first = reverse(names[0])
+    for _ in range(2):
+        assert client.get(first).status_code != 429
+    for name in names:  # one counter for all of them: the callback is refused too
+        assert_too_many(client.get(reverse(name)))
+        assert_too_many(client.post(reverse(name)))
+    assert Client(REMOTE_ADDR="203.0.113.21").get(first).status_code != 429
+
+
+@pytest.mark.django_db
+def test_directory_search_is_limited_per_user(settings, doctor_card, other_doctor_card):
+    settings.RATELIMIT_SEARCH_PER_USER = "2/m"
+    client = login_client(doctor_card)
+    assert client.get("/annuaire/").status_code == 200  # the empty page is no search: not counted
+    assert client.get("/annuaire/", {"name": "mar"}).status_code == 200
+    assert client.get("/annuaire/", {"place": "lyon"}).status_code == 200
+    assert_too_many(client.get("/annuaire/", {"name": "dub"}))
+    assert client.get("/annuaire/").status_code == 200
+    # The colleague search of MES DELEGATIONS counts in the same limit; another user is not concerned.
+    assert_too_many(client.get("/delegations/medecin/ajouter/", {"name": "dub"}))
+    assert client.get("/delegations/medecin/ajouter/").status_code == 200
+    assert login_client(other_doctor_card).get("/annuaire/", {"name": "mar"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_counters_live_in_the_database_cache():
+    assert isinstance(caches["default"], AtomicDatabaseCache)
+    cache.add("compteur", 1, 60)
+    assert cache.incr("compteur") == 2
+    assert cache.incr("compteur", 5) == 7
+    assert cache.get("compteur") == 7
+    with pytest.raises(ValueError):
+        cache.incr("absent")
