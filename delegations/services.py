@@ -106,6 +106,9 @@ def add_assistant(*, actor, first_name: str, last_name: str, email: str, rights,
     _check(Kind.ASSISTANT, rights, starts_on, ends_on)
     if normalize(f"{first_name} {last_name}") == normalize(f"{doctor.first_name} {doctor.last_name}"):
         raise DelegationError("Vous ne pouvez pas vous déléguer des droits à vous-même.")
+    # No constraint covers a pending assistant (no delegate yet): lock the doctor's row so that a double
+    # click on « Ajouter » waits for the first addition, then sees it below.
+    type(doctor).objects.select_for_update().only("pk").get(pk=doctor.pk)
     already = Delegation.objects.live().filter(doctor=doctor, kind=Kind.ASSISTANT, invited_email__iexact=email)
     if already.exists():
         raise DelegationError("Une délégation est déjà en cours pour cette personne : modifiez-la plutôt.")

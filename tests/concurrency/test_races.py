@@ -212,3 +212,28 @@ def test_two_saves_of_the_same_version_one_wins_nothing_is_overwritten(martin, s
         for field in MEDICAL_FIELDS:
             assert (getattr(current, field) or None) == (saves[winner][field] or None), field
     assert Entry.objects.filter(dossier=dossier, action=Action.MEDICAL_UPDATED).count() == ROUNDS
+
+
+def test_the_same_assistant_added_twice_at_once_is_added_once(martin):
+    """A double click on « Ajouter »: one delegation, one invitation, the other gets a French refusal."""
+    for round_ in range(ROUNDS):
+        email = f"assistante{round_}@example.org"
+        results = race(
+            *[
+                lambda email=email, last_name=f"Durand{round_}": delegation_services.add_assistant(
+                    actor=actor(martin, "CPS"),
+                    first_name="Lucie",
+                    last_name=last_name,
+                    email=email,
+                    rights=["consult"],
+                    starts_on=timezone.localdate(),
+                )
+                for _ in range(2)
+            ]
+        )
+        kinds = sorted(kind for kind, _ in results)
+        assert kinds == ["error", "ok"], results
+        error = next(value for kind, value in results if kind == "error")
+        assert isinstance(error, DelegationError), error
+        assert "déjà en cours" in str(error)
+        assert Delegation.objects.filter(invited_email=email).count() == 1
