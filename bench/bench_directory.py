@@ -60,11 +60,14 @@ def import_file(env, path: Path) -> dict:
         "import resource, sys, django; django.setup();"
         "from django.core.management import call_command;"
         f"call_command('import_annuaire', {str(path)!r}, no_progress=True);"
-        "print('PEAK_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
+        # The parser is a forked child of the command: the peak is the larger of the two processes.
+        "print('PEAK_KB', max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
+        " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss), file=sys.stderr)"
     )
     elapsed, out, err = run_child([PYTHON, "-c", code], env)
     peak_kb = int(next(line.split()[1] for line in err.splitlines() if line.startswith("PEAK_KB")))
-    return {"seconds": elapsed, "peak_mb": peak_kb / 1024, "summary": out.strip().splitlines()}
+    load = os.getloadavg()[1]  # the machine may be shared: say how busy it was
+    return {"seconds": elapsed, "peak_mb": peak_kb / 1024, "summary": out.strip().splitlines(), "load": load}
 
 
 def workload(count: int, seed: int = 7) -> list[dict]:
@@ -143,7 +146,7 @@ def bench(kind: str, sizes: list[int], searches: int, workdir: Path) -> dict:
         run_child([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env)
         first = import_file(env, extract)
         print(f"  [{kind} {lines}] import : {first['seconds']:.1f} s, {lines / first['seconds']:,.0f} lignes/s, "
-              f"mémoire max {first['peak_mb']:.0f} Mo", flush=True)  # fmt: skip
+              f"mémoire max {first['peak_mb']:.0f} Mo (charge machine {first['load']:.1f})", flush=True)  # fmt: skip
         again = import_file(env, extract)
         print(f"  [{kind} {lines}] ré-import identique : {again['seconds']:.1f} s, "
               f"mémoire max {again['peak_mb']:.0f} Mo — {'; '.join(again['summary'][2:7])}", flush=True)  # fmt: skip

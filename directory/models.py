@@ -74,7 +74,8 @@ class Professional(models.Model):
 
 
 class PracticePlace(models.Model):
-    professional = models.ForeignKey(Professional, on_delete=models.CASCADE, related_name="places")
+    # Indexed by directory_place_pro_idx below (professional first: prefetch, and the place check of a search).
+    professional = models.ForeignKey(Professional, on_delete=models.CASCADE, related_name="places", db_index=False)
     mode_code = models.CharField("code mode d'exercice", max_length=5, blank=True)
     mode = models.CharField("mode d'exercice", max_length=100, blank=True)
     siret = models.CharField("SIRET du site", max_length=20, blank=True)
@@ -95,6 +96,7 @@ class PracticePlace(models.Model):
         verbose_name_plural = "lieux d'exercice"
         # Place filters of the search: (value, professional) lets the database answer from the index alone.
         indexes = [
+            models.Index(fields=["professional", "search_commune"], name="directory_place_pro_idx"),
             models.Index(fields=["postal_code", "professional"], name="directory_place_postal_idx"),
             models.Index(fields=["department_code", "professional"], name="directory_place_dept_idx"),
             models.Index(fields=["search_commune", "professional"], name="directory_place_commune_idx"),

@@ -24,6 +24,10 @@ def prefix_range(prefix: str) -> tuple[str, str]:
 
 
 def _starts_with(field: str, text: str) -> dict:
+    if connection.vendor == "postgresql":
+        # LIKE 'lefev%' on a "C"-collated column: the same btree range, and PostgreSQL estimates a prefix far better
+        # than a range (a wrong estimate made it scan a whole town's places for every name found).
+        return {f"{field}__startswith": text}
     low, high = prefix_range(text)
     return {f"{field}__gte": low, f"{field}__lt": high}
 
@@ -105,7 +109,7 @@ def search_professionals(
     )
 
 
-_OPERATORS = {"": "=", "gte": ">=", "lt": "<"}
+_OPERATORS = {"": "=", "gte": ">=", "lt": "<", "startswith": "LIKE"}
 
 
 def _conditions(alias: str, filters: dict) -> tuple[list[str], list]:
@@ -113,7 +117,7 @@ def _conditions(alias: str, filters: dict) -> tuple[list[str], list]:
     for key, value in filters.items():
         field, _, lookup = key.partition("__")
         sql.append(f"{alias}.{field} {_OPERATORS[lookup]} %s")
-        params.append(value)
+        params.append(f"{value}%" if lookup == "startswith" else value)  # normalised text: no % nor _ in it
     return sql, params
 
 

@@ -85,11 +85,16 @@ def analyze(*tables: str, temporary=True) -> None:
     without on the staging tables, but needs them on the directory to choose between the search indexes."""
     if temporary and connection.vendor != "postgresql":
         return
+    # After a committed import on PostgreSQL, VACUUM too: it sets the visibility map, without which index-only
+    # scans of the search read the table anyway (autovacuum would do it, but later). Not possible in a transaction.
+    command = "ANALYZE"
+    if not temporary and connection.vendor == "postgresql" and not connection.in_atomic_block:
+        command = "VACUUM (ANALYZE)"
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("PRAGMA analysis_limit = 2000")  # a sample: seconds, not minutes
         for table in tables:
-            cursor.execute(f"ANALYZE {table}")
+            cursor.execute(f"{command} {table}")
 
 
 def _secondary_indexes(cursor, table: str) -> list[tuple[str, str]]:
