@@ -20,8 +20,8 @@ class Action(models.TextChoices):
     DOSSIER_ARCHIVED = "dossier_archived", "Archivage du dossier"
     # Delegations
     DELEGATION_ADDED = "delegation_added", "Ajout d'une délégation de droits"
-    DELEGATION_MAILED = "delegation_mailed", "Envoi du courriel d'invitation"
-    DELEGATION_MAIL_FAILED = "delegation_mail_failed", "Échec de l'envoi du courriel"
+    # Written to the outbox in the same transaction; its delivery state is shown in MES DELEGATIONS.
+    DELEGATION_MAILED = "delegation_mailed", "Courriel d'invitation mis en envoi"
     DELEGATION_RESENT = "delegation_resent", "Nouvel envoi de l'invitation"
     DELEGATION_ACCEPTED = "delegation_accepted", "Acceptation de la délégation"
     DELEGATION_REFUSED = "delegation_refused", "Refus de la délégation"
