@@ -74,3 +74,14 @@ audit: install-dev
 
 clean:
 	rm -rf $(VENV) node_modules tests/oidc/node_modules staticfiles db.sqlite3* .import_linter_cache
+
+# National-scale load benchmark on PostgreSQL (README « Performance à l'échelle nationale », about 15 minutes):
+# seeds bench_national (COPY) and bench_small, then gunicorn + wrk. Debian's wrk is installed when missing.
+.PHONY: bench
+bench: install-dev
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
+	  else echo "Installez wrk : sudo apt-get install wrk"; exit 1; fi; }
+	$(PY) bench/seed_national.py --scale national --database bench_national
+	$(PY) bench/seed_national.py --scale small --database bench_small
+	$(PY) -u bench/load.py --large bench_national --small bench_small

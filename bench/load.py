@@ -1,0 +1,283 @@
+# ruff: noqa: E501, S603, S607, UP031 -- a benchmark script: long report lines, wrk and gunicorn as subprocesses
+"""Load benchmark: gunicorn (2 worker processes, gthread for keep-alive, production settings) driven by wrk,
+as doctors and as delegates.
+
+    .venv/bin/python bench/load.py [--large bench_national] [--small bench_small] [--seconds 12] [--users 20]
+
+For each database (seeded by bench/seed_national.py): collectstatic, gunicorn on 127.0.0.1 (DEBUG=0, DEMO=1 for
+the demo card reader, SECRET_KEY set, ALLOWED_HOSTS=127.0.0.1), the bench users logged in beforehand through
+the demo card reader (the delegates then « Agir au nom de » their doctor), then for each page a wrk run
+(Debian's wrk, 2 threads, `--users` keep-alive connections) of `--seconds` seconds (half for the pages other
+than the dossier; wrk bounds a run by its duration, the number of requests made is printed), each as one of the users drawn at
+random with his session cookie. A redirect (e.g. to the login page) or any status >= 400 counts as an error.
+Then the cost of appending one journal entry (journal.services.record, own transaction) on each database.
+Prints per page: requests/s, p50, p95, p99 (ms), errors; the ratios delegate/doctor and large/small (p50).
+Only 127.0.0.1 traffic, bounded durations. Not a test: the figures depend on the machine.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+PIN = "1234"
+PAGES = [  # (name, role, url template)
+    ("Mes dossiers", "médecin", "/dossiers/"),
+    ("Mes dossiers", "délégué", "/dossiers/"),
+    ("Dossier", "médecin", "/dossiers/{hot}/"),
+    ("Dossier", "délégué", "/dossiers/{hot}/"),
+    ("Historique", "médecin", "/dossiers/{hot}/historique/"),
+    ("Historique", "délégué", "/dossiers/{hot}/historique/"),
+    ("MES DELEGATIONS", "médecin", "/delegations/"),
+    ("Délégations reçues", "délégué", "/delegations/recues/"),
+    ("Annuaire", "médecin", "/annuaire/?name={name}&place={place}"),
+]
+SEARCHES = [("mar", "75"), ("ber", ""), ("dub", "69"), ("lef", ""), ("ro", "13"), ("gir", ""), ("pet", "33")]
+
+WRK_SCRIPT = r"""
+local targets = {%s}
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) done_count = 0; bad = 0; math.randomseed(os.time() + #targets * 7 + (tonumber(tostring({}):sub(8), 16) or 0)) end
+function request()
+  local t = targets[math.random(#targets)]
+  return wrk.format("GET", t[1], {["Cookie"] = t[2], ["Host"] = "127.0.0.1"})
+end
+function response(status, headers, body)
+  done_count = done_count + 1
+  if status ~= 200 then bad = bad + 1 end
+end
+function done(summary, latency, requests)
+  local bad_total = 0
+  for _, t in ipairs(threads) do bad_total = bad_total + (t:get("bad") or 0) end
+  io.write(string.format('RESULT {"requests": %%d, "seconds": %%.3f, "p50": %%.2f, "p95": %%.2f, "p99": %%.2f, "errors": %%d}\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000, bad_total + summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.status + summary.errors.timeout))
+end
+"""
+
+
+def server_env(database: str, port: int) -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
+        "DEBUG": "0",
+        "DEMO": "1",
+        "SECRET_KEY": "bench-" + "x" * 50,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SITE_URL": f"http://127.0.0.1:{port}",
+        "LOG_LEVEL": "WARNING",
+        # The bench users log in from one address and search far more than a person would.
+        "RATELIMIT_PIN_PER_IP": "100000/m",
+        "RATELIMIT_PIN_PER_CARD": "100000/m",
+        "RATELIMIT_SEARCH_PER_USER": "1000000/m",
+    }
+
+
+def bench_people(database: str) -> list[dict]:
+    """The bench pairs: doctor's card, delegate's card, the delegation, the doctor's hot dossier."""
+    import psycopg
+
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{database}") as conn:
+        rows = conn.execute(
+            """SELECT dc.id, ac.id, d.id, (SELECT number FROM dossiers_dossier x WHERE x.medecin_traitant_id = d.doctor_id
+                                             ORDER BY x.id LIMIT 1)
+               FROM delegations_delegation d
+               JOIN accounts_user du ON du.professional_id = d.doctor_id JOIN accounts_card dc ON dc.holder_id = du.id
+               JOIN accounts_card ac ON ac.holder_id = d.delegate_id
+               WHERE d.created_by_id <= 20 AND d.state = 'acceptee' AND d.id <= 20 ORDER BY d.id"""
+        ).fetchall()
+    return [{"doctor_card": r[0], "delegate_card": r[1], "delegation": r[2], "hot": r[3]} for r in rows]
+
+
+class Session:
+    def __init__(self, port):
+        self.port = port
+        # 32 characters: an unmasked CSRF secret, sent as cookie and field (Django rotates it at login).
+        self.cookies = {"csrftoken": secrets.token_hex(16)}
+
+    def request(self, method, path, fields=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        body = None
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), "Host": "127.0.0.1"}
+        if fields is not None:
+            from urllib.parse import urlencode
+
+            body = urlencode({**fields, "csrfmiddlewaretoken": self.cookies["csrftoken"]})
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        conn.close()
+        return response.status
+
+    @property
+    def cookie(self):
+        return f"sessionid={self.cookies['sessionid']}"
+
+
+def login(port, card_id, acting_for_delegation=None) -> str:
+    session = Session(port)
+    status = session.request("POST", "/connexion/demo/", {"card": card_id, "pin": PIN, "next": "/dossiers/"})
+    assert status == 302 and "sessionid" in session.cookies, f"connexion de la carte {card_id} : {status}"
+    if acting_for_delegation:
+        status = session.request("POST", f"/delegations/agir/{acting_for_delegation}/", {})
+        assert status == 302, f"Agir au nom de ({acting_for_delegation}) : {status}"
+    assert session.request("GET", "/dossiers/") == 200
+    return session.cookie
+
+
+def wait_for(port, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            # "/" only redirects; the demo login page would list every card (120,000 options).
+            conn.request("GET", "/", headers={"Host": "127.0.0.1"})
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("gunicorn ne répond pas")
+
+
+def run_wrk(port, targets, seconds, users, workdir) -> dict:
+    lua = ", ".join("{%s, %s}" % (json.dumps(path), json.dumps(cookie)) for path, cookie in targets)
+    script = Path(workdir) / "bench.lua"
+    threads = 2
+    script.write_text(WRK_SCRIPT % lua)
+    out = subprocess.run(
+        ["wrk", "-t", str(threads), "-c", str(users), "-d", f"{seconds}s", "--timeout", "10s", "-s", str(script),
+         f"http://127.0.0.1:{port}"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    match = re.search(r"RESULT (\{.*\})", out.stdout)
+    assert match, out.stdout + out.stderr
+    result = json.loads(match.group(1))
+    result["rps"] = result["requests"] / result["seconds"]
+    return result
+
+
+def append_cost(database: str, appends: int = 300) -> dict:
+    """Median and p95 (ms) of journal.services.record, each in its own transaction, on this database."""
+    code = f"""
+import time, statistics, django, json
+django.setup()
+from django.db import transaction
+from accounts.models import User
+from journal.models import Action
+from journal.services import record
+from dossiers.models import Dossier
+user = User.objects.filter(professional__isnull=False).order_by("id").first()
+dossier = Dossier.objects.filter(medecin_traitant=user.professional).order_by("id").first()
+times = []
+for i in range({appends}):
+    t = time.perf_counter()
+    with transaction.atomic():
+        record(action=Action.DOSSIER_VIEWED, actor_user=user, actor_name=user.display_name, actor_role="medecin",
+               card_type="CPS", login_method="demo", dossier=dossier)
+    times.append((time.perf_counter() - t) * 1000)
+times = times[20:]
+times.sort()
+print("APPEND", json.dumps({{"p50": statistics.median(times), "p95": times[int(len(times) * 0.95)]}}))
+"""
+    env = {**server_env(database, 0), "DJANGO_SETTINGS_MODULE": "config.settings"}
+    out = subprocess.run([PY, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return json.loads(re.search(r"APPEND (\{.*\})", out.stdout).group(1))
+
+
+def bench_database(database, seconds, users, port, workdir) -> dict:
+    env = server_env(database, port)
+    subprocess.run([PY, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--workers", "2", "--worker-class", "gthread",
+         "--threads", "4", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )  # fmt: skip
+    results = {}
+    try:
+        wait_for(port)
+        people = bench_people(database)[:users]
+        t = time.monotonic()
+        doctors = [(p, login(port, p["doctor_card"])) for p in people]
+        delegates = [(p, login(port, p["delegate_card"], p["delegation"])) for p in people]
+        print(f"  {len(doctors)} médecins et {len(delegates)} délégués connectés ({time.monotonic() - t:.1f} s)")
+        # Warm-up: every worker opens its connection, loads templates.
+        run_wrk(port, [("/dossiers/", c) for _, c in doctors], 3, users, workdir)
+        for name, role, template in PAGES:
+            who = doctors if role == "médecin" else delegates
+            targets = []
+            for k, (person, cookie) in enumerate(who):
+                search = SEARCHES[k % len(SEARCHES)]
+                targets.append((template.format(hot=person["hot"], name=search[0], place=search[1]), cookie))
+            result = run_wrk(port, targets, seconds if name == "Dossier" else max(seconds // 2, 3), users, workdir)
+            results[(name, role)] = result
+            print(
+                f"  {name:<20} {role:<8} {result['requests']:6d} requêtes {result['rps']:7.0f} req/s  p50 {result['p50']:6.1f}  "
+                f"p95 {result['p95']:6.1f}  p99 {result['p99']:6.1f} ms  erreurs {result['errors']}",
+                flush=True,
+            )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    results["append"] = append_cost(database)
+    print(
+        f"  ajout d'une entrée au journal : p50 {results['append']['p50']:.2f} ms, p95 {results['append']['p95']:.2f} ms"
+    )
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--large", default="bench_national")
+    parser.add_argument("--small", default="bench_small")
+    parser.add_argument("--seconds", type=int, default=12, help="durée du tir sur la page dossier (autres : /2)")
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as workdir:
+        data = {}
+        for label, database in (("grand", args.large), ("petit", args.small)):
+            print(f"\n== Jeu de données {label} ({database}), {args.users} utilisateurs simultanés", flush=True)
+            data[label] = bench_database(database, args.seconds, args.users, args.port, workdir)
+    large, small = data["grand"], data["petit"]
+    print("\n== Résumé (grand jeu ; rapport grand/petit sur la p50)")
+    print(f"{'page':<20} {'rôle':<8} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'err':>4} {'grand/petit':>11}")
+    ok = True
+    for name, role, _ in PAGES:
+        r, s = large[(name, role)], small[(name, role)]
+        ratio = r["p50"] / s["p50"]
+        print(f"{name:<20} {role:<8} {r['rps']:7.0f} {r['p50']:6.1f} {r['p95']:6.1f} {r['p99']:6.1f} {r['errors']:4d} "
+              f"{ratio:11.2f}")  # fmt: skip
+        ok &= r["errors"] == 0 and s["errors"] == 0
+    ratio = large[("Dossier", "délégué")]["p50"] / large[("Dossier", "médecin")]["p50"]
+    append = large["append"]["p50"] / small["append"]["p50"]
+    dossier = large[("Dossier", "médecin")]
+    print(f"\nPage dossier, rapport délégué/médecin (p50) : {ratio:.2f} (cible ≤ 1,15)")
+    print(
+        f"Page dossier : {dossier['rps']:.0f} req/s (cible ≥ 300), p99 max toutes pages : "
+        f"{max(v['p99'] for k, v in large.items() if k != 'append'):.1f} ms (cible ≤ 100)"
+    )
+    print(f"Ajout au journal : {large['append']['p50']:.2f} ms à l'échelle nationale, {small['append']['p50']:.2f} ms "
+          f"au petit jeu, rapport {append:.2f} (cible ≤ 1,2)")  # fmt: skip
+    print("Erreurs : aucune" if ok else "Erreurs : voir ci-dessus")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
