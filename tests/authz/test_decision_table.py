@@ -184,20 +184,21 @@ def _rights_for(actor):
 
 
 # Offsets in days from today: small ones often, to hit the boundaries (start today, end today).
-_offset = st.one_of(st.integers(-2, 2), st.integers(-60, 60))
+_offset = st.one_of(st.integers(-2, 2), st.integers(-60, 60), st.integers(-60, 0))
 
 
 @st.composite
 def situations(draw):
     actor = draw(st.sampled_from(ACTORS))
-    acting_for = OWN_SPACE if actor == DOCTOR else draw(st.sampled_from([MARTIN, MARTIN, OWN_SPACE, DURAND]))
+    acting_for = OWN_SPACE if actor == DOCTOR else draw(st.sampled_from([MARTIN, MARTIN, MARTIN, OWN_SPACE, DURAND]))
     starts = draw(_offset)
     length = draw(st.one_of(st.none(), st.integers(0, 3), st.integers(0, 90)))
     return {
         "actor": actor,
         "acting_for": acting_for,
         "card": draw(st.sampled_from(CARDS)),
-        "state": draw(st.sampled_from(STATES)),
+        # Accepted half of the time, so that the allowed side of the table is explored as much.
+        "state": draw(st.one_of(st.just(State.ACCEPTED), st.sampled_from(STATES))),
         "starts": starts,
         "ends": None if length is None else starts + length,
         # A refused, deleted or expired delegation may or may not have been bound to the delegate.
@@ -313,4 +314,4 @@ def test_decide_agrees_with_the_decision_table(people):
 
     check()
     # The generated situations exercised both outcomes, plenty of times.
-    assert seen["allowed"] > EXAMPLES // 50 and seen["refused"] > EXAMPLES // 2, seen
+    assert seen["allowed"] > EXAMPLES // 25 and seen["refused"] > EXAMPLES // 2, seen
