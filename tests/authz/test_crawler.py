@@ -139,7 +139,7 @@ def url_patterns(patterns=None, namespace="", params=()):
 
 # --- The world: Dr MARTIN, his dossier, his delegations, and everybody's session -------------------------
 
-TODAY = datetime.date.today
+TODAY = timezone.localdate  # the date the authorization place uses (Paris), not the machine's
 DAY = datetime.timedelta(days=1)
 
 
