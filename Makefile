@@ -85,3 +85,9 @@ bench: install-dev
 	$(PY) bench/seed_national.py --scale national --database bench_national
 	$(PY) bench/seed_national.py --scale small --database bench_small
 	$(PY) -u bench/load.py --large bench_national --small bench_small
+
+# Benchmark of the national directory: generated 2.3-million-line extract, import and 1,000 searches on
+# SQLite (temporary file) and PostgreSQL (database bench_annuaire, re-created). See README, "Annuaire national".
+.PHONY: bench-annuaire
+bench-annuaire: install-dev
+	$(PY) bench/bench_directory.py
