@@ -253,6 +253,8 @@ def _merge(stats: dict, phase) -> None:
         """, [False, now])  # noqa: S608  # fmt: skip
         stats["deactivated"] = cursor.rowcount
 
+        if not stats["created"] + stats["updated"]:
+            return  # the usual monthly case for most people: nothing else to write
         phase("Professionnels créés et mis à jour…")
         with staging.indexes_deferred(pro):
             cursor.execute(f"""
