@@ -8,8 +8,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.actor import SESSION_ACTING_FOR
 from core.pagination import paginate
-from directory.models import Professional
-from directory.selectors import search_professionals
+from directory.selectors import search_professionals, selectable_doctor
 
 from . import selectors, services
 from .authz import delegation_in_force, may_manage_delegations
@@ -91,13 +90,8 @@ def add_colleague(request):
             ),
             per_page=10,
         )
-    selected = None
-    if request.GET.get("selectionne"):
-        selected = (
-            Professional.objects.filter(pk=request.GET["selectionne"], is_active=True, profession_code="10")
-            .exclude(pk=doctor.pk)
-            .first()
-        )
+    choice = request.GET.get("selectionne", "")
+    selected = selectable_doctor(int(choice)) if choice.isdigit() and int(choice) != doctor.pk else None
     form = None
     if selected is not None:
         form = ColleagueDelegationForm(request.POST or None, directory_email=selected.first_email)
@@ -120,6 +114,7 @@ def add_colleague(request):
         raise Http404
     query = request.GET.copy()
     query.pop("selectionne", None)
+    query.pop("page", None)
     return render(
         request,
         "delegations/add_colleague.html",
@@ -131,6 +126,7 @@ def add_colleague(request):
             "selected": selected,
             "form": form,
             "search_query": query.urlencode(),
+            "select_url": f"?{query.urlencode()}&selectionne=" if query else "?selectionne=",
         },
     )
 

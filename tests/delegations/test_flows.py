@@ -358,3 +358,10 @@ def test_pending_invitations_are_listed_and_answerable_for_the_invited_person_on
     assistant.post(f"/delegations/recues/{delegation.pk}/accepter/")
     delegation.refresh_from_db()
     assert delegation.state == State.ACCEPTED and delegation.delegate == sophie.holder
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("choice", ["abc", "-1", "99999999", "1e3"])
+def test_a_bad_selection_is_ignored_not_an_error(martin, choice):
+    response = login_client(martin).get("/delegations/medecin/ajouter/", {"selectionne": choice})
+    assert response.status_code == 200 and "Recherchez le médecin" in text(response)
