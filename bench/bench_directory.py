@@ -1,13 +1,14 @@
 """Benchmark of the directory import and search, on SQLite and PostgreSQL.
 
     .venv/bin/python bench/bench_directory.py [--lines 2300000] [--small 23000] [--searches 1000]
-        [--databases sqlite postgres] [--workdir /tmp/bench_annuaire]
+        [--databases sqlite postgres] [--workdir /tmp/bench_annuaire] [--pg-database bench_annuaire]
 
-For each database: a fresh database (a temporary SQLite file; the PostgreSQL database `bench_annuaire`, dropped
-and re-created), `migrate`, then for each size (small, full) the real command `manage.py import_annuaire` in a
-child process (wall time, lines/s, peak memory of that process), a second import of the same file (the
-idempotent re-import), and `--searches` realistic searches through `directory.selectors.search_professionals`
-as the `Annuaire` page does them (count of results + first page of 20 with places), printing p50/p95/p99.
+For each database: a fresh database (a temporary SQLite file in the workdir; the PostgreSQL database
+`--pg-database`, dropped and re-created), `migrate`, then for each size (small, full) the real command
+`manage.py import_annuaire` in a child process (wall time, lines/s, peak memory of that process), a second
+import of the same file (the idempotent re-import), and `--searches` realistic searches through
+`directory.selectors.search_professionals` as the `Annuaire` page does them (count of results + first page of
+20 with places), printing p50/p95/p99.
 Never touches the project's db.sqlite3.
 """
 
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
-PG_BENCH_URL = "postgres://postgres@127.0.0.1:5432/bench_annuaire"
+PG_DATABASE = os.environ.get("BENCH_PG_DATABASE", "bench_annuaire")  # --pg-database
 PYTHON = sys.executable
 
 
@@ -48,10 +49,11 @@ def fresh_database(kind: str, workdir: Path) -> str:
         return f"sqlite:///{path}"
     import psycopg
 
+    name = os.environ.get("BENCH_PG_DATABASE", PG_DATABASE)
     with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS bench_annuaire WITH (FORCE)")
-        conn.execute("CREATE DATABASE bench_annuaire")
-    return PG_BENCH_URL
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
 def import_file(env, path: Path) -> dict:
@@ -168,7 +170,9 @@ def main():
     parser.add_argument("--searches", type=int, default=1000)
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"])
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/bench_annuaire"))  # noqa: S108
+    parser.add_argument("--pg-database", default=PG_DATABASE, help="base PostgreSQL du banc (supprimée et recréée)")
     args = parser.parse_args()
+    os.environ["BENCH_PG_DATABASE"] = args.pg_database
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     if args.command == "_search":
         search_child(args.searches)

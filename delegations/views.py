@@ -85,8 +85,8 @@ def add_colleague(request):
     if search.is_valid() and (search.cleaned_data["name"] or search.cleaned_data["place"]):
         results = paginate(
             request,
-            search_professionals(name=search.cleaned_data["name"], place=search.cleaned_data["place"]).exclude(
-                pk=doctor.pk
+            search_professionals(
+                name=search.cleaned_data["name"], place=search.cleaned_data["place"], exclude=doctor.pk
             ),
             per_page=10,
         )

@@ -34,6 +34,7 @@ PLACE_FIELDS = [
     "mode_code", "mode", "siret", "finess", "structure_name", "address", "postal_code", "commune_code",
     "commune", "search_commune", "department_code", "department", "phone", "email",
 ]  # fmt: skip
+PERSON_COPY = list(PracticePlace.PERSON_COPY)  # copied from the person row just written, in the same INSERT
 STAGE_COLUMNS = ["national_id", *PROFESSIONAL_FIELDS, "prof_hash", *PLACE_FIELDS, "place_hash"]
 MAX_REASONS = 100  # rejected lines whose reason is kept (the count is always exact)
 BATCH_LINES = 5_000
@@ -252,6 +253,12 @@ def _merge(stats: dict, phase) -> None:
             WHERE is_active AND NOT EXISTS (SELECT 1 FROM {person} sp WHERE sp.national_id = {pro}.national_id)
         """, [False, now])  # noqa: S608  # fmt: skip
         stats["deactivated"] = cursor.rowcount
+        if stats["deactivated"]:
+            # Their places' copy of the flag (PracticePlace.PERSON_COPY): off the search-by-place indexes.
+            cursor.execute(f"""
+                UPDATE {place} SET is_active = %s
+                WHERE is_active AND professional_id IN (SELECT id FROM {pro} WHERE NOT is_active)
+            """, [False])  # noqa: S608  # fmt: skip
 
         if not stats["created"] + stats["updated"]:
             return  # the usual monthly case for most people: nothing else to write
@@ -278,8 +285,8 @@ def _merge(stats: dict, phase) -> None:
             """)  # noqa: S608
         with staging.indexes_deferred(place):
             cursor.execute(f"""
-                INSERT INTO {place} (professional_id, {", ".join(PLACE_FIELDS)})
-                SELECT p.id, {", ".join(_cut("l", c) for c in PLACE_FIELDS)}
+                INSERT INTO {place} (professional_id, {", ".join(PLACE_FIELDS)}, {", ".join(PERSON_COPY)})
+                SELECT p.id, {", ".join(_cut("l", c) for c in PLACE_FIELDS)}, {", ".join(f"p.{c}" for c in PERSON_COPY)}
                 FROM {line} l
                 JOIN {person} sp ON sp.national_id = l.national_id
                 JOIN {pro} p ON p.national_id = l.national_id

@@ -56,6 +56,13 @@ class Professional(models.Model):
     def __str__(self):
         return f"{self.display_name} ({self.national_id})"
 
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if not adding:
+            # The copies on the places (see PracticePlace.PERSON_COPY): one UPDATE.
+            self.places.update(**{field: getattr(self, field) for field in PracticePlace.PERSON_COPY})
+
     @property
     def display_name(self) -> str:
         return display_name(self.first_name, self.last_name)
@@ -90,6 +97,15 @@ class PracticePlace(models.Model):
     department = models.CharField("département", max_length=200, blank=True)
     phone = models.CharField("téléphone", max_length=30, blank=True)
     email = models.CharField("adresse électronique", max_length=300, blank=True)
+    # Copies of the person's search columns (written by the import's set-based merge, and by save()): a search by
+    # place alone then walks one index of the places in name order and stops at the page ("C" collation on
+    # PostgreSQL for the two names, migration 0005, so that both tables sort alike).
+    search_last_name = models.CharField(max_length=200, blank=True, editable=False)
+    search_first_name = models.CharField(max_length=200, blank=True, editable=False)
+    profession_code = models.CharField(max_length=10, blank=True, editable=False)
+    is_active = models.BooleanField(default=True, editable=False)
+
+    PERSON_COPY = ("search_last_name", "search_first_name", "profession_code", "is_active")
 
     class Meta:
         verbose_name = "lieu d'exercice"
@@ -100,7 +116,26 @@ class PracticePlace(models.Model):
             models.Index(fields=["postal_code", "professional"], name="directory_place_postal_idx"),
             models.Index(fields=["department_code", "professional"], name="directory_place_dept_idx"),
             models.Index(fields=["search_commune", "professional"], name="directory_place_commune_idx"),
+            # A search by place alone: the active people of one profession in one town / postal code / département,
+            # in name order (partial on is_active, as directory_pro_active_idx).
+            *(
+                models.Index(
+                    fields=[place, "profession_code", "search_last_name", "search_first_name", "professional"],
+                    condition=models.Q(is_active=True),
+                    name=f"directory_plc_{short}_nm_idx",
+                )
+                for place, short in (
+                    ("search_commune", "commune"),
+                    ("postal_code", "postal"),
+                    ("department_code", "dept"),
+                )
+            ),
         ]
 
     def __str__(self):
         return f"{self.structure_name} {self.postal_code} {self.commune}".strip()
+
+    def save(self, *args, **kwargs):
+        for field in self.PERSON_COPY:
+            setattr(self, field, getattr(self.professional, field))
+        super().save(*args, **kwargs)

@@ -1,10 +1,11 @@
 """Reads of the directory: the one search service, used by the `Annuaire` page and the colleague delegation flow."""
 
+import heapq
 import re
 from functools import partial
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 
 from core.text import normalize
 
@@ -14,6 +15,9 @@ POSTAL_CODE = re.compile(r"^\d{5}$")
 RESULTS_LIMIT = 1000  # results counted at most: beyond, the user refines the search
 SELECTIVE_PLACE = 2000  # up to this many places, a place-only search starts from the places
 DEPARTMENT = re.compile(r"^(\d{2,3}|2[ab])$", re.IGNORECASE)
+MAX_COMMUNES = 10  # a commune prefix matching more communes than this is searched as one range (_place_keys)
+RANGE_ROWS = 10_000  # beyond, a range of communes is searched the general way
+NAME_ORDER = ("search_last_name", "search_first_name", "professional_id")
 
 
 def prefix_range(prefix: str) -> tuple[str, str]:
@@ -41,11 +45,24 @@ class SearchResults(QuerySet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.count_from = None
+        self.page_from = None
 
     def _clone(self):
         clone = super()._clone()
-        clone.count_from = self.count_from
+        clone.count_from, clone.page_from = self.count_from, self.page_from
         return clone
+
+    def _filter_or_exclude(self, *args, **kwargs):
+        # A filter added afterwards is not in count_from / page_from: back to the general (exact) way.
+        clone = super()._filter_or_exclude(*args, **kwargs)
+        clone.count_from = clone.page_from = None
+        return clone
+
+    def __getitem__(self, k):
+        if self.page_from is not None and isinstance(k, slice) and k.stop is not None and not self.query.is_sliced:
+            # A page of a search by place alone: its people's ids come from the places index, in name order.
+            return self.filter(pk__in=self.page_from(k.start or 0, k.stop))
+        return super().__getitem__(k)
 
     def count(self):
         if self._result_cache is not None or self.query.is_sliced:
@@ -77,9 +94,11 @@ def search_professionals(
     place: str = "",
     profession_code: str | None = DOCTOR_PROFESSION_CODE,
     active_only: bool = True,
+    exclude: int | None = None,
 ) -> QuerySet[Professional]:
     """Professionals by name prefix (nom d'exercice, optionally prénom) and place of practice, accents, case,
-    hyphens and apostrophes ignored; ordered by name, places prefetched. `profession_code=None`: all professions."""
+    hyphens and apostrophes ignored; ordered by name, places prefetched. `profession_code=None`: all professions;
+    `exclude`: the id of a person left out (the doctor looking for a colleague)."""
     person_filters = {}
     if profession_code:
         person_filters["profession_code"] = profession_code
@@ -88,10 +107,25 @@ def search_professionals(
     if first := normalize(first_name):
         person_filters.update(_starts_with("search_first_name", first))
     queryset = SearchResults(Professional).filter(**person_filters)
+    if exclude is not None:
+        queryset = queryset.exclude(pk=exclude)
     if last := normalize(name):
         queryset = queryset.filter(**_starts_with("search_last_name", last))
     if place and (where := place_filter(place)):
         places = PracticePlace.objects.filter(**where)
+        by_place = PracticePlace.objects.filter(**person_filters)
+        if exclude is not None:
+            by_place = by_place.exclude(professional_id=exclude)
+        keys, known = _place_keys(where, by_place) if not last and profession_code and active_only else (None, None)
+        if keys is not None or known is not None:
+            # A place alone (the usual case): the places indexes carry the person's names, profession and active
+            # flag (PracticePlace.PERSON_COPY), so a page and the count are index walks stopping at what they need.
+            queryset = queryset.filter(Exists(places.filter(professional=OuterRef("pk"))))
+            queryset.count_from = partial(int, known) if known is not None else partial(_count_by_keys, by_place, keys)
+            if keys is not None:
+                queryset.page_from = partial(_page_by_keys, by_place, keys)
+            # Otherwise a large range of communes: the people walked in name order find a page after a few rows.
+            return _ordered(queryset)
         ids = None if last else list(places.values_list("professional_id", flat=True)[: SELECTIVE_PLACE + 1])
         if ids is not None and len(ids) <= SELECTIVE_PLACE:
             # A small town: start from its places (index), then sort the few people found.
@@ -101,12 +135,77 @@ def search_professionals(
             # comes after a few rows.
             queryset = queryset.filter(Exists(places.filter(professional=OuterRef("pk"))))
             if not last:
-                # A big town without a name: counted from its places (index range), not by walking the whole
-                # profession. Filters added by the caller afterwards are not in this count (at most one person).
+                # A big town without a name (all professions, or inactive people too): counted from its places
+                # (index range), not by walking the whole profession.
                 queryset.count_from = partial(_count_by_places, where, person_filters)
+    return _ordered(queryset)
+
+
+def _ordered(queryset: SearchResults) -> SearchResults:
     return queryset.order_by("search_last_name", "search_first_name", "id").prefetch_related(
         Prefetch("places", queryset=PracticePlace.objects.order_by("id"))
     )
+
+
+def _place_keys(where: dict, by_place: QuerySet) -> tuple[list[dict] | None, int | None]:
+    """The place term as filters walked in name order by an index (equality: one per commune for a commune
+    prefix), and the count of people when already known.
+
+    A prefix of more than MAX_COMMUNES communes ("saint") is probed once, up to RANGE_ROWS places of the people
+    searched (index only): fewer, it is one range, sorted; more, no keys (walking the people in name order finds
+    a page after a few rows) and the count is known when those places already hold more than RESULTS_LIMIT people;
+    (None, None) otherwise: the general way."""
+    if "postal_code" in where or "department_code" in where:
+        return [where], None
+    communes = _communes(where)
+    if communes is not None:
+        return [{"search_commune": commune} for commune in communes], None
+    probe = by_place.filter(**where).values("professional_id")[:RANGE_ROWS]
+    seen = probe.aggregate(rows=Count("professional_id"), people=Count("professional_id", distinct=True))
+    people = min(seen["people"], RESULTS_LIMIT + 1)
+    if seen["rows"] < RANGE_ROWS:
+        return [where], people
+    return None, (people if people > RESULTS_LIMIT else None)
+
+
+def _communes(where: dict) -> list[str] | None:
+    """The communes starting with the prefix (found by probing the index, one step per commune), or None when
+    there are more than MAX_COMMUNES."""
+    low, high = prefix_range(where.get("search_commune__startswith") or where["search_commune__gte"])
+    names = PracticePlace.objects.filter(search_commune__lt=high).order_by("search_commune")
+    communes = []
+    while len(communes) <= MAX_COMMUNES:
+        step = names.filter(search_commune__gt=communes[-1]) if communes else names.filter(search_commune__gte=low)
+        found = list(step.values_list("search_commune", flat=True)[:1])
+        if not found:
+            return communes
+        communes.append(found[0])
+    return None
+
+
+def _walk(by_place: QuerySet, key: dict, stop: int) -> QuerySet:
+    """(names, professional) of the first `stop` people having a place `key`, in name order: an index walk of
+    directory_plc_*_nm_idx; a person with several places there is one row (DISTINCT on the index order)."""
+    return by_place.filter(**key).order_by(*NAME_ORDER).values_list(*NAME_ORDER).distinct()[:stop]
+
+
+def _page_by_keys(by_place: QuerySet, keys: list[dict], start: int, stop: int) -> list[int]:
+    ids, previous = [], None
+    # Several communes: each walked up to the end of the page, merged in name order.
+    for row in heapq.merge(*(list(_walk(by_place, key, stop)) for key in keys)):
+        if row != previous:  # the same person in two of the communes
+            ids.append(row[2])
+            previous = row
+    return ids[start:stop]
+
+
+def _count_by_keys(by_place: QuerySet, keys: list[dict]) -> int:
+    if len(keys) == 1:
+        return _walk(by_place, keys[0], RESULTS_LIMIT + 1).count()  # index only, stops at the limit
+    people = set()
+    for key in keys:
+        people.update(row[2] for row in _walk(by_place, key, RESULTS_LIMIT + 1))
+    return min(len(people), RESULTS_LIMIT + 1)
 
 
 _OPERATORS = {"": "=", "gte": ">=", "lt": "<", "startswith": "LIKE"}

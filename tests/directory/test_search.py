@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from directory import selectors
 from directory.importer import import_extract
+from directory.models import PracticePlace, Professional
 from directory.selectors import place_filter, search_professionals
 
 from ..conftest import login_client
@@ -126,3 +127,64 @@ def test_page_paginates(tmp_path, doctor_card):
     assert "25 résultats." in page and "P00" in page and "P20" not in page and "Page suivante" in page
     page = client.get(reverse("directory:search"), {"name": "durand", "page": 2}).content.decode()
     assert "P20" in page and "P00" not in page
+
+
+def _page_ids(results, start, stop):
+    return [p.pk for p in results[start:stop]]
+
+
+@pytest.mark.parametrize(
+    ("max_communes", "range_rows", "limit"), [(10, 10_000, 1000), (1, 10_000, 1000), (1, 1, 1000), (1, 1, 2)]
+)
+def test_place_only_pages_walk_the_places_index(tmp_path, monkeypatch, max_communes, range_rows, limit):
+    # Few communes: one index walk each; many communes: one sorted range, or (large range) the general way.
+    monkeypatch.setattr(selectors, "MAX_COMMUNES", max_communes)
+    monkeypatch.setattr(selectors, "RANGE_ROWS", range_rows)
+    monkeypatch.setattr(selectors, "RESULTS_LIMIT", limit)
+    people = [
+        person(f"9970000{i:04d}", name, first, postal_code=cp, commune=commune, department_code=cp[:2])
+        for i, (name, first, cp, commune) in enumerate([
+            ("MARTIN", "Jean", "69003", "Lyon"), ("ABADIE", "Anne", "69006", "Lyon"),
+            ("ZOLA", "Émile", "69100", "Villeurbanne"), ("BERT", "Luc", "69000", "Lyonnais"),
+            ("DURAND", "Paul", "69007", "Lyon"), ("DURAND", "Paule", "69007", "Lyon"),
+            ("CARRE", "Ines", "69000", "Lyonnais"), ("MARTINEZ", "Ana", "69003", "Lyon"),
+        ])
+    ]  # fmt: skip
+    # A person with two places in Lyon and one in Lyonnais (one result, not three); a deactivated person.
+    people += [
+        person("99700009999", "BLANC", "Eve", postal_code="69003", commune="Lyon", department_code="69"),
+        person("99700009999", "BLANC", "Eve", postal_code="69007", commune="Lyon", department_code="69"),
+        person("99700009999", "BLANC", "Eve", postal_code="69000", commune="Lyonnais", department_code="69"),
+        person("99700008888", "GONE", "Guy", postal_code="69003", commune="Lyon", department_code="69"),
+        person("99700007777", "NURSE", "Ida", postal_code="69003", commune="Lyon", profession_code="60"),
+    ]
+    import_extract(write_extract(tmp_path / "x.txt", people))
+    import_extract(write_extract(tmp_path / "y.txt", [p for p in people if p["last_name"] != "GONE"]))
+    for place in ("lyon", "ly", "69", "69003", "69007", "lyonnais"):
+        results = search_professionals(place=place)
+        assert results.page_from is not None or max_communes == 1, place
+        everybody = [p.pk for p in results]  # the general way (no slice)
+        assert search_professionals(place=place).count() == min(len(everybody), limit + 1)
+        assert "GONE" not in [p.last_name for p in results]
+        for start, stop in ((0, 2), (1, 3), (2, 4), (0, 20), (3, 20)):
+            assert _page_ids(search_professionals(place=place), start, stop) == everybody[start:stop], (place, start)
+    assert [p.last_name for p in search_professionals(place="lyon")] == [
+        "ABADIE", "BERT", "BLANC", "CARRE", "DURAND", "DURAND", "MARTIN", "MARTINEZ"]  # fmt: skip
+    assert [p.last_name for p in search_professionals(place="lyon", first_name="pa")[0:20]] == ["DURAND", "DURAND"]
+    assert [p.last_name for p in search_professionals(place="69003", profession_code="60")[0:20]] == ["NURSE"]
+    blanc = Professional.objects.get(last_name="BLANC")
+    without = search_professionals(place="lyon", exclude=blanc.pk)
+    assert "BLANC" not in [p.last_name for p in without[0:20]] and without.count() == min(7, limit + 1)
+    # A filter added afterwards: the general way, exact.
+    assert search_professionals(place="lyon").exclude(pk=blanc.pk).count() == min(7, limit + 1)
+
+
+def test_place_copy_follows_the_person(tmp_path):
+    import_extract(write_extract(tmp_path / "x.txt", [person("99700001011", "MARTIN", "Jean")]))
+    martin = Professional.objects.get()
+    assert PracticePlace.objects.filter(search_last_name="martin", profession_code="10", is_active=True).exists()
+    martin.is_active = False
+    martin.save()
+    assert search_professionals(place="lyon").count() == 0 and list(search_professionals(place="lyon")[0:20]) == []
+    import_extract(write_extract(tmp_path / "y.txt", [person("99700001011", "MARTIN", "Jean")]))  # back
+    assert [p.pk for p in search_professionals(place="lyon")[0:20]] == [martin.pk]
