@@ -34,6 +34,11 @@ class Right(models.TextChoices):
 LIVE_STATES = [State.PENDING, State.ACCEPTED]
 
 
+def person_key(first_name: str, last_name: str) -> str:
+    """Who an assistant's invitation is for: « Prénom Nom », accents, case and punctuation ignored."""
+    return normalize(f"{first_name} {last_name}")
+
+
 class DelegationQuerySet(models.QuerySet):
     def live(self):
         return self.filter(state__in=LIVE_STATES)
@@ -55,7 +60,7 @@ class Delegation(models.Model):
     invited_first_name = models.CharField("prénom", max_length=100, blank=True)
     invited_last_name = models.CharField("nom", max_length=100, blank=True)
     invited_email = models.EmailField("adresse électronique")
-    # normalize("Prénom Nom"): who may answer an assistant's invitation, and how we find it for him.
+    # person_key(): who may answer an assistant's invitation, and how we find it for him.
     invited_key = models.CharField(max_length=220, blank=True, db_index=True, editable=False)
     colleague = models.ForeignKey(
         "directory.Professional",
@@ -110,7 +115,7 @@ class Delegation(models.Model):
         return f"Délégation de {self.doctor.display_name} à {self.delegate_name}"
 
     def save(self, *args, **kwargs):
-        self.invited_key = normalize(f"{self.invited_first_name} {self.invited_last_name}")
+        self.invited_key = person_key(self.invited_first_name, self.invited_last_name)
         # Modifying, creating or validating implies consulting.
         if self.can_create or self.can_edit or self.can_validate:
             self.can_consult = True
@@ -143,6 +148,15 @@ class Delegation(models.Model):
         return getattr(self, f"can_{Right(right).value}")
 
 
+class InvitationQuerySet(models.QuerySet):
+    def open(self):
+        """Neither used nor revoked (it may have expired)."""
+        return self.filter(used_at__isnull=True, revoked_at__isnull=True)
+
+    def usable(self):
+        return self.open().filter(expires_at__gt=timezone.now())
+
+
 class Invitation(models.Model):
     """A single-use link, bound to one delegation; only the token's hash is stored."""
 
@@ -152,6 +166,8 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         verbose_name = "invitation"

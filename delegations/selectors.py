@@ -2,10 +2,9 @@
 
 from django.db.models import Case, IntegerField, Q, Value, When
 
-from core.text import normalize
 from outbox.selectors import latest_by_ref
 
-from .models import Delegation, Kind, State
+from .models import Delegation, Kind, State, person_key
 
 
 def delegations_granted_by(doctor):
@@ -39,7 +38,7 @@ def received_by(actor):
         addressed |= Q(
             state=State.PENDING,
             kind=Kind.ASSISTANT,
-            invited_key=normalize(f"{user.first_name} {user.last_name}"),
+            invited_key=person_key(user.first_name, user.last_name),
             invited_email__iexact=user.email,
         )
     return (

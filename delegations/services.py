@@ -1,20 +1,21 @@
-"""Every change of a delegation: keyword-only, atomic, authorized, journaled; mails go after commit."""
+"""Every change of a delegation: keyword-only, atomic, authorized, journaled; mails go to the outbox."""
 
+import datetime
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from core.text import normalize
 from journal.models import Action
 from journal.services import record
 
 from . import mails
 from .authz import DELEGATE_CARD_TYPES, may_manage_delegations
-from .models import INVITATION_VALIDITY, LIVE_STATES, Delegation, Invitation, Kind, Right, State
+from .models import INVITATION_VALIDITY, LIVE_STATES, Delegation, Invitation, Kind, Right, State, person_key
 
 
 class DelegationError(Exception):
@@ -73,7 +74,7 @@ def _check(kind, rights, starts_on, ends_on):
 def _new_invitation(delegation: Delegation) -> tuple[str, int]:
     """Kill the previous links and make a new one; the clear token exists only in the mail."""
     now = timezone.now()
-    delegation.invitations.filter(used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=now)
+    delegation.invitations.open().update(revoked_at=now)
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
         delegation=delegation, token_hash=_hash(token), expires_at=now + INVITATION_VALIDITY
@@ -95,8 +96,6 @@ def _invite(actor, delegation: Delegation) -> None:
 
 
 def invitation_url(token: str) -> str:
-    from django.conf import settings
-
     return settings.SITE_URL + reverse("delegations:invitation", args=[token])
 
 
@@ -104,7 +103,7 @@ def invitation_url(token: str) -> str:
 def add_assistant(*, actor, first_name: str, last_name: str, email: str, rights, starts_on, ends_on=None):
     doctor = _manager(actor)
     _check(Kind.ASSISTANT, rights, starts_on, ends_on)
-    if normalize(f"{first_name} {last_name}") == normalize(f"{doctor.first_name} {doctor.last_name}"):
+    if person_key(first_name, last_name) == person_key(doctor.first_name, doctor.last_name):
         raise DelegationError("Vous ne pouvez pas vous déléguer des droits à vous-même.")
     # No constraint covers a pending assistant (no delegate yet): lock the doctor's row so that a double
     # click on « Ajouter » waits for the first addition, then sees it below.
@@ -220,7 +219,7 @@ def delete_delegation(*, actor, delegation_id: int) -> Delegation:
     delegation.state = State.DELETED
     delegation.deleted_at = delegation.updated_at = timezone.now()
     delegation.save()
-    delegation.invitations.filter(used_at__isnull=True, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    delegation.invitations.open().update(revoked_at=timezone.now())
     _journal(actor, Action.DELEGATION_DELETED, delegation)
     if notify:
         mails.queue("deleted", key="1", to=delegation.invited_email, delegation=delegation)
@@ -245,7 +244,7 @@ def identity_matches(actor, delegation: Delegation) -> bool:
     if delegation.kind == Kind.COLLEAGUE:
         return actor.is_doctor and actor.professional.pk == delegation.colleague_id
     user = actor.user
-    return normalize(f"{user.first_name} {user.last_name}") == delegation.invited_key
+    return person_key(user.first_name, user.last_name) == delegation.invited_key
 
 
 def _answerable(actor, delegation_id: int, token: str | None) -> tuple[Delegation, Invitation | None]:
@@ -268,18 +267,13 @@ def _answerable(actor, delegation_id: int, token: str | None) -> tuple[Delegatio
     ):
         # Without the mailed link, a name alone is not enough: homonyms exist.
         raise DelegationError("Pour répondre, suivez le lien reçu par courriel.")
-    if (
-        invitation is None
-        and not delegation.invitations.filter(
-            used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
-        ).exists()
-    ):
+    if invitation is None and not delegation.invitations.usable().exists():
         raise DelegationError("L'invitation a expiré : demandez au médecin de vous la renvoyer.")
     return delegation, invitation
 
 
 def _close_invitations(delegation: Delegation) -> None:
-    delegation.invitations.filter(used_at__isnull=True, revoked_at__isnull=True).update(used_at=timezone.now())
+    delegation.invitations.open().update(used_at=timezone.now())
 
 
 def _answer(actor, delegation_id: int, token: str | None, new_state: State, action: Action) -> Delegation:
@@ -331,8 +325,6 @@ def _notify_both(kind: str, delegation: Delegation, *, key: str) -> None:
 
 def expire_and_remind(*, today=None) -> tuple[int, int]:
     """Mark delegations past their end date expired and warn, 7 days before, those about to end."""
-    import datetime
-
     today = today or timezone.localdate()
     expired = reminded = 0
     for delegation_id in Delegation.objects.live().filter(ends_on__lt=today).values_list("pk", flat=True):

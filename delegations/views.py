@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -217,6 +218,12 @@ def delegation_resend(request, pk):
 
 # --- The delegate's side ------------------------------------------------------------------------
 
+# The two answers to an invitation, from the mail's link or from « Délégations reçues ».
+ANSWERS = {
+    "accepter": (services.accept_delegation, "Vous avez accepté la délégation."),
+    "refuser": (services.refuse_delegation, "Vous avez refusé la délégation."),
+}
+
 
 @login_required
 def received(request):
@@ -236,7 +243,7 @@ def invitation(request, token):
     """The mail's link: log in first (any login method), then see the delegation and answer."""
     if not request.user.is_authenticated:
         messages.info(request, "Connectez-vous avec votre carte CPx pour répondre à l'invitation.")
-        return redirect(f"/connexion/?next={request.path}")
+        return redirect_to_login(request.get_full_path())
     found = services.invitation_for_token(token)
     problem = None
     if found is None or not found.is_usable:
@@ -244,16 +251,13 @@ def invitation(request, token):
     elif found.delegation.effective_state != State.PENDING:
         problem = "Cette délégation n'est plus en attente de réponse."
     if problem is None and request.method == "POST":
-        answer = services.accept_delegation if "accepter" in request.POST else services.refuse_delegation
+        service, done = ANSWERS["accepter" if "accepter" in request.POST else "refuser"]
         try:
-            answer(actor=request.actor, delegation_id=found.delegation_id, token=token)
+            service(actor=request.actor, delegation_id=found.delegation_id, token=token)
         except services.DelegationError as error:
             problem = str(error)
         else:
-            accepted = answer is services.accept_delegation
-            messages.success(
-                request, "Vous avez accepté la délégation." if accepted else "Vous avez refusé la délégation."
-            )
+            messages.success(request, done)
             return redirect("delegations:received")
     return render(
         request,
@@ -270,17 +274,15 @@ def invitation(request, token):
 @login_required
 @require_POST
 def answer(request, pk, decision):
-    service = {"accepter": services.accept_delegation, "refuser": services.refuse_delegation}.get(decision)
-    if service is None or not selectors.received_by(request.actor).filter(pk=pk).exists():
+    if decision not in ANSWERS or not selectors.received_by(request.actor).filter(pk=pk).exists():
         raise Http404
+    service, done = ANSWERS[decision]
     try:
         service(actor=request.actor, delegation_id=pk)
     except services.DelegationError as error:
         messages.error(request, str(error))
     else:
-        messages.success(
-            request, "Vous avez accepté la délégation." if decision == "accepter" else "Vous avez refusé la délégation."
-        )
+        messages.success(request, done)
     return redirect("delegations:received")
 
 

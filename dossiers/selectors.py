@@ -8,21 +8,24 @@ from delegations.authz import Decision, DossierAction, decide
 from .models import Dossier
 
 
-def dossiers_for(actor, action: DossierAction = DossierAction.VIEW):
-    """The dossiers the actor may do `action` on: those of the doctor he acts for, or none."""
-    decision = decide(actor, action)
+def _of_principal(decision: Decision):
+    """The one filter: the dossiers of the doctor the decision says the actor acts for, or none."""
     if not decision.allowed:
         return Dossier.objects.none()
     return Dossier.objects.filter(medecin_traitant=decision.principal)
 
 
+def dossiers_for(actor, action: DossierAction = DossierAction.VIEW):
+    """The dossiers the actor may do `action` on: those of the doctor he acts for, or none."""
+    return _of_principal(decide(actor, action))
+
+
 def get_dossier(actor, number: str, action: DossierAction = DossierAction.VIEW) -> tuple[Dossier, Decision]:
     """The dossier if the actor may do `action` on it, else 404 (never tell it exists)."""
     decision = decide(actor, action)
-    if not decision.allowed:
-        raise Http404
     dossier = (
-        Dossier.objects.filter(medecin_traitant=decision.principal, number=number)
+        _of_principal(decision)
+        .filter(number=number)
         .select_related("patient", "medecin_traitant", "validated_by")
         .first()
     )

@@ -68,7 +68,7 @@ def _detail_context(request, dossier, decision, medical_form=None):
         "principal": decision.principal,
         "actions": allowed_actions(request.actor),
         "medical_form": medical_form or MedicalForm(instance=dossier, initial={"version": dossier.version}),
-        "history": dossier_history(dossier.pk).select_related(None)[:HISTORY_ON_DOSSIER_PAGE],
+        "history": dossier_history(dossier.pk)[:HISTORY_ON_DOSSIER_PAGE],
     }
 
 

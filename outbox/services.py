@@ -34,13 +34,16 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, settings.OUTBOX_RETRY_MAX_SECONDS))
 
 
+def _claimable(now) -> Q:
+    """Due and pending, or held by a sender that has not finished for too long (it died)."""
+    stale = now - timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS)
+    return Q(state=MessageState.PENDING, next_attempt_at__lte=now) | Q(state=MessageState.SENDING, claimed_at__lt=stale)
+
+
 def _claim(message_id: int) -> bool:
     now = timezone.now()
-    stale = now - timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS)
-    claimable = Q(state=MessageState.PENDING, next_attempt_at__lte=now) | Q(
-        state=MessageState.SENDING, claimed_at__lt=stale
-    )
-    return bool(Message.objects.filter(claimable, pk=message_id).update(state=MessageState.SENDING, claimed_at=now))
+    claimed = Message.objects.filter(_claimable(now), pk=message_id).update(state=MessageState.SENDING, claimed_at=now)
+    return bool(claimed)
 
 
 def deliver(message_id: int) -> bool:
@@ -77,11 +80,7 @@ def deliver(message_id: int) -> bool:
 
 def send_due(*, limit: int = 100) -> tuple[int, int]:
     """One pass of the worker: (sent, still failing) among the messages due now."""
-    now = timezone.now()
-    stale = now - timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS)
-    due = Message.objects.filter(
-        Q(state=MessageState.PENDING, next_attempt_at__lte=now) | Q(state=MessageState.SENDING, claimed_at__lt=stale)
-    ).order_by("next_attempt_at", "id")
+    due = Message.objects.filter(_claimable(timezone.now())).order_by("next_attempt_at", "id")
     sent = failed = 0
     for message_id in due.values_list("pk", flat=True)[:limit]:
         if deliver(message_id):
