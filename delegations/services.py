@@ -192,6 +192,8 @@ def modify_delegation(*, actor, delegation_id: int, rights, starts_on, ends_on) 
     before = _summary(delegation)
     for field, value in _normalize_rights(rights).items():
         setattr(delegation, field, value)
+    if ends_on != delegation.ends_on:
+        delegation.reminder_sent_on = None  # a new end date deserves its own reminder
     delegation.starts_on, delegation.ends_on = starts_on, ends_on
     after = _summary(delegation)
     if before == after:
@@ -339,8 +341,9 @@ def expire_and_remind(*, today=None) -> tuple[int, int]:
             _notify_both("expired", delegation, key=str(delegation.ends_on))
             expired += 1
     soon = today + datetime.timedelta(days=REMINDER_DAYS)
+    # Up to 7 days ahead, not exactly 7: a day the command did not run must not lose a reminder.
     for delegation_id in Delegation.objects.filter(
-        state=State.ACCEPTED, ends_on=soon, reminder_sent_on__isnull=True
+        state=State.ACCEPTED, ends_on__gte=today, ends_on__lte=soon, reminder_sent_on__isnull=True
     ).values_list("pk", flat=True):
         with transaction.atomic():
             delegation = Delegation.objects.select_for_update().get(pk=delegation_id)

@@ -365,3 +365,27 @@ def test_pending_invitations_are_listed_and_answerable_for_the_invited_person_on
 def test_a_bad_selection_is_ignored_not_an_error(martin, choice):
     response = login_client(martin).get("/delegations/medecin/ajouter/", {"selectionne": choice})
     assert response.status_code == 200 and "Recherchez le médecin" in text(response)
+
+
+@pytest.mark.django_db
+def test_a_missed_day_does_not_lose_the_reminder_and_a_new_end_date_gets_one(
+    martin, sophie, smtp_server, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    delegation = make_delegation(martin, sophie, ends_on=TODAY + datetime.timedelta(days=5))
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("expire_delegations")
+        call_command("expire_delegations")  # once only
+    assert len([m for m in smtp_server.to("sophie.bernard@example.org") if "fin prochaine" in m.subject]) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        login_client(martin).post(
+            f"/delegations/{delegation.pk}/modifier/",
+            {
+                "can_consult": "on",
+                "starts_on": delegation.starts_on.isoformat(),
+                "ends_on": (TODAY + datetime.timedelta(days=3)).isoformat(),
+            },
+        )
+        call_command("expire_delegations")
+    assert len([m for m in smtp_server.to("sophie.bernard@example.org") if "fin prochaine" in m.subject]) == 2
