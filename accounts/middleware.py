@@ -1,3 +1,7 @@
+import time
+
+from django.conf import settings
+
 from .actor import SESSION_ACTING_FOR, SESSION_AUTH_MODE, SESSION_CARD_TYPE, SESSION_LOGIN_METHOD, Actor
 
 
@@ -17,3 +21,30 @@ class ActorMiddleware:
             acting_for_id=session.get(SESSION_ACTING_FOR),
         )
         return self.get_response(request)
+
+
+# The session's stored expiry is pushed back (one UPDATE) at most this often, not on every request.
+SESSION_REFRESH_KEY = "refreshed_at"
+
+
+class SessionRefreshMiddleware:
+    """The idle timeout slides with activity without writing the session on every request.
+
+    Each save sets the expiry to now + SESSION_IDLE_TIMEOUT; saving at most every SESSION_REFRESH_INTERVAL seconds
+    makes the idle timeout exact within that interval (a session idle for 30 minutes minus the interval may end)
+    and saves a database write and a commit per page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.interval = settings.SESSION_REFRESH_INTERVAL
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        # Only an existing, non-empty session: an anonymous visitor gets none.
+        if session is not None and session.session_key and not session.modified and not session.is_empty():
+            now = int(time.time())
+            if now - session.get(SESSION_REFRESH_KEY, 0) >= self.interval:
+                session[SESSION_REFRESH_KEY] = now
+        return response

@@ -156,9 +156,10 @@ def seed(scale: str, database: str) -> dict:
             )  # fmt: skip
             if f[9] == "10":
                 doctor_ids.append(pk)
+        person = professionals[-1]  # PracticePlace.PERSON_COPY: names, profession and active flag on the place
         places.append(
             (len(places) + 1, pk, f[17], f[18], f[19], f[21], f[24], f"{f[28]} {f[31]} {f[32]}", f[35], f[36],
-             f[37], normalize(f[37]), f[44], f[45], f[40], f[43])
+             f[37], normalize(f[37]), f[44], f[45], f[40], f[43], person[16], person[17], person[10], True)
         )  # fmt: skip
     copy_rows(conn, "directory_professional",
               ["id", "national_id", "id_type", "identifier", "civilite_exercice_code", "civilite_exercice",
@@ -168,7 +169,7 @@ def seed(scale: str, database: str) -> dict:
     copy_rows(conn, "directory_practiceplace",
               ["id", "professional_id", "mode_code", "mode", "siret", "finess", "structure_name", "address",
                "postal_code", "commune_code", "commune", "search_commune", "department_code", "department", "phone",
-               "email"], places)  # fmt: skip
+               "email", "search_last_name", "search_first_name", "profession_code", "is_active"], places)  # fmt: skip
     timings["annuaire"] = time.monotonic() - t
     log(f"annuaire : {len(professionals)} professionnels dont {len(doctor_ids)} médecins, {len(places)} lieux "
         f"({timings['annuaire']:.0f} s)")  # fmt: skip

@@ -1,15 +1,26 @@
 """DSFR rendering for model forms too (django-dsfr gives it to plain forms only)."""
 
 from django import forms
-from dsfr.forms import DsfrBaseForm, DsfrBoundField
+from dsfr.forms import DsfrBaseForm, DsfrBoundField, DsfrDjangoTemplates
 from dsfr.utils import dsfr_input_class_attr
+
+# django-dsfr gives each form instance a new renderer, hence a new template engine that compiles the form
+# templates again on every request (a third of a dossier page's time). One renderer for every form, as Django
+# does with its default renderer (thread-safe), keeps them compiled.
+DSFR_RENDERER = DsfrDjangoTemplates()
+
+
+class DsfrForm(DsfrBaseForm):
+    """The base of the project's plain forms: django-dsfr's, with the shared renderer."""
+
+    default_renderer = DSFR_RENDERER
 
 
 class DsfrModelForm(forms.ModelForm):
     # The DSFR form snippet, plus the errors of hidden fields (a refused `version` must say something).
     template_name = "core/form_snippet.html"
     bound_field_class = DsfrBoundField
-    default_renderer = DsfrBaseForm.default_renderer
+    default_renderer = DSFR_RENDERER
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,8 +1,7 @@
 from django import forms
 from django.utils import timezone
-from dsfr.forms import DsfrBaseForm
 
-from core.forms import DateInput
+from core.forms import DateInput, DsfrForm
 
 from .models import Right
 
@@ -20,7 +19,7 @@ def _date(label, required):
     )
 
 
-class RightsAndDatesForm(DsfrBaseForm):
+class RightsAndDatesForm(DsfrForm):
     can_consult = _right_field(Right.CONSULT)
     can_create = _right_field(Right.CREATE)
     can_edit = _right_field(Right.EDIT)
@@ -95,7 +94,7 @@ class ModifyDelegationForm(RightsAndDatesForm):
         super().__init__(*args, initial=initial, **kwargs)
 
 
-class DirectorySearchForm(DsfrBaseForm):
+class DirectorySearchForm(DsfrForm):
     name = forms.CharField(label="Nom", max_length=100, required=False)
     place = forms.CharField(
         label="Lieu d'exercice", max_length=100, required=False, help_text="Commune, code postal ou département"

@@ -1,5 +1,6 @@
 from django import forms
-from dsfr.forms import DsfrBaseForm
+
+from core.forms import DsfrForm
 
 from .models import DOCTOR_PROFESSION_CODE
 
@@ -15,7 +16,7 @@ PROFESSION_CHOICES = [
 ]
 
 
-class DirectorySearchForm(DsfrBaseForm):
+class DirectorySearchForm(DsfrForm):
     name = forms.CharField(label="Nom", max_length=100, required=False, help_text="Le début du nom suffit")
     first_name = forms.CharField(label="Prénom", max_length=100, required=False)
     place = forms.CharField(

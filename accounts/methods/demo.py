@@ -6,7 +6,8 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path
 from django.views.decorators.http import require_POST
-from dsfr.forms import DsfrBaseForm
+
+from core.forms import DsfrForm
 
 from ..models import Card
 from ..services import DEMO_METHOD, check_card_pin, complete_login
@@ -20,7 +21,7 @@ class CardChoiceField(forms.ModelChoiceField):
         return f"{card.holder.display_name} — {card.card_type} n° {card.number}"
 
 
-class DemoCardLoginForm(DsfrBaseForm):
+class DemoCardLoginForm(DsfrForm):
     card = CardChoiceField(
         label="Carte",
         queryset=Card.objects.select_related("holder").order_by("holder__last_name", "holder__first_name"),

@@ -1,4 +1,5 @@
 import datetime
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -174,3 +175,42 @@ def test_operator_unblocks_a_card_with_the_command(capsys):
     assert not card.is_blocked and card.failed_attempts == 0
     assert Entry.objects.filter(action=Action.CARD_UNBLOCKED).exists()
     assert Card.objects.get(pk=card.pk).is_blocked is False
+
+
+@pytest.mark.django_db
+def test_activity_pushes_the_idle_expiry_back_at_most_once_per_interval(settings):
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.SESSION_REFRESH_INTERVAL = 60
+    card = CardFactory()
+    client = Client()
+    post_pin(client, card, "1234")
+    key = client.session.session_key
+    started = timezone.now()
+
+    def session_writes():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/dossiers/").status_code == 200
+        return [q for q in queries.captured_queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+
+    with mock.patch("accounts.middleware.time.time", return_value=started.timestamp() + 1):
+        assert session_writes()  # the first page after the login sets the refresh mark
+    with mock.patch("accounts.middleware.time.time", return_value=started.timestamp() + 30):
+        assert not session_writes()  # within the interval: no write
+    expiry = Session.objects.get(session_key=key).expire_date
+    with (
+        mock.patch("accounts.middleware.time.time", return_value=started.timestamp() + 61),
+        mock.patch("django.utils.timezone.now", return_value=started + datetime.timedelta(seconds=61)),
+    ):
+        assert session_writes()  # past it: the expiry moves on
+    assert Session.objects.get(session_key=key).expire_date > expiry
+
+
+@pytest.mark.django_db
+def test_an_anonymous_visitor_gets_no_session():
+    from django.contrib.sessions.models import Session
+
+    Client().get("/connexion/")
+    assert not Session.objects.exists()
