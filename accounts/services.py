@@ -79,7 +79,7 @@ def check_card_pin(*, card_id: int, pin: str, method: str = DEMO_METHOD) -> tupl
 @transaction.atomic
 def complete_login(request, *, user, card_type: str, method: str, auth_mode: str = "") -> None:
     """Open the session (the key rotates: no session fixation) and journal the login."""
-    django_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    django_login(request, user, backend="accounts.backends.UserBackend")
     request.session[SESSION_CARD_TYPE] = card_type
     request.session[SESSION_LOGIN_METHOD] = method
     request.session[SESSION_AUTH_MODE] = auth_mode

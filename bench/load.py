@@ -128,7 +128,8 @@ class Session:
 
     @property
     def cookie(self):
-        return f"sessionid={self.cookies['sessionid']}"
+        # As a browser sends them: without the CSRF cookie, every page would make and set a new one.
+        return f"sessionid={self.cookies['sessionid']}; csrftoken={self.cookies['csrftoken']}"
 
 
 def login(port, card_id, acting_for_delegation=None) -> str:
@@ -156,11 +157,31 @@ def wait_for(port, seconds=60):
     raise RuntimeError("gunicorn ne répond pas")
 
 
-def run_wrk(port, targets, seconds, users, workdir) -> dict:
+def cpu_seconds(server_pgid: int) -> tuple[float, float]:
+    """CPU time (user + system, s) used so far by the gunicorn processes and by PostgreSQL's: divided by the requests,
+    the cost of a request whatever else the machine is doing (the latencies depend on that)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    app = db = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            comm = stat.read_text().split("(", 1)[1].rsplit(")", 1)[0]
+        except OSError:
+            continue
+        used = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        if int(fields[2]) == server_pgid:  # pgrp
+            app += used
+        elif comm == "postgres":
+            db += used
+    return app, db
+
+
+def run_wrk(port, targets, seconds, users, workdir, server_pgid=None) -> dict:
     lua = ", ".join("{%s, %s}" % (json.dumps(path), json.dumps(cookie)) for path, cookie in targets)
     script = Path(workdir) / "bench.lua"
     threads = 2
     script.write_text(WRK_SCRIPT % lua)
+    before = cpu_seconds(server_pgid) if server_pgid else None
     out = subprocess.run(
         ["wrk", "-t", str(threads), "-c", str(users), "-d", f"{seconds}s", "--timeout", "10s", "-s", str(script),
          f"http://127.0.0.1:{port}"],
@@ -170,6 +191,9 @@ def run_wrk(port, targets, seconds, users, workdir) -> dict:
     assert match, out.stdout + out.stderr
     result = json.loads(match.group(1))
     result["rps"] = result["requests"] / result["seconds"]
+    if before is not None:
+        after = cpu_seconds(server_pgid)
+        result["cpu_app"], result["cpu_db"] = ((a - b) * 1000 / result["requests"] for a, b in zip(after, before))
     return result
 
 
@@ -201,7 +225,7 @@ print("APPEND", json.dumps({{"p50": statistics.median(times), "p95": times[int(l
     return json.loads(re.search(r"APPEND (\{.*\})", out.stdout).group(1))
 
 
-def bench_database(database, seconds, users, port, workdir) -> dict:
+def bench_database(database, seconds, users, port, workdir, pages=PAGES) -> dict:
     env = server_env(database, port)
     subprocess.run([PY, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     server = subprocess.Popen(
@@ -219,17 +243,19 @@ def bench_database(database, seconds, users, port, workdir) -> dict:
         print(f"  {len(doctors)} médecins et {len(delegates)} délégués connectés ({time.monotonic() - t:.1f} s)")
         # Warm-up: every worker opens its connection, loads templates.
         run_wrk(port, [("/dossiers/", c) for _, c in doctors], 3, users, workdir)
-        for name, role, template in PAGES:
+        for name, role, template in pages:
             who = doctors if role == "médecin" else delegates
             targets = []
             for k, (person, cookie) in enumerate(who):
                 search = SEARCHES[k % len(SEARCHES)]
                 targets.append((template.format(hot=person["hot"], name=search[0], place=search[1]), cookie))
-            result = run_wrk(port, targets, seconds if name == "Dossier" else max(seconds // 2, 3), users, workdir)
+            duration = seconds if name == "Dossier" else max(seconds // 2, 3)
+            result = run_wrk(port, targets, duration, users, workdir, server.pid)
             results[(name, role)] = result
             print(
                 f"  {name:<20} {role:<8} {result['requests']:6d} requêtes {result['rps']:7.0f} req/s  p50 {result['p50']:6.1f}  "
-                f"p95 {result['p95']:6.1f}  p99 {result['p99']:6.1f} ms  erreurs {result['errors']}",
+                f"p95 {result['p95']:6.1f}  p99 {result['p99']:6.1f} ms  erreurs {result['errors']}  "
+                f"CPU/requête : application {result['cpu_app']:.1f} ms, PostgreSQL {result['cpu_db']:.1f} ms",
                 flush=True,
             )
     finally:
@@ -249,8 +275,13 @@ def main():
     parser.add_argument("--seconds", type=int, default=12, help="durée du tir sur la page dossier (autres : /2)")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--quick", nargs="+", metavar="PAGE", help="essai rapide : ces pages, grand jeu seul, sans bilan")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
+        if args.quick:
+            pages = [p for p in PAGES if p[0] in args.quick]
+            bench_database(args.large, args.seconds, args.users, args.port, workdir, pages)
+            return 0
         data = {}
         for label, database in (("grand", args.large), ("petit", args.small)):
             print(f"\n== Jeu de données {label} ({database}), {args.users} utilisateurs simultanés", flush=True)
