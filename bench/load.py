@@ -193,7 +193,9 @@ def run_wrk(port, targets, seconds, users, workdir, server_pgid=None) -> dict:
     result["rps"] = result["requests"] / result["seconds"]
     if before is not None:
         after = cpu_seconds(server_pgid)
-        result["cpu_app"], result["cpu_db"] = ((a - b) * 1000 / result["requests"] for a, b in zip(after, before))
+        result["cpu_app"], result["cpu_db"] = (
+            (a - b) * 1000 / result["requests"] for a, b in zip(after, before, strict=True)
+        )
     return result
 
 
@@ -275,7 +277,9 @@ def main():
     parser.add_argument("--seconds", type=int, default=12, help="durée du tir sur la page dossier (autres : /2)")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--quick", nargs="+", metavar="PAGE", help="essai rapide : ces pages, grand jeu seul, sans bilan")
+    parser.add_argument(
+        "--quick", nargs="+", metavar="PAGE", help="essai rapide : ces pages, grand jeu seul, sans bilan"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
         if args.quick:
