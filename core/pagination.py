@@ -1,12 +1,40 @@
 from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+PAGES_AHEAD = 10  # a bounded count looks this many pages past the one shown
 
 
-def paginate(request, queryset, *, per_page=20, param="page"):
-    """A page of `queryset`; a bad or out-of-range page number gives the nearest valid page.
+class BoundedPaginator(Paginator):
+    """Counts at most up to PAGES_AHEAD pages past the requested one, so that a page costs the same whether the
+    list holds 50 or 50,000 rows (a full COUNT reads them all); `more` says the real count is larger."""
+
+    def __init__(self, object_list, per_page, *, requested_page: int):
+        super().__init__(object_list, per_page)
+        self.limit = (max(requested_page, 1) + PAGES_AHEAD) * per_page
+        self.more = False
+
+    @cached_property
+    def count(self):
+        counted = self.object_list[: self.limit + 1].count()
+        if counted > self.limit:
+            self.more = True
+            return self.limit
+        return counted
+
+
+def paginate(request, queryset, *, per_page=20, param="page", bounded=False):
+    """A page of `queryset`; a bad or out-of-range page number gives the nearest valid page. `bounded`: the
+    total is only counted PAGES_AHEAD pages ahead (long lists: history, a doctor's dossiers).
 
     `page.querystring_base` keeps the other query parameters (filters) for the page links.
     """
-    page = Paginator(queryset, per_page).get_page(request.GET.get(param))
+    raw = request.GET.get(param)
+    if bounded:
+        requested = int(raw) if raw and raw.isdigit() and len(raw) < 9 else 1
+        paginator = BoundedPaginator(queryset, per_page, requested_page=requested)
+    else:
+        paginator = Paginator(queryset, per_page)
+    page = paginator.get_page(raw)
     page.param = param
     others = request.GET.copy()
     others.pop(param, None)

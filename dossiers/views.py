@@ -27,7 +27,9 @@ def dossier_list(request):
     query = status = ""
     if form.is_valid():
         query, status = form.cleaned_data["q"], form.cleaned_data["status"]
-    page = paginate(request, selectors.search_dossiers(request.actor, query=query, status=status), per_page=20)
+    page = paginate(
+        request, selectors.search_dossiers(request.actor, query=query, status=status), per_page=20, bounded=True
+    )
     return render(
         request,
         "dossiers/list.html",
@@ -82,7 +84,7 @@ def dossier_detail(request, number):
 @login_required
 def dossier_history_page(request, number):
     dossier, decision = selectors.get_dossier(request.actor, number)
-    page = paginate(request, dossier_history(dossier.pk), per_page=25)
+    page = paginate(request, dossier_history(dossier.pk), per_page=25, bounded=True)
     return render(
         request,
         "dossiers/history.html",

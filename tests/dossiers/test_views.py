@@ -355,3 +355,41 @@ def test_bad_new_dossier_input(doctor_card, overrides, message):
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Dossier.objects.exists()
+
+
+@pytest.mark.django_db
+def test_long_history_is_counted_only_a_few_pages_ahead(doctor_card, dossier):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from core.pagination import PAGES_AHEAD
+    from journal.services import record
+
+    client = login_client(doctor_card)
+    per_page = 25
+    for _ in range(per_page * (PAGES_AHEAD + 3) - 1):
+        record(action=Action.DOSSIER_VIEWED, actor_user=doctor_card.holder, actor_name="X", actor_role="medecin",
+               dossier=dossier)  # fmt: skip
+    page = client.get(f"/dossiers/{dossier.number}/historique/").content.decode()
+    assert f"1 / plus de {PAGES_AHEAD + 1}" in page
+    # The count reads at most PAGES_AHEAD pages past the one asked for, not every entry.
+    with CaptureQueriesContext(connection) as queries:
+        client.get(f"/dossiers/{dossier.number}/historique/")
+    counts = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and f"LIMIT {(1 + PAGES_AHEAD) * per_page + 1}" in counts[0]
+    # Every entry stays reachable: near the end, the count is exact.
+    last = client.get(f"/dossiers/{dossier.number}/historique/", {"page": PAGES_AHEAD + 3}).content.decode()
+    assert f"{PAGES_AHEAD + 3} / {PAGES_AHEAD + 3}<" in last and "plus de" not in last
+
+
+@pytest.mark.django_db
+def test_many_dossiers_are_counted_only_a_few_pages_ahead(doctor_card):
+    from core.pagination import PAGES_AHEAD
+
+    client = login_client(doctor_card)
+    DossierFactory.create_batch(20 * (PAGES_AHEAD + 1) + 1, medecin_traitant=doctor_card.holder.professional)
+    page = client.get("/dossiers/").content.decode()
+    assert f"Plus de {20 * (PAGES_AHEAD + 1)} dossiers" in page and f"1 / plus de {PAGES_AHEAD + 1}" in page
+    # A narrower list is counted exactly.
+    DossierFactory(medecin_traitant=doctor_card.holder.professional, patient__birth_name="ZYGOMATIQUE")
+    assert "1 dossier." in client.get("/dossiers/", {"q": "zygomatique"}).content.decode()
