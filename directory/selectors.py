@@ -1,6 +1,5 @@
 """Reads of the directory: the one search service, used by the `Annuaire` page and the colleague delegation flow."""
 
-import heapq
 import re
 from functools import partial
 
@@ -17,6 +16,8 @@ SELECTIVE_PLACE = 2000  # up to this many places, a place-only search starts fro
 DEPARTMENT = re.compile(r"^(\d{2,3}|2[ab])$", re.IGNORECASE)
 MAX_COMMUNES = 10  # a commune prefix matching more communes than this is searched as one range (_place_keys)
 RANGE_ROWS = 10_000  # beyond, a range of communes is searched the general way
+NAME_MAX_COMMUNES = 100  # a name and a commune prefix matching more communes: the general way
+PEEK = 100  # a name and a place: people read by the count, the page then taken from them (_NameWalk)
 NAME_ORDER = ("search_last_name", "search_first_name", "professional_id")
 
 
@@ -60,8 +61,11 @@ class SearchResults(QuerySet):
 
     def __getitem__(self, k):
         if self.page_from is not None and isinstance(k, slice) and k.stop is not None and not self.query.is_sliced:
-            # A page of a search by place alone: its people's ids come from the places index, in name order.
-            return self.filter(pk__in=self.page_from(k.start or 0, k.stop))
+            # A page of a search by place (and name): its people's ids come from a places index, in name order,
+            # and are read by primary key alone (with the search's filters, PostgreSQL may walk a whole name range
+            # to find them).
+            page = SearchResults(self.model, using=self._db).filter(pk__in=self.page_from(k.start or 0, k.stop))
+            return page.order_by(*self.query.order_by).prefetch_related(*self._prefetch_related_lookups)
         return super().__getitem__(k)
 
     def count(self):
@@ -116,16 +120,28 @@ def search_professionals(
         by_place = PracticePlace.objects.filter(**person_filters)
         if exclude is not None:
             by_place = by_place.exclude(professional_id=exclude)
-        keys, known = _place_keys(where, by_place) if not last and profession_code and active_only else (None, None)
-        if keys is not None or known is not None:
-            # A place alone (the usual case): the places indexes carry the person's names, profession and active
-            # flag (PracticePlace.PERSON_COPY), so a page and the count are index walks stopping at what they need.
-            queryset = queryset.filter(Exists(places.filter(professional=OuterRef("pk"))))
-            queryset.count_from = partial(int, known) if known is not None else partial(_count_by_keys, by_place, keys)
-            if keys is not None:
-                queryset.page_from = partial(_page_by_keys, by_place, keys)
-            # Otherwise a large range of communes: the people walked in name order find a page after a few rows.
-            return _ordered(queryset)
+        if profession_code and active_only and last:
+            if (key := _name_place_key(where)) is not None:
+                # A name and a place: one walk of the places index (place, profession, names) bounded by both, so
+                # that it touches the people found only, whatever the size of the town or of the name.
+                walk = _NameWalk(by_place.filter(**_starts_with("search_last_name", last), **key))
+                queryset = queryset.filter(Exists(places.filter(professional=OuterRef("pk"))))
+                queryset.count_from, queryset.page_from = walk.count, walk.page
+                return _ordered(queryset)
+        elif profession_code and active_only:
+            keys, known = _place_keys(where, by_place)
+            if keys is not None or known is not None:
+                # A place alone (the usual case): the places indexes carry the person's names, profession and
+                # active flag (PracticePlace.PERSON_COPY), so a page and the count are index walks stopping at what
+                # they need.
+                queryset = queryset.filter(Exists(places.filter(professional=OuterRef("pk"))))
+                queryset.count_from = (
+                    partial(int, known) if known is not None else partial(_count_by_keys, by_place, keys)
+                )
+                if keys is not None:
+                    queryset.page_from = partial(_page_by_keys, by_place, keys)
+                # Otherwise a large range of communes: the people walked in name order find a page after a few rows.
+                return _ordered(queryset)
         ids = None if last else list(places.values_list("professional_id", flat=True)[: SELECTIVE_PLACE + 1])
         if ids is not None and len(ids) <= SELECTIVE_PLACE:
             # A small town: start from its places (index), then sort the few people found.
@@ -168,19 +184,57 @@ def _place_keys(where: dict, by_place: QuerySet) -> tuple[list[dict] | None, int
     return None, (people if people > RESULTS_LIMIT else None)
 
 
-def _communes(where: dict) -> list[str] | None:
-    """The communes starting with the prefix (found by probing the index, one step per commune), or None when
-    there are more than MAX_COMMUNES."""
+def _name_place_key(where: dict) -> dict | None:
+    """A name and a place: the place as equalities leading directory_plc_*_nm_idx, so that the name prefix bounds
+    the walk too (with a range of communes it would not: the whole range, all of Paris for "paris", would be
+    walked, the name only filtering). A commune prefix of more than NAME_MAX_COMMUNES communes: None (the
+    general way)."""
+    if "postal_code" in where or "department_code" in where:
+        return where
+    communes = _communes(where, NAME_MAX_COMMUNES)
+    if communes is None:
+        return None
+    # Several communes: the index entered once per commune, the few people found sorted by name.
+    return {"search_commune": communes[0]} if len(communes) == 1 else {"search_commune__in": communes}
+
+
+class _NameWalk:
+    """The people of a name and a place in name order, from one walk of a places index (see _walk). The count
+    first reads up to PEEK of them: fewer (the usual case), they are all the results, and a page needs no other
+    query; otherwise the count is an index-only walk stopping at RESULTS_LIMIT + 1."""
+
+    def __init__(self, by_place: QuerySet):
+        self.by_place = by_place
+        self.rows = None  # all the people, when fewer than PEEK
+
+    def count(self) -> int:
+        rows = list(_walk(self.by_place, {}, PEEK))
+        if len(rows) < PEEK:
+            self.rows = rows
+            return len(rows)
+        return _walk(self.by_place, {}, RESULTS_LIMIT + 1).count()
+
+    def page(self, start: int, stop: int) -> list[int]:
+        rows = self.rows if self.rows is not None else _walk(self.by_place, {}, stop)
+        return [row[2] for row in rows[start:stop]]
+
+
+def _communes(where: dict, most: int | None = None) -> list[str] | None:
+    """The communes starting with the prefix, or None when there are more than `most` (MAX_COMMUNES by default).
+    One statement on both databases: a recursive query probes the index once per commune (a loose index scan)."""
+    most = MAX_COMMUNES if most is None else most
     low, high = prefix_range(where.get("search_commune__startswith") or where["search_commune__gte"])
-    names = PracticePlace.objects.filter(search_commune__lt=high).order_by("search_commune")
-    communes = []
-    while len(communes) <= MAX_COMMUNES:
-        step = names.filter(search_commune__gt=communes[-1]) if communes else names.filter(search_commune__gte=low)
-        found = list(step.values_list("search_commune", flat=True)[:1])
-        if not found:
-            return communes
-        communes.append(found[0])
-    return None
+    table = PracticePlace._meta.db_table
+    step = f"(SELECT search_commune FROM {table} WHERE search_commune {{}} ORDER BY search_commune LIMIT 1)"  # noqa: S608
+    sql = (
+        f"WITH RECURSIVE found(commune, n) AS (SELECT {step.format('>= %s AND search_commune < %s')}, 1 UNION ALL "  # noqa: S608
+        f"SELECT {step.format('> found.commune AND search_commune < %s')}, n + 1 FROM found "
+        "WHERE commune IS NOT NULL AND n <= %s) SELECT commune FROM found WHERE commune IS NOT NULL ORDER BY n"
+    )  # our table and column names; the values are parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [low, high, high, most])
+        communes = [row[0] for row in cursor.fetchall()]
+    return communes if len(communes) <= most else None
 
 
 def _walk(by_place: QuerySet, key: dict, stop: int) -> QuerySet:
@@ -189,23 +243,40 @@ def _walk(by_place: QuerySet, key: dict, stop: int) -> QuerySet:
     return by_place.filter(**key).order_by(*NAME_ORDER).values_list(*NAME_ORDER).distinct()[:stop]
 
 
+def _walks(by_place: QuerySet, keys: list[dict], stop: int) -> tuple[str, list]:
+    """The walks of several communes as one statement: UNION ALL of the index walks, each stopping at `stop`
+    (one round trip instead of one per commune). The walk is compiled once, each commune bound as its parameter
+    (normalised text is [a-z0-9 ]: the marker cannot be a commune)."""
+    marker = "<commune>"
+    sql, params = _walk(by_place, {"search_commune": marker}, stop).query.sql_with_params()
+    at = params.index(marker)
+    parts, statement_params = [], []
+    for number, key in enumerate(keys):
+        parts.append(f"SELECT * FROM ({sql}) AS walk{number}")  # noqa: S608 (our SQL, its values are parameters)
+        statement_params += [*params[:at], key["search_commune"], *params[at + 1 :]]
+    return " UNION ALL ".join(parts), statement_params
+
+
 def _page_by_keys(by_place: QuerySet, keys: list[dict], start: int, stop: int) -> list[int]:
-    ids, previous = [], None
-    # Several communes: each walked up to the end of the page, merged in name order.
-    for row in heapq.merge(*(list(_walk(by_place, key, stop)) for key in keys)):
-        if row != previous:  # the same person in two of the communes
-            ids.append(row[2])
-            previous = row
-    return ids[start:stop]
+    if len(keys) <= 1:
+        rows = list(_walk(by_place, keys[0], stop)) if keys else []
+    else:
+        # Several communes: each walked up to the end of the page, merged in name order (normalised text is
+        # [a-z0-9 ]: Python's order is the byte order of the index); a person in two of the communes once.
+        sql, params = _walks(by_place, keys, stop)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = sorted({tuple(row) for row in cursor.fetchall()})
+    return [row[2] for row in rows[start:stop]]
 
 
 def _count_by_keys(by_place: QuerySet, keys: list[dict]) -> int:
-    if len(keys) == 1:
-        return _walk(by_place, keys[0], RESULTS_LIMIT + 1).count()  # index only, stops at the limit
-    people = set()
-    for key in keys:
-        people.update(row[2] for row in _walk(by_place, key, RESULTS_LIMIT + 1))
-    return min(len(people), RESULTS_LIMIT + 1)
+    if len(keys) <= 1:
+        return _walk(by_place, keys[0], RESULTS_LIMIT + 1).count() if keys else 0  # index only, stops at the limit
+    sql, params = _walks(by_place, keys, RESULTS_LIMIT + 1)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(DISTINCT professional_id) FROM ({sql}) AS walked", params)  # noqa: S608
+        return min(cursor.fetchone()[0], RESULTS_LIMIT + 1)
 
 
 _OPERATORS = {"": "=", "gte": ">=", "lt": "<", "startswith": "LIKE"}

@@ -188,3 +188,55 @@ def test_place_copy_follows_the_person(tmp_path):
     assert search_professionals(place="lyon").count() == 0 and list(search_professionals(place="lyon")[0:20]) == []
     import_extract(write_extract(tmp_path / "y.txt", [person("99700001011", "MARTIN", "Jean")]))  # back
     assert [p.pk for p in search_professionals(place="lyon")[0:20]] == [martin.pk]
+
+
+@pytest.mark.parametrize(
+    ("name_max_communes", "peek", "limit"), [(100, 100, 1000), (100, 2, 1000), (100, 1, 2), (1, 2, 3)]
+)
+def test_name_and_place_walk_the_places_index(tmp_path, monkeypatch, name_max_communes, peek, limit):
+    # A name and a place: one walk of a places index bounded by both (communes of a prefix by equality); the
+    # results, their order, pages and capped counts are those of the general way.
+    monkeypatch.setattr(selectors, "NAME_MAX_COMMUNES", name_max_communes)
+    monkeypatch.setattr(selectors, "PEEK", peek)
+    monkeypatch.setattr(selectors, "RESULTS_LIMIT", limit)
+    people = [
+        person(f"9970000{i:04d}", name, first, postal_code=cp, commune=commune, department_code=cp[:2])
+        for i, (name, first, cp, commune) in enumerate([
+            ("MARTIN", "Jean", "69003", "Lyon"), ("MARTIN", "Anne", "69006", "Lyon"),
+            ("MARTINEZ", "Émile", "69100", "Villeurbanne"), ("MARTIN", "Luc", "69000", "Lyonnais"),
+            ("MARTINI", "Paul", "69007", "Lyon"), ("MARTIN", "Paule", "13008", "Marseille"),
+            ("MARTEL", "Ines", "69000", "Lyonnais"), ("DURAND", "Ana", "69003", "Lyon"),
+        ])
+    ]  # fmt: skip
+    # A person with places in Lyon (twice) and Lyonnais (one result, not three); a deactivated one; a nurse.
+    people += [
+        person("99700009999", "MARTIN", "Eve", postal_code="69003", commune="Lyon", department_code="69"),
+        person("99700009999", "MARTIN", "Eve", postal_code="69003", commune="Lyon", department_code="69"),
+        person("99700009999", "MARTIN", "Eve", postal_code="69000", commune="Lyonnais", department_code="69"),
+        person("99700008888", "MARTIN", "Guy", postal_code="69003", commune="Lyon", department_code="69"),
+        person("99700007777", "MARTIN", "Ida", postal_code="69003", commune="Lyon", profession_code="60"),
+    ]
+    import_extract(write_extract(tmp_path / "x.txt", people))
+    import_extract(write_extract(tmp_path / "y.txt", [p for p in people if p["first_name"] != "Guy"]))
+    eve = Professional.objects.get(first_name="Eve")
+    for name, first, place in [
+        ("mart", "", "lyon"), ("martin", "", "ly"), ("MARTIN", "", "69"), ("mar", "", "69003"), ("martin", "", "13"),
+        ("martin", "", "lyonnais"), ("martin", "pa", "lyon"), ("mart", "", "nowhere"), ("durand", "", "lyon"),
+    ]:  # fmt: skip
+        for exclude in (None, eve.pk):
+            results = search_professionals(name=name, first_name=first, place=place, exclude=exclude)
+            everybody = [p.pk for p in results]  # the general way (no slice)
+            # "lyon" and "ly": two communes (Lyon, Lyonnais), beyond NAME_MAX_COMMUNES = 1: the general way.
+            assert (results.page_from is None) == (name_max_communes == 1 and place in ("lyon", "ly")), place
+            assert search_professionals(name=name, first_name=first, place=place, exclude=exclude).count() == min(
+                len(everybody), limit + 1
+            )
+            for start, stop in ((0, 2), (1, 3), (2, 4), (0, 20), (3, 20)):
+                page = search_professionals(name=name, first_name=first, place=place, exclude=exclude)
+                page.count()  # as the paginator: the count, then the page
+                assert _page_ids(page, start, stop) == everybody[start:stop], (name, place, start)
+                page = search_professionals(name=name, first_name=first, place=place, exclude=exclude)
+                assert _page_ids(page, start, stop) == everybody[start:stop], (name, place, start)
+    names_found = [(p.last_name, p.first_name) for p in search_professionals(name="mart", place="lyon")[0:20]]
+    assert names_found == [("MARTEL", "Ines"), ("MARTIN", "Anne"), ("MARTIN", "Eve"), ("MARTIN", "Jean"),
+                           ("MARTIN", "Luc"), ("MARTINI", "Paul")]  # fmt: skip
