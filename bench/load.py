@@ -291,14 +291,16 @@ def main():
             print(f"\n== Jeu de données {label} ({database}), {args.users} utilisateurs simultanés", flush=True)
             data[label] = bench_database(database, args.seconds, args.users, args.port, workdir)
     large, small = data["grand"], data["petit"]
-    print("\n== Résumé (grand jeu ; rapport grand/petit sur la p50)")
-    print(f"{'page':<20} {'rôle':<8} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'err':>4} {'grand/petit':>11}")
+    print("\n== Résumé (grand jeu ; rapport grand/petit sur la p50, puis CPU par requête application + PostgreSQL)")
+    print(f"{'page':<20} {'rôle':<8} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'err':>4} {'grand/petit':>11} "
+          f"{'CPU ms grand':>12} {'petit':>6} {'grand/petit':>11}")  # fmt: skip
     ok = True
     for name, role, _ in PAGES:
         r, s = large[(name, role)], small[(name, role)]
         ratio = r["p50"] / s["p50"]
+        cpu_large, cpu_small = r["cpu_app"] + r["cpu_db"], s["cpu_app"] + s["cpu_db"]
         print(f"{name:<20} {role:<8} {r['rps']:7.0f} {r['p50']:6.1f} {r['p95']:6.1f} {r['p99']:6.1f} {r['errors']:4d} "
-              f"{ratio:11.2f}")  # fmt: skip
+              f"{ratio:11.2f} {cpu_large:12.1f} {cpu_small:6.1f} {cpu_large / cpu_small:11.2f}")  # fmt: skip
         ok &= r["errors"] == 0 and s["errors"] == 0
     ratio = large[("Dossier", "délégué")]["p50"] / large[("Dossier", "médecin")]["p50"]
     append = large["append"]["p50"] / small["append"]["p50"]
