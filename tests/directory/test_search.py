@@ -129,6 +129,25 @@ def test_page_paginates(tmp_path, doctor_card):
     assert "P20" in page and "P00" not in page
 
 
+def _import_around_lyon(tmp_path, doctors, *, several_places, deactivated, nurse):
+    """Imports doctors (name, first name, postal code, commune), Eve with two places in Lyon (the second at postal
+    code several_places[1]) and one in Lyonnais, Guy and Ida, a nurse, in Lyon; then again without Guy, who is
+    deactivated."""
+    name, second_postal_code = several_places
+    people = [
+        person(f"9970000{i:04d}", last, first, postal_code=cp, commune=commune, department_code=cp[:2])
+        for i, (last, first, cp, commune) in enumerate(doctors)
+    ] + [
+        person("99700009999", name, "Eve", postal_code="69003", commune="Lyon", department_code="69"),
+        person("99700009999", name, "Eve", postal_code=second_postal_code, commune="Lyon", department_code="69"),
+        person("99700009999", name, "Eve", postal_code="69000", commune="Lyonnais", department_code="69"),
+        person("99700008888", deactivated, "Guy", postal_code="69003", commune="Lyon", department_code="69"),
+        person("99700007777", nurse, "Ida", postal_code="69003", commune="Lyon", profession_code="60"),
+    ]
+    import_extract(write_extract(tmp_path / "x.txt", people))
+    import_extract(write_extract(tmp_path / "y.txt", [p for p in people if p["first_name"] != "Guy"]))
+
+
 def _page_ids(results, start, stop):
     return [p.pk for p in results[start:stop]]
 
@@ -141,25 +160,17 @@ def test_place_only_pages_walk_the_places_index(tmp_path, monkeypatch, max_commu
     monkeypatch.setattr(selectors, "MAX_COMMUNES", max_communes)
     monkeypatch.setattr(selectors, "RANGE_ROWS", range_rows)
     monkeypatch.setattr(selectors, "RESULTS_LIMIT", limit)
-    people = [
-        person(f"9970000{i:04d}", name, first, postal_code=cp, commune=commune, department_code=cp[:2])
-        for i, (name, first, cp, commune) in enumerate([
+    # A person with two places in Lyon and one in Lyonnais (one result, not three); a deactivated person.
+    _import_around_lyon(
+        tmp_path,
+        [
             ("MARTIN", "Jean", "69003", "Lyon"), ("ABADIE", "Anne", "69006", "Lyon"),
             ("ZOLA", "Émile", "69100", "Villeurbanne"), ("BERT", "Luc", "69000", "Lyonnais"),
             ("DURAND", "Paul", "69007", "Lyon"), ("DURAND", "Paule", "69007", "Lyon"),
             ("CARRE", "Ines", "69000", "Lyonnais"), ("MARTINEZ", "Ana", "69003", "Lyon"),
-        ])
-    ]  # fmt: skip
-    # A person with two places in Lyon and one in Lyonnais (one result, not three); a deactivated person.
-    people += [
-        person("99700009999", "BLANC", "Eve", postal_code="69003", commune="Lyon", department_code="69"),
-        person("99700009999", "BLANC", "Eve", postal_code="69007", commune="Lyon", department_code="69"),
-        person("99700009999", "BLANC", "Eve", postal_code="69000", commune="Lyonnais", department_code="69"),
-        person("99700008888", "GONE", "Guy", postal_code="69003", commune="Lyon", department_code="69"),
-        person("99700007777", "NURSE", "Ida", postal_code="69003", commune="Lyon", profession_code="60"),
-    ]
-    import_extract(write_extract(tmp_path / "x.txt", people))
-    import_extract(write_extract(tmp_path / "y.txt", [p for p in people if p["last_name"] != "GONE"]))
+        ],
+        several_places=("BLANC", "69007"), deactivated="GONE", nurse="NURSE",
+    )  # fmt: skip
     for place in ("lyon", "ly", "69", "69003", "69007", "lyonnais"):
         results = search_professionals(place=place)
         assert results.page_from is not None or max_communes == 1, place
@@ -199,25 +210,17 @@ def test_name_and_place_walk_the_places_index(tmp_path, monkeypatch, name_max_co
     monkeypatch.setattr(selectors, "NAME_MAX_COMMUNES", name_max_communes)
     monkeypatch.setattr(selectors, "PEEK", peek)
     monkeypatch.setattr(selectors, "RESULTS_LIMIT", limit)
-    people = [
-        person(f"9970000{i:04d}", name, first, postal_code=cp, commune=commune, department_code=cp[:2])
-        for i, (name, first, cp, commune) in enumerate([
+    # A person with places in Lyon (twice) and Lyonnais (one result, not three); a deactivated one; a nurse.
+    _import_around_lyon(
+        tmp_path,
+        [
             ("MARTIN", "Jean", "69003", "Lyon"), ("MARTIN", "Anne", "69006", "Lyon"),
             ("MARTINEZ", "Émile", "69100", "Villeurbanne"), ("MARTIN", "Luc", "69000", "Lyonnais"),
             ("MARTINI", "Paul", "69007", "Lyon"), ("MARTIN", "Paule", "13008", "Marseille"),
             ("MARTEL", "Ines", "69000", "Lyonnais"), ("DURAND", "Ana", "69003", "Lyon"),
-        ])
-    ]  # fmt: skip
-    # A person with places in Lyon (twice) and Lyonnais (one result, not three); a deactivated one; a nurse.
-    people += [
-        person("99700009999", "MARTIN", "Eve", postal_code="69003", commune="Lyon", department_code="69"),
-        person("99700009999", "MARTIN", "Eve", postal_code="69003", commune="Lyon", department_code="69"),
-        person("99700009999", "MARTIN", "Eve", postal_code="69000", commune="Lyonnais", department_code="69"),
-        person("99700008888", "MARTIN", "Guy", postal_code="69003", commune="Lyon", department_code="69"),
-        person("99700007777", "MARTIN", "Ida", postal_code="69003", commune="Lyon", profession_code="60"),
-    ]
-    import_extract(write_extract(tmp_path / "x.txt", people))
-    import_extract(write_extract(tmp_path / "y.txt", [p for p in people if p["first_name"] != "Guy"]))
+        ],
+        several_places=("MARTIN", "69003"), deactivated="MARTIN", nurse="MARTIN",
+    )  # fmt: skip
     eve = Professional.objects.get(first_name="Eve")
     for name, first, place in [
         ("mart", "", "lyon"), ("martin", "", "ly"), ("MARTIN", "", "69"), ("mar", "", "69003"), ("martin", "", "13"),
