@@ -2,26 +2,31 @@
 """Load benchmark: gunicorn (2 worker processes, gthread for keep-alive, production settings) driven by wrk,
 as doctors and as delegates.
 
-    .venv/bin/python bench/load.py [--large bench_national] [--small bench_small] [--seconds 12] [--users 20]
+    .venv/bin/python bench/load.py [--large bench_national] [--small bench_small] [--seconds 4] [--rounds 3]
+        [--users 20] [--quick PAGE…]
 
-For each database (seeded by bench/seed_national.py): collectstatic, gunicorn on 127.0.0.1 (DEBUG=0, DEMO=1 for
-the demo card reader, SECRET_KEY set, ALLOWED_HOSTS=127.0.0.1), the bench users logged in beforehand through
-the demo card reader (the delegates then « Agir au nom de » their doctor), then for each page a wrk run
-(Debian's wrk, 2 threads, `--users` keep-alive connections) of `--seconds` seconds (half for the pages other
-than the dossier; wrk bounds a run by its duration, the number of requests made is printed), each as one of the users drawn at
-random with his session cookie. A redirect (e.g. to the login page) or any status >= 400 counts as an error.
-Then the cost of appending one journal entry (journal.services.record, own transaction) on each database.
-Prints per page: requests/s, p50, p95, p99 (ms), errors; the ratios delegate/doctor and large/small (p50).
+Both databases (seeded by bench/seed_national.py) are served at once, each by its gunicorn on 127.0.0.1 (DEBUG=0,
+DEMO=1 for the demo card reader, SECRET_KEY set, ALLOWED_HOSTS=127.0.0.1, after collectstatic), the bench users
+logged in beforehand through the demo card reader (the delegates then « Agir au nom de » their doctor). Then
+`--rounds` rounds: in each, every page is fired at for `--seconds` seconds on the large then the small database
+(Debian's wrk, 2 threads, `--users` keep-alive connections, each request as one of the users drawn at random
+with his session and CSRF cookies), so that the machine's drift falls alike on what the ratios compare. A redirect
+(e.g. to the login page) or any status >= 400 counts as an error. Then the cost of appending one journal entry
+(journal.services.record, own transaction) on each database.
+Prints per page: requests (summed) and requests/s, p50 (median of the rounds), p95 and p99 (worst round), errors,
+CPU per request of gunicorn and of PostgreSQL; the ratios delegate/doctor and large/small (p50 and CPU).
 Only 127.0.0.1 traffic, bounded durations. Not a test: the figures depend on the machine.
 """
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
 import re
 import secrets
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -227,7 +232,9 @@ print("APPEND", json.dumps({{"p50": statistics.median(times), "p95": times[int(l
     return json.loads(re.search(r"APPEND (\{.*\})", out.stdout).group(1))
 
 
-def bench_database(database, seconds, users, port, workdir, pages=PAGES) -> dict:
+@contextlib.contextmanager
+def served(database, users, port, workdir):
+    """gunicorn on `database`, its bench users logged in: yields (server pid, doctors, delegates)."""
     env = server_env(database, port)
     subprocess.run([PY, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     server = subprocess.Popen(
@@ -235,38 +242,84 @@ def bench_database(database, seconds, users, port, workdir, pages=PAGES) -> dict
          "--threads", "4", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
         cwd=ROOT, env=env, start_new_session=True,
     )  # fmt: skip
-    results = {}
     try:
         wait_for(port)
         people = bench_people(database)[:users]
         t = time.monotonic()
         doctors = [(p, login(port, p["doctor_card"])) for p in people]
         delegates = [(p, login(port, p["delegate_card"], p["delegation"])) for p in people]
-        print(f"  {len(doctors)} médecins et {len(delegates)} délégués connectés ({time.monotonic() - t:.1f} s)")
+        print(f"  {database} : {len(doctors)} médecins et {len(delegates)} délégués connectés "
+              f"({time.monotonic() - t:.1f} s)", flush=True)  # fmt: skip
         # Warm-up: every worker opens its connection, loads templates.
         run_wrk(port, [("/dossiers/", c) for _, c in doctors], 3, users, workdir)
-        for name, role, template in pages:
-            who = doctors if role == "médecin" else delegates
-            targets = []
-            for k, (person, cookie) in enumerate(who):
-                search = SEARCHES[k % len(SEARCHES)]
-                targets.append((template.format(hot=person["hot"], name=search[0], place=search[1]), cookie))
-            duration = seconds if name == "Dossier" else max(seconds // 2, 3)
-            result = run_wrk(port, targets, duration, users, workdir, server.pid)
-            results[(name, role)] = result
+        yield server.pid, doctors, delegates
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def page_targets(people, template):
+    targets = []
+    for k, (person, cookie) in enumerate(people):
+        search = SEARCHES[k % len(SEARCHES)]
+        targets.append((template.format(hot=person["hot"], name=search[0], place=search[1]), cookie))
+    return targets
+
+
+def combine(runs: list[dict]) -> dict:
+    """Rounds of one page on one database: requests and CPU summed, p50 the median of the rounds', p95 and p99 the
+    worst round's (wrk gives percentiles per run, which cannot be merged exactly)."""
+    requests = sum(r["requests"] for r in runs)
+    return {
+        "requests": requests,
+        "rps": requests / sum(r["seconds"] for r in runs),
+        "p50": statistics.median(r["p50"] for r in runs),
+        "p95": max(r["p95"] for r in runs),
+        "p99": max(r["p99"] for r in runs),
+        "errors": sum(r["errors"] for r in runs),
+        "cpu_app": sum(r["cpu_app"] * r["requests"] for r in runs) / requests,
+        "cpu_db": sum(r["cpu_db"] * r["requests"] for r in runs) / requests,
+    }
+
+
+def bench(databases: dict, seconds, rounds, users, port, workdir, pages=PAGES) -> dict:
+    """Every database served at once; `rounds` rounds of every page, each page on each database in turn, so that
+    the machine's drift (its speed varies by the minute) falls alike on the large and the small data set and on
+    the doctor and the delegate."""
+    runs = {(label, name, role): [] for label in databases for name, role, _ in pages}
+    with contextlib.ExitStack() as stack:
+        servers = {
+            label: (port + k, *stack.enter_context(served(database, users, port + k, workdir)))
+            for k, (label, database) in enumerate(databases.items())
+        }
+        for round_no in range(1, rounds + 1):
+            print(f"  tour {round_no}/{rounds}", flush=True)
+            for name, role, template in pages:
+                for label, (server_port, pid, doctors, delegates) in servers.items():
+                    targets = page_targets(doctors if role == "médecin" else delegates, template)
+                    runs[(label, name, role)].append(run_wrk(server_port, targets, seconds, users, workdir, pid))
+    results = {}
+    for label in databases:
+        print(f"\n== Jeu de données {label} ({databases[label]}), {users} utilisateurs simultanés, {rounds} tours "
+              f"de {seconds} s par page")  # fmt: skip
+        for name, role, _ in pages:
+            result = results[(label, name, role)] = combine(runs[(label, name, role)])
             print(
                 f"  {name:<20} {role:<8} {result['requests']:6d} requêtes {result['rps']:7.0f} req/s  p50 {result['p50']:6.1f}  "
                 f"p95 {result['p95']:6.1f}  p99 {result['p99']:6.1f} ms  erreurs {result['errors']}  "
                 f"CPU/requête : application {result['cpu_app']:.1f} ms, PostgreSQL {result['cpu_db']:.1f} ms",
                 flush=True,
             )
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-    results["append"] = append_cost(database)
-    print(
-        f"  ajout d'une entrée au journal : p50 {results['append']['p50']:.2f} ms, p95 {results['append']['p95']:.2f} ms"
-    )
+    # The journal appends too, database after database, round after round (medians of the rounds).
+    appends = {label: [] for label in databases}
+    for _ in range(rounds):
+        for label, database in databases.items():
+            appends[label].append(append_cost(database))
+    for label, database in databases.items():
+        median = {key: statistics.median(r[key] for r in appends[label]) for key in ("p50", "p95")}
+        results[(label, "append")] = median
+        print(f"  {database} : ajout d'une entrée au journal : p50 {median['p50']:.2f} ms, p95 {median['p95']:.2f} ms "
+              f"(médianes de {rounds} tours)")  # fmt: skip
     return results
 
 
@@ -274,7 +327,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--large", default="bench_national")
     parser.add_argument("--small", default="bench_small")
-    parser.add_argument("--seconds", type=int, default=12, help="durée du tir sur la page dossier (autres : /2)")
+    parser.add_argument("--seconds", type=int, default=4, help="durée d'un tir (une page, une base, un tour)")
+    parser.add_argument("--rounds", type=int, default=3, help="tours : chaque page tirée une fois par base et par tour")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument(
@@ -284,13 +338,13 @@ def main():
     with tempfile.TemporaryDirectory() as workdir:
         if args.quick:
             pages = [p for p in PAGES if p[0] in args.quick]
-            bench_database(args.large, args.seconds, args.users, args.port, workdir, pages)
+            bench({"grand": args.large}, args.seconds, args.rounds, args.users, args.port, workdir, pages)
             return 0
-        data = {}
-        for label, database in (("grand", args.large), ("petit", args.small)):
-            print(f"\n== Jeu de données {label} ({database}), {args.users} utilisateurs simultanés", flush=True)
-            data[label] = bench_database(database, args.seconds, args.users, args.port, workdir)
-    large, small = data["grand"], data["petit"]
+        data = bench({"grand": args.large, "petit": args.small}, args.seconds, args.rounds, args.users, args.port,
+                     workdir)  # fmt: skip
+    # (label, name, role) -> (name, role); (label, "append") -> "append"
+    large, small = ({k[1:] if len(k) == 3 else k[1]: v for k, v in data.items() if k[0] == label}
+                    for label in ("grand", "petit"))  # fmt: skip
     print("\n== Résumé (grand jeu ; rapport grand/petit sur la p50, puis CPU par requête application + PostgreSQL)")
     print(f"{'page':<20} {'rôle':<8} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'err':>4} {'grand/petit':>11} "
           f"{'CPU ms grand':>12} {'petit':>6} {'grand/petit':>11}")  # fmt: skip
