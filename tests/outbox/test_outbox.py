@@ -138,3 +138,33 @@ def test_concurrent_workers_send_each_message_once(smtp_server):
         thread.join()
     assert Message.objects.filter(state=MessageState.SENT).count() == 40
     assert len(smtp_server.messages) == 40
+
+
+def test_the_worker_outlives_a_database_outage(monkeypatch):
+    # A pass that fails on the database (restarted, unreachable) is logged and the next pass runs; each pass starts
+    # by dropping a broken connection.
+    from django.db import OperationalError
+
+    from outbox.management.commands import run_mail_worker
+
+    passes, cleanups = [], []
+
+    def send_due():
+        passes.append(1)
+        if len(passes) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return 1, 0
+
+    class Stop(Exception):
+        pass
+
+    def sleep(seconds):
+        if len(passes) == 2:
+            raise Stop
+
+    monkeypatch.setattr(run_mail_worker, "send_due", send_due)
+    monkeypatch.setattr(run_mail_worker, "close_old_connections", lambda: cleanups.append(1))
+    monkeypatch.setattr(run_mail_worker.time, "sleep", sleep)
+    with pytest.raises(Stop):
+        call_command("run_mail_worker", "--interval", "0")
+    assert len(passes) == 2 and len(cleanups) == 2

@@ -1,8 +1,12 @@
+import logging
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError, close_old_connections
 
 from outbox.services import send_due
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -14,9 +18,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, once=False, interval=5.0, **options):
         while True:
-            sent, failing = send_due()
-            if sent or failing:
-                self.stdout.write(f"{sent} courriel(s) envoyé(s), {failing} en échec (nouvel essai plus tard).")
+            # As between two requests: a broken connection (database restarted) is dropped and reopened, and a
+            # persistent one (CONN_MAX_AGE) renewed when due.
+            close_old_connections()
+            try:
+                sent, failing = send_due()
+            except DatabaseError:
+                if once:
+                    raise
+                # The database is away: nothing was lost (the messages stay in the outbox); try again later.
+                logger.exception("Base de données indisponible : nouvelle passe dans %s s.", interval)
+            else:
+                if sent or failing:
+                    self.stdout.write(f"{sent} courriel(s) envoyé(s), {failing} en échec (nouvel essai plus tard).")
             if once:
                 return
             time.sleep(interval)
