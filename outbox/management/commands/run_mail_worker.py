@@ -2,7 +2,7 @@ import logging
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, close_old_connections, connection
 
 from outbox.services import send_due
 
@@ -19,8 +19,10 @@ class Command(BaseCommand):
     def handle(self, *args, once=False, interval=5.0, **options):
         while True:
             # As between two requests: a broken connection (database restarted) is dropped and reopened, and a
-            # persistent one (CONN_MAX_AGE) renewed when due.
-            close_old_connections()
+            # persistent one (CONN_MAX_AGE) renewed when due. Never from inside a transaction (a caller's, or a
+            # test's): closing would end it.
+            if not connection.in_atomic_block:
+                close_old_connections()
             try:
                 sent, failing = send_due()
             except DatabaseError:
