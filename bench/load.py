@@ -169,10 +169,11 @@ def cpu_seconds(server_pgid: int) -> tuple[float, float]:
     app = db = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            comm = stat.read_text().split("(", 1)[1].rsplit(")", 1)[0]
-        except OSError:
+            text = stat.read_text()
+        except OSError:  # the process has ended
             continue
+        head, _, tail = text.rpartition(")")  # "pid (comm) state ppid pgrp …": comm may hold spaces
+        comm, fields = head.partition("(")[2], tail.split()
         used = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
         if int(fields[2]) == server_pgid:  # pgrp
             app += used
