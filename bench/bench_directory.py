@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+from bench.common import fresh_database  # noqa: E402 (after the path)
+
 PG_DATABASE = os.environ.get("BENCH_PG_DATABASE", "bench_annuaire")  # --pg-database
 PYTHON = sys.executable
 
@@ -39,21 +40,6 @@ def run_child(args, env) -> tuple[float, str, str]:
     if process.returncode:
         raise SystemExit(f"{' '.join(map(str, args))} a échoué :\n{err}")
     return elapsed, out, err
-
-
-def fresh_database(kind: str, workdir: Path) -> str:
-    if kind == "sqlite":
-        path = workdir / "bench.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    import psycopg
-
-    name = os.environ.get("BENCH_PG_DATABASE", PG_DATABASE)
-    with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
 def import_file(env, path: Path) -> dict:
@@ -144,7 +130,10 @@ def bench(kind: str, sizes: list[int], searches: int, workdir: Path) -> dict:
         if not extract.exists():
             print(f"  génération de {extract.name}…", flush=True)
             generate(extract, lines)
-        env = {**os.environ, "DATABASE_URL": fresh_database(kind, workdir), "DEBUG": "0"}
+        url = fresh_database(
+            kind, sqlite_path=workdir / "bench.sqlite3", pg_name=os.environ.get("BENCH_PG_DATABASE", PG_DATABASE)
+        )
+        env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0"}
         run_child([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], env)
         first = import_file(env, extract)
         print(f"  [{kind} {lines}] import : {first['seconds']:.1f} s, {lines / first['seconds']:,.0f} lignes/s, "

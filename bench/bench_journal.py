@@ -25,22 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_BENCH_URL = "postgres://postgres@127.0.0.1:5432/bench_journal"
-
-
-def fresh_database(kind: str, workdir: Path) -> str:
-    if kind == "sqlite":
-        path = workdir / "bench_journal.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS bench_journal WITH (FORCE)")
-        conn.execute("CREATE DATABASE bench_journal")
-    return PG_BENCH_URL
+from bench.common import fresh_database  # noqa: E402 (after the path)
 
 
 def child(appends: int, threads: int, repeat: int) -> None:
@@ -147,7 +132,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="bench_journal_") as workdir:
         for kind in args.databases:
-            url = fresh_database(kind, Path(workdir))
+            url = fresh_database(kind, sqlite_path=Path(workdir) / "bench_journal.sqlite3", pg_name="bench_journal")
             print(f"{kind} ({args.appends} ajouts, une transaction chacun)", flush=True)
             env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "LOG_LEVEL": "WARNING"}
             command = [

@@ -33,6 +33,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import fresh_database  # noqa: E402 (after the path)
+
 PIN = "1234"
 BENCH_USERS = 20
 SCALES = {
@@ -78,13 +80,8 @@ def copy_rows(conn, table, columns, rows, batch=20_000) -> int:
     return count
 
 
-def fresh_database(name: str, url: str) -> None:
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"}
+def fresh_migrated_database(name: str) -> None:
+    env = {**os.environ, "DATABASE_URL": fresh_database("postgres", pg_name=name), "LOG_LEVEL": "WARNING"}
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
 
 
@@ -129,7 +126,7 @@ def seed(scale: str, database: str) -> dict:
     size = SCALES[scale]
     rnd = random.Random(7)  # noqa: S311 (fictitious data)
     started = time.monotonic()
-    fresh_database(database, url)
+    fresh_migrated_database(database)
     log(f"base {database} migrée ({time.monotonic() - started:.0f} s)")
     timings = {}
     conn = psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{database}", autocommit=True)
