@@ -134,14 +134,30 @@ class ExtractReader:
             # A file announced UTF-8 by its start with an odd cp1252 line further on: read that line as cp1252.
             return raw.decode("cp1252", errors="replace")
 
-    def __iter__(self) -> Iterator[tuple[int, tuple | None, str]]:
+    def blocks(self, size: int = 1 << 20) -> Iterator[tuple[int, bytes]]:
+        """The rest of the file as (number of its first line, about `size` bytes of whole lines): what
+        `parse` reads, in another process if need be (the import parses blocks in parallel)."""
+        number = 2
+        read, readline = self.stream.read, self.stream.readline
+        while block := read(size):
+            if not block.endswith(b"\n"):
+                block += readline()  # up to the end of the line
+            self.bytes_read += len(block)
+            yield number, block
+            number += block.count(b"\n") + (not block.endswith(b"\n"))
+
+    def parse(self, number: int, block: bytes) -> Iterator[tuple[int, tuple | None, str]]:
+        """(line number, record, error) of the lines of a block from `blocks`, starting at line `number`."""
         width = self.width
         getter = self._getter
-        number = 1
-        for raw in self.stream:
-            number += 1
-            self.bytes_read += len(raw)
-            line = self._decode(raw).rstrip("\r\n")
+        try:
+            lines = block.decode(self.encoding).split("\n")
+        except UnicodeDecodeError:  # line by line, to read the odd line otherwise (_decode)
+            lines = [self._decode(raw) for raw in block.split(b"\n")]
+        if not lines[-1]:
+            lines.pop()  # the block ends with its last line's end
+        for number, line in enumerate(lines, number):  # noqa: B020 (the numbering goes on from the argument)
+            line = line.rstrip("\r")
             if not line.strip():
                 continue
             values = line.split("|")
@@ -154,6 +170,10 @@ class ExtractReader:
                 yield number, None, f"{count - (not values[-1])} champs au lieu de {width}"
                 continue
             yield number, tuple(map(str.strip, getter(values))), ""
+
+    def __iter__(self) -> Iterator[tuple[int, tuple | None, str]]:
+        for number, block in self.blocks():
+            yield from self.parse(number, block)
 
 
 def read_extract(path: Path) -> Iterator[tuple[int, dict | None, str]]:

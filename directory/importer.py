@@ -10,7 +10,11 @@ and readers see the old directory until the commit.
 """
 
 import multiprocessing
+import os
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
 from hashlib import blake2b
 from operator import itemgetter
@@ -37,8 +41,9 @@ PLACE_FIELDS = [
 PERSON_COPY = list(PracticePlace.PERSON_COPY)  # copied from the person row just written, in the same INSERT
 STAGE_COLUMNS = ["national_id", *PROFESSIONAL_FIELDS, "prof_hash", *PLACE_FIELDS, "place_hash"]
 MAX_REASONS = 100  # rejected lines whose reason is kept (the count is always exact)
-BATCH_LINES = 5_000
+BLOCK_BYTES = 1 << 20  # of the file, parsed at once
 PARALLEL_PARSING = True
+PARSERS = max(1, min(4, os.cpu_count() or 1))
 ID_TYPES = set(IdentifierType.values)
 
 _index = {field: i for i, field in enumerate(FIELDS)}
@@ -80,20 +85,25 @@ def _hash(values) -> int:
     return int.from_bytes(blake2b("\x1f".join(values).encode(), digest_size=6).digest(), "big")
 
 
-def _stage_row(number: int, record: tuple) -> tuple | str:
-    """The staging row of a valid line (STAGE_COLUMNS order, after line_no), or the reason of its rejection."""
+class Rejected(Exception):
+    """A line that cannot be imported; its message is the reason, shown to the operator."""
+
+
+def _stage_row(number: int, record: tuple) -> str:
+    """The staging row of a valid line, as `staging.write_block` takes it (line_no and STAGE_COLUMNS, joined
+    with "|"). Raises Rejected with the reason of a line's rejection."""
     id_type, identifier, national_id = _ids(record)
     if not national_id and id_type and identifier:
         national_id = id_type + identifier
     if not national_id:
-        return "identifiant absent"
+        raise Rejected("identifiant absent")
     if not id_type:
         id_type = national_id[0]
     if id_type not in ID_TYPES:
-        return f"type d'identifiant inconnu « {id_type[:10]} »"
+        raise Rejected(f"type d'identifiant inconnu « {id_type[:10]} »")
     identifier = identifier or national_id[1:]
     if len(national_id) > 12 or len(identifier) > 11 or national_id[0] != id_type:
-        return f"identifiant invalide « {national_id[:20]} »"
+        raise Rejected(f"identifiant invalide « {national_id[:20]} »")
     last_name, first_name = _names(record)
     professional = (id_type, identifier, *_professional_rest(record), _normalize(last_name), _normalize(first_name))
     structure, brand = _structure(record)
@@ -106,7 +116,8 @@ def _stage_row(number: int, record: tuple) -> tuple | str:
         _normalize(commune),
         *_place_tail(record),
     )
-    return (number, national_id, *professional, _hash(professional), *place, _hash(place))
+    # No value holds "|" nor a line end (the file's own separators), so "|" separates them.
+    return f"{number}|{national_id}|{'|'.join(professional)}|{_hash(professional)}|{'|'.join(place)}|{_hash(place)}"
 
 
 def import_extract(
@@ -142,70 +153,72 @@ class ImportFailed(Exception):
     """Reading the file failed part-way: nothing was changed."""
 
 
-def _batches(reader: ExtractReader):
-    """(staging rows, rejected (line, reason), lines read, bytes read) for every BATCH_LINES lines."""
+_reader: ExtractReader | None = None  # the file being read, for _stage_block (inherited by the parsing processes)
+
+
+def _stage_block(number: int, block: bytes) -> tuple[str, list, int]:
+    """(staging rows as text, rejected (line, reason), lines read) of a block of the file."""
     rows, rejected, lines = [], [], 0
-    for number, record, error in reader:
+    for line_number, record, error in _reader.parse(number, block):
         lines += 1
-        row = _stage_row(number, record) if record is not None else error
-        if isinstance(row, str):
-            rejected.append((number, row))
-        else:
-            rows.append(row)
-        if lines == BATCH_LINES:
-            yield rows, rejected, lines, reader.bytes_read
-            rows, rejected, lines = [], [], 0
-    yield rows, rejected, lines, reader.bytes_read
+        if record is None:
+            rejected.append((line_number, error))
+            continue
+        try:
+            rows.append(_stage_row(line_number, record))
+        except Rejected as reason:
+            rejected.append((line_number, str(reason)))
+    text = "\n".join(rows)
+    if "\x00" in text:
+        text = text.replace("\x00", "")  # no database text holds a NUL (PostgreSQL would refuse the whole file)
+    return text, rejected, lines
 
 
-def _produce(reader: ExtractReader, pipe) -> None:
-    """In the child process: parse and send batches; None at the end, or the error as text."""
-    try:
-        for batch in _batches(reader):
-            pipe.send(batch)
-        pipe.send(None)
-    except BaseException as error:  # reported to the parent, which fails the import
-        pipe.send(f"{type(error).__name__} : {error}")
-    finally:
-        pipe.close()
+def _set_reader(reader: ExtractReader) -> None:
+    global _reader
+    _reader = reader
 
 
-def _batches_from_child(reader: ExtractReader):
-    """Parsing is CPU-bound Python: a forked child does it while this process writes to the database, so the
-    import uses two cores. The child never touches the database connection it inherits (it ends with _exit).
-    The pipe holds a few batches at most: memory stays flat."""
+def _staged_blocks(reader: ExtractReader):
+    """(_stage_block's result, bytes read) for every block of the file, in the file's order.
+
+    Parsing is CPU-bound Python: PARSERS forked processes parse blocks while this one writes to the database, so
+    the import uses every core. They never touch the database connection they inherit. At most 2 blocks per parser
+    are in flight: memory stays flat."""
+    _set_reader(reader)
+    blocks = reader.blocks(BLOCK_BYTES)
+    if not (PARALLEL_PARSING and "fork" in multiprocessing.get_all_start_methods()):
+        for number, block in blocks:
+            yield _stage_block(number, block), reader.bytes_read
+        return
     context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_produce, args=(reader, sender), daemon=True)
-    child.start()
-    sender.close()
+    pool = ProcessPoolExecutor(PARSERS, mp_context=context, initializer=_set_reader, initargs=(reader,))
+    pending = deque()
     try:
-        while True:
-            try:
-                message = receiver.recv()
-            except EOFError:
-                raise ImportFailed("la lecture du fichier s'est interrompue") from None
-            if message is None:
-                return
-            if isinstance(message, str):
-                raise ImportFailed(f"lecture du fichier : {message}")
-            yield message
+        for number, block in blocks:
+            pending.append((pool.submit(_stage_block, number, block), reader.bytes_read))
+            if len(pending) > 2 * PARSERS:
+                yield _result(*pending.popleft())
+        while pending:
+            yield _result(*pending.popleft())
     finally:
-        receiver.close()
-        if child.is_alive():
-            child.kill()
-        child.join()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _result(future, bytes_read):
+    try:
+        return future.result(), bytes_read
+    except BrokenProcessPool:
+        raise ImportFailed("la lecture du fichier s'est interrompue") from None
+    except Exception as error:  # raised while parsing, in a parser process
+        raise ImportFailed(f"lecture du fichier : {type(error).__name__} : {error}") from error
 
 
 def _load(reader: ExtractReader, stats: dict, progress) -> None:
-    parallel = PARALLEL_PARSING and "fork" in multiprocessing.get_all_start_methods()
-    batches = _batches_from_child(reader) if parallel else _batches(reader)
     kept = stats["rejected"]
     with staging.line_writer(STAGE_COLUMNS) as writer:
-        write = writer.write
-        for rows, rejected, lines, bytes_read in batches:
-            for row in rows:
-                write(row)
+        for (text, rejected, lines), bytes_read in _staged_blocks(reader):
+            writer.write_block(text)
             stats["lines"] += lines
             stats["rejected_count"] += len(rejected)
             kept.extend(rejected[: MAX_REASONS - len(kept)])

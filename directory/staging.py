@@ -11,7 +11,6 @@ from django.db import connection
 
 LINE_TABLE = "directory_stage_line"
 PERSON_TABLE = "directory_stage_person"
-SQLITE_BATCH = 20_000
 
 
 def create_line_table(columns: list[tuple[str, str]]) -> None:
@@ -36,10 +35,18 @@ class _PostgresWriter:
     def __enter__(self):
         self._cursor = connection.cursor()
         raw = self._cursor.cursor  # the psycopg 3 cursor under Django's wrapper
-        self._copy_cm = raw.copy(f"COPY {LINE_TABLE} (line_no, {', '.join(self.names)}) FROM STDIN")
-        copy = self._copy_cm.__enter__()
-        self.write = copy.write_row
+        # COPY's text format with "|" between values: no value holds one (see write_block).
+        self._copy_cm = raw.copy(f"COPY {LINE_TABLE} (line_no, {', '.join(self.names)}) FROM STDIN (DELIMITER '|')")
+        self._copy = self._copy_cm.__enter__()
         return self
+
+    def write_block(self, text: str) -> None:
+        if not text:
+            return
+        if "\\" in text or "\r" in text:
+            # The only characters of a value that COPY's text format reads otherwise ("\n" and "|" cannot be in one).
+            text = text.replace("\\", "\\\\").replace("\r", "\\r")
+        self._copy.write(text + "\n")
 
     def __exit__(self, *exc):
         try:
@@ -52,31 +59,24 @@ class _SqliteWriter:
     def __init__(self, names):
         placeholders = ", ".join(["?"] * (len(names) + 1))
         self.sql = f"INSERT INTO {LINE_TABLE} (line_no, {', '.join(names)}) VALUES ({placeholders})"  # noqa: S608
-        self.batch = []
 
     def __enter__(self):
         connection.ensure_connection()
         self._raw = connection.connection  # the sqlite3 connection: no per-row parameter rewriting
         return self
 
-    def write(self, row):
-        self.batch.append(row)
-        if len(self.batch) >= SQLITE_BATCH:
-            self.flush()
+    def write_block(self, text: str) -> None:
+        if text:
+            # Numbers arrive as text: the columns' integer affinity stores them as integers.
+            self._raw.executemany(self.sql, [row.split("|") for row in text.split("\n")])
 
-    def flush(self):
-        if self.batch:
-            self._raw.executemany(self.sql, self.batch)
-            self.batch = []
-
-    def __exit__(self, exc_type, *exc):
-        if exc_type is None:
-            self.flush()
+    def __exit__(self, *exc):
         return False
 
 
 def line_writer(names: list[str]):
-    """Context manager whose `write(row)` appends (line_no, *values) to the staging table."""
+    """Context manager whose `write_block(text)` appends rows to the staging table: one row per line of `text`,
+    line_no then the values of `names`, separated by "|" (so no value may hold "|" nor a line end)."""
     return _PostgresWriter(names) if connection.vendor == "postgresql" else _SqliteWriter(names)
 
 

@@ -150,8 +150,8 @@ def test_failed_import_keeps_the_previous_directory(tmp_path, monkeypatch, failu
                 self.inner.__enter__()
                 return self
 
-            def write(self, row):
-                self.inner.write(row)
+            def write_block(self, text):
+                self.inner.write_block(text)
                 raise KeyboardInterrupt
 
             def __exit__(self, *exc):
@@ -183,10 +183,35 @@ def test_failure_while_parsing_changes_nothing(tmp_path, monkeypatch):
 @pytest.mark.parametrize("parallel", [True, False])
 def test_in_process_parsing_gives_the_same_result(tmp_path, monkeypatch, parallel):
     monkeypatch.setattr(importer, "PARALLEL_PARSING", parallel)
-    monkeypatch.setattr(importer, "BATCH_LINES", 2)
+    monkeypatch.setattr(importer, "BLOCK_BYTES", 300)  # a few lines a block: several blocks, in flight at once
     rows = [person(), person(identifier="", id_type=""), LEFEVRE, person("99700001045", "LEFEVRE", "Anne")]
     stats = import_extract(write_extract(tmp_path / "x.txt", rows))
     assert (stats["lines"], stats["created"], stats["rejected"]) == (4, 3, [(3, "identifiant absent")])
+
+
+def test_backslashes_and_control_characters_survive_the_staging(tmp_path):
+    # PostgreSQL's COPY reads backslashes and carriage returns as escapes, "\\N" as NULL; NUL cannot be stored.
+    path = write_extract(tmp_path / "x.txt", [person(last="O\\BRIEN\\N", first="Jean\rMarc\x00", commune="\\")],
+                         newline="\n")  # fmt: skip
+    assert import_extract(path)["created"] == 1
+    pro = Professional.objects.get()
+    assert (pro.last_name, pro.first_name, pro.places.get().commune) == ("O\\BRIEN\\N", "Jean\rMarc", "\\")
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_line_numbers_run_across_blocks(tmp_path, monkeypatch, parallel):
+    monkeypatch.setattr(importer, "PARALLEL_PARSING", parallel)
+    monkeypatch.setattr(importer, "BLOCK_BYTES", 1)  # one line a block
+    rows = [person(), "", "1|2", person(identifier=""), person("99700001045", "LEFEVRE", "Anne")]
+    path = write_extract(tmp_path / "x.txt", rows, newline="\n", trailing="")
+    path.write_bytes(path.read_bytes().rstrip(b"\n") + b"\n1|2")  # and a last line without its end
+    stats = import_extract(path)
+    assert stats["rejected"] == [
+        (4, "2 champs au lieu de 56"),
+        (5, "identifiant absent"),
+        (7, "2 champs au lieu de 56"),
+    ]
+    assert (stats["lines"], stats["created"]) == (5, 2)
 
 
 def test_too_long_values_are_cut_not_fatal(tmp_path):
