@@ -236,20 +236,21 @@ def _merge(stats: dict, phase) -> None:
     now = timezone.now()
     with connection.cursor() as cursor:
         phase("Regroupement des lignes par professionnel…")
-        cursor.execute(f"CREATE INDEX {line}_nid ON {line} (national_id)")
+        staging.more_memory()
+        # (person, line): a person's lines in order, to group and join them person by person without sorting.
+        cursor.execute(f"CREATE INDEX {line}_nid ON {line} (national_id, line_no)")
         staging.analyze(line)
-        # One row per person: its first line gives the identity; the fingerprint covers all its lines.
+        # One row per person, with the identity its first line gives; the fingerprint covers all its lines.
         # Status: n = new, c = changed (or coming back), s = same as in the directory.
         cursor.execute(f"""
             CREATE TEMPORARY TABLE {person} AS
-            SELECT g.national_id AS national_id, g.first_line AS first_line, p.id AS professional_id,
-                   CAST(g.places_sum + l.prof_hash AS bigint) AS fingerprint,
+            SELECT g.national_id AS national_id, p.id AS professional_id,
+                   {", ".join(f"g.{c}" for c in PROFESSIONAL_FIELDS)},
+                   CAST(g.places_sum + g.prof_hash AS bigint) AS fingerprint,
                    CASE WHEN p.id IS NULL THEN 'n'
-                        WHEN p.import_fingerprint = g.places_sum + l.prof_hash AND p.is_active THEN 's'
+                        WHEN p.import_fingerprint = g.places_sum + g.prof_hash AND p.is_active THEN 's'
                         ELSE 'c' END AS status
-            FROM (SELECT national_id, MIN(line_no) AS first_line, SUM(place_hash) AS places_sum
-                  FROM {line} GROUP BY national_id) g
-            JOIN {line} l ON l.line_no = g.first_line
+            FROM ({staging.first_lines([*PROFESSIONAL_FIELDS, "prof_hash"], total="place_hash")}) g
             LEFT JOIN {pro} p ON p.national_id = g.national_id
             ORDER BY g.national_id
         """)  # noqa: S608 (table names are ours)
@@ -280,8 +281,8 @@ def _merge(stats: dict, phase) -> None:
             cursor.execute(f"""
                 INSERT INTO {pro} (national_id, {", ".join(PROFESSIONAL_FIELDS)}, is_active, updated_at,
                                    import_fingerprint)
-                SELECT sp.national_id, {", ".join(_cut("l", c) for c in PROFESSIONAL_FIELDS)}, %s, %s, sp.fingerprint
-                FROM {person} sp JOIN {line} l ON l.line_no = sp.first_line
+                SELECT sp.national_id, {", ".join(_cut("sp", c) for c in PROFESSIONAL_FIELDS)}, %s, %s, sp.fingerprint
+                FROM {person} sp
                 WHERE sp.status <> 's'
                 ORDER BY sp.national_id
                 ON CONFLICT (national_id) DO UPDATE SET
@@ -304,5 +305,5 @@ def _merge(stats: dict, phase) -> None:
                 JOIN {person} sp ON sp.national_id = l.national_id
                 JOIN {pro} p ON p.national_id = l.national_id
                 WHERE sp.status <> 's'
-                ORDER BY l.line_no
-            """)  # noqa: S608
+                ORDER BY sp.national_id, l.line_no
+            """)  # a person's places together, in the file's order  # noqa: S608

@@ -97,36 +97,69 @@ def analyze(*tables: str, temporary=True) -> None:
             cursor.execute(f"{command} {table}")
 
 
+def first_lines(columns: list[str], *, total: str) -> str:
+    """A SELECT of one row per national_id of the staging lines: `columns` of its first line (lowest line_no) and
+    places_sum, the SUM of `total` over all its lines. Each database its fastest way, from the (national_id, line_no)
+    index."""
+    if connection.vendor == "postgresql":
+        # One walk of the index with windows: no hash, no sort (a GROUP BY joined back to its lines is slower).
+        return (
+            f"SELECT national_id, {', '.join(columns)}, places_sum FROM (SELECT national_id, {', '.join(columns)}, "  # noqa: S608
+            f"SUM({total}) OVER (PARTITION BY national_id) AS places_sum, "
+            f"ROW_NUMBER() OVER (PARTITION BY national_id ORDER BY line_no) AS line_rank FROM {LINE_TABLE}) ranked "
+            "WHERE line_rank = 1"
+        )
+    # SQLite's windows are slow here; the first line of a group is one rowid lookup.
+    return (
+        f"SELECT g.national_id, {', '.join(f'l.{c}' for c in columns)}, g.places_sum "  # noqa: S608
+        f"FROM (SELECT national_id, MIN(line_no) AS first_line, SUM({total}) AS places_sum FROM {LINE_TABLE} "
+        f"GROUP BY national_id) g JOIN {LINE_TABLE} l ON l.line_no = g.first_line"
+    )
+
+
+def more_memory() -> None:
+    """For the rest of the import's transaction on PostgreSQL: sorts and hashes of millions of rows in memory
+    rather than in temporary files."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+
+
 def _secondary_indexes(cursor, table: str) -> list[tuple[str, str]]:
-    """(name, CREATE statement) of the plain indexes of `table` (not its primary key nor unique constraints)."""
+    """(DROP, CREATE) statements of the plain indexes of `table` (not its primary key nor unique constraints), and
+    on PostgreSQL of its foreign keys: checked row by row while filling the table, but at once when added back."""
     if connection.vendor == "postgresql":
         cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
-            "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
-            [table, table],
+            "SELECT format('DROP INDEX %%I', indexname), indexdef FROM pg_indexes WHERE tablename = %s AND indexname "
+            "NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass) UNION ALL "
+            "SELECT format('ALTER TABLE %%I DROP CONSTRAINT %%I', %s, conname), "
+            "format('ALTER TABLE %%I ADD CONSTRAINT %%I ', %s, conname) || pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'",
+            [table, table, table, table, table],
         )
     else:
         # Unique constraints are automatic indexes without SQL: kept.
-        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
-                       [table])  # fmt: skip
+        cursor.execute("SELECT 'DROP INDEX \"' || name || '\"', sql FROM sqlite_master WHERE type = 'index' AND "
+                       "tbl_name = %s AND sql IS NOT NULL", [table])  # fmt: skip
     return cursor.fetchall()
 
 
 @contextmanager
 def indexes_deferred(table: str):
-    """Filling an EMPTY table (first import): drop its secondary indexes and build them once at the end, much
-    faster than maintaining them row by row. Inside the import transaction, so a failure restores them; only used on
-    an empty table, which no reader is waiting for."""
+    """Filling an EMPTY table (first import): drop its secondary indexes (and foreign keys on PostgreSQL) and build
+    them once at the end, much faster than maintaining them row by row. Inside the import transaction, so a failure
+    restores them; only used on an empty table, which no reader is waiting for (on PostgreSQL, readers of the
+    directory wait for the commit of a first import)."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT 1 FROM {table} LIMIT 1")  # noqa: S608
-        indexes = [] if cursor.fetchone() else _secondary_indexes(cursor, table)
-        for name, _sql in indexes:
-            cursor.execute(f'DROP INDEX "{name}"')
+        statements = [] if cursor.fetchone() else _secondary_indexes(cursor, table)
+        for drop, _create in statements:
+            cursor.execute(drop)
     yield
     with connection.cursor() as cursor:
-        if indexes and connection.vendor == "postgresql":
+        if statements and connection.vendor == "postgresql":
             # Django's foreign keys are deferred; PostgreSQL builds no index on a table with pending checks.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        for _name, sql in indexes:
-            cursor.execute(sql)
+        for _drop, create in statements:
+            cursor.execute(create)

@@ -92,6 +92,14 @@ def test_several_places_and_both_identifier_types(tmp_path):
     assert (adeli.id_type, adeli.identifier, adeli.rpps) == ("0", "123456789", "")
 
 
+def test_a_persons_first_line_gives_the_identity_and_places_keep_the_files_order(tmp_path):
+    rows = [person(commune="Lyon"), LEFEVRE, person(last="MARTIN-AUTRE", commune="Bron"), person(commune="Albi")]
+    import_extract(write_extract(tmp_path / "x.txt", rows))
+    martin = Professional.objects.get(national_id="899700001011")
+    assert martin.last_name == "MARTIN"
+    assert [p.commune for p in martin.places.order_by("id")] == ["Lyon", "Bron", "Albi"]
+
+
 def test_reimport_of_the_same_file_changes_nothing(tmp_path):
     path = write_extract(tmp_path / "x.txt", [person(), person(commune="Villeurbanne"), LEFEVRE])
     import_extract(path)
