@@ -116,14 +116,16 @@ def search_professionals(
     if last := normalize(name):
         queryset = queryset.filter(**_starts_with("search_last_name", last))
     if place and (where := place_filter(place)):
-        places = PracticePlace.objects.filter(**where)
+        # Active people's places are active (PracticePlace.PERSON_COPY): said, the partial indexes by place serve too.
+        places = PracticePlace.objects.filter(**where, **({"is_active": True} if active_only else {}))
         by_place = PracticePlace.objects.filter(**person_filters)
         if exclude is not None:
             by_place = by_place.exclude(professional_id=exclude)
-        if profession_code and active_only and last:
+        if active_only and last:
             if (key := _name_place_key(where)) is not None:
                 # A name and a place: one walk of the places index (place, profession, names) bounded by both, so
-                # that it touches the people found only, whatever the size of the town or of the name.
+                # that it touches the people found only, whatever the size of the town or of the name. All
+                # professions: bounded by the place only (an index-only range), never by how common the name is.
                 walk = _NameWalk(by_place.filter(**_starts_with("search_last_name", last), **key))
                 queryset = queryset.filter(Exists(places.filter(professional=OuterRef("pk"))))
                 queryset.count_from, queryset.page_from = walk.count, walk.page
@@ -220,12 +222,14 @@ class _NameWalk:
 
 
 def _communes(where: dict, most: int | None = None) -> list[str] | None:
-    """The communes starting with the prefix, or None when there are more than `most` (MAX_COMMUNES by default).
-    One statement on both databases: a recursive query probes the index once per commune (a loose index scan)."""
+    """The communes of active places starting with the prefix, or None when there are more than `most`
+    (MAX_COMMUNES by default). One statement on both databases: a recursive query probes the index once per commune
+    (a loose index scan)."""
     most = MAX_COMMUNES if most is None else most
     low, high = prefix_range(where.get("search_commune__startswith") or where["search_commune__gte"])
     table = PracticePlace._meta.db_table
-    step = f"(SELECT search_commune FROM {table} WHERE search_commune {{}} ORDER BY search_commune LIMIT 1)"  # noqa: S608
+    # Searches of active people only (the partial directory_plc_commune_nm_idx).
+    step = f"(SELECT search_commune FROM {table} WHERE is_active AND search_commune {{}} ORDER BY 1 LIMIT 1)"  # noqa: S608
     sql = (
         f"WITH RECURSIVE found(commune, n) AS (SELECT {step.format('>= %s AND search_commune < %s')}, 1 UNION ALL "  # noqa: S608
         f"SELECT {step.format('> found.commune AND search_commune < %s')}, n + 1 FROM found "
@@ -296,6 +300,8 @@ def _count_by_places(place_where: dict, person_filters: dict) -> int:
     """People (up to the limit) having a place that matches, starting from the places index. CROSS JOIN fixes that
     join order on SQLite (whose planner would walk the whole profession instead); PostgreSQL plans it as a join."""
     place_sql, place_params = _conditions("pl", place_where)
+    if person_filters.get("is_active"):
+        place_sql.append("pl.is_active")  # bare, as in the partial indexes: SQLite then uses them
     person_sql, person_params = _conditions("p", person_filters)
     sql = (
         f"SELECT COUNT(*) FROM (SELECT DISTINCT pl.professional_id FROM {PracticePlace._meta.db_table} pl "  # noqa: S608

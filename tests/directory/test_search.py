@@ -96,6 +96,15 @@ def test_profession_filter_and_order(directory):
     assert [p.last_name for p in everybody] == ["MARTIN", "MARTIN", "MARTINEZ"]
 
 
+@pytest.mark.parametrize("place", ["lyon", "69", "69003", "l"])
+def test_name_and_place_across_professions(directory, place):
+    # The nurse MARTINEZ practises in Lyon 69003 too: every profession, walked from the places of the town.
+    results = search_professionals(name="mart", place=place, profession_code=None)
+    assert results.count_from is not None  # the walk of the places index, not the people of the name
+    assert names(results) == [("MARTIN", "Jean"), ("MARTINEZ", "Inès")] and results.count() == 2
+    assert names(search_professionals(name="mart", place=place)) == [("MARTIN", "Jean")]
+
+
 def test_places_prefetched(directory, django_assert_num_queries):
     with django_assert_num_queries(2):
         for professional in search_professionals(name="m"):
