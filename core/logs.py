@@ -10,12 +10,16 @@
   and ids (see `log_journal_entry`), never their names or details.
 """
 
+import contextvars
 import json
 import logging
 import re
 import time
 import uuid
 from contextvars import ContextVar
+from functools import partial
+
+from django.db import transaction
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 actor_id_var: ContextVar[int | None] = ContextVar("actor_id", default=None)
@@ -77,8 +81,9 @@ def log_event(action: str, level: int = logging.INFO, **fields) -> None:
     logger.log(level, action, extra={"event": "event", "action": action, **fields})
 
 
-def log_journal_entry(sender, instance, created, **kwargs) -> None:
-    """post_save of journal.Entry: the journaled action as an event (ids only, no snapshot names)."""
+def log_journal_entry(sender, instance, created, using=None, **kwargs) -> None:
+    """post_save of journal.Entry: the journaled action as an event (ids only, no snapshot names), once its
+    transaction commits: an entry rolled back with the change it recorded did not happen."""
     if not created:
         return
     fields = {"entry_id": instance.pk, "actor_id": instance.actor_id}
@@ -86,7 +91,9 @@ def log_journal_entry(sender, instance, created, **kwargs) -> None:
         value = getattr(instance, name, None)
         if value is not None:
             fields[name] = value
-    log_event(str(instance.action), **fields)
+    # With the request id and actor of now, whenever the commit comes.
+    context = contextvars.copy_context()
+    transaction.on_commit(partial(context.run, log_event, str(instance.action), **fields), using=using)
 
 
 def _incoming_request_id(request) -> str | None:

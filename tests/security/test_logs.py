@@ -6,12 +6,15 @@ import logging
 import re
 
 import pytest
+from django.db import transaction
 from django.test import Client
 
 from core.logs import REQUEST_ID_HEADER, ScrubFilter, scrub
 from delegations.models import Invitation
+from journal.models import Action, ActorRole
+from journal.services import record
 from tests.delegations.test_flows import invite_sophie, link_in, path_of
-from tests.factories import DossierFactory
+from tests.factories import DoctorUserFactory, DossierFactory
 
 PIN = "1234"
 # Eight digits: a four-digit PIN turned up by chance inside a random request id (a UUID) and failed CI.
@@ -39,18 +42,20 @@ def test_a_full_story_leaves_no_personal_data_in_the_logs(
         medecin_traitant=martin.holder.professional, patient__birth_name="ROUSSEAU", patient__first_name="Yvette"
     )
     doctor = Client()
-    # Demo login: a wrong PIN, then the right one.
-    assert doctor.post("/connexion/demo/", {"card": martin.pk, "pin": WRONG_PIN}).status_code == 200
-    response = doctor.post("/connexion/demo/", {"card": martin.pk, "pin": PIN}, HTTP_X_REQUEST_ID="lb-req-0001abcd")
+    # Demo login: a wrong PIN, then the right one (journal events are logged on commit).
+    with django_capture_on_commit_callbacks(execute=True):
+        assert doctor.post("/connexion/demo/", {"card": martin.pk, "pin": WRONG_PIN}).status_code == 200
+        response = doctor.post("/connexion/demo/", {"card": martin.pk, "pin": PIN}, HTTP_X_REQUEST_ID="lb-req-0001abcd")
     assert response.status_code == 302 and response[REQUEST_ID_HEADER] == "lb-req-0001abcd"
     doctor_session_key = doctor.session.session_key
-    # Open the dossier, save the volet médical.
-    assert doctor.get(f"/dossiers/{dossier.number}/").status_code == 200
-    saved = doctor.post(
-        f"/dossiers/{dossier.number}/volet-medical/",
-        {"antecedents": "Diabète de type 2", "pathologies": "", "traitements": "", "allergies": "", "gir": "3",
-         "commentaire": "", "version": dossier.version},
-    )  # fmt: skip
+    # Open the dossier, save the volet médical (journal events are logged on commit).
+    with django_capture_on_commit_callbacks(execute=True):
+        assert doctor.get(f"/dossiers/{dossier.number}/").status_code == 200
+        saved = doctor.post(
+            f"/dossiers/{dossier.number}/volet-medical/",
+            {"antecedents": "Diabète de type 2", "pathologies": "", "traitements": "", "allergies": "", "gir": "3",
+             "commentaire": "", "version": dossier.version},
+        )  # fmt: skip
     assert saved.status_code == 302
     # A delegation to an assistant with her e-mail address; she accepts through the mailed link.
     with django_capture_on_commit_callbacks(execute=True):
@@ -111,3 +116,21 @@ def test_the_scrub_filter_masks_addresses_and_tokens():
     assert "[adresse masquée]" in record.getMessage() and "[jeton masqué]" in record.getMessage()
     assert record.recipient == "[adresse masquée]"
     assert scrub("dossier D-2024-000123 GIR 3") == "dossier D-2024-000123 GIR 3"
+
+
+@pytest.mark.django_db
+def test_a_journal_entry_is_logged_only_once_committed(log_lines, django_capture_on_commit_callbacks):
+    doctor = DoctorUserFactory()
+    dossier = DossierFactory(medecin_traitant=doctor.professional)
+
+    def view():
+        return record(action=Action.DOSSIER_VIEWED, actor_user=doctor, actor_name=doctor.display_name,
+                      actor_role=ActorRole.DOCTOR, on_behalf_of=doctor.professional, dossier=dossier)  # fmt: skip
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            view()
+            raise RuntimeError("the change fails: its journal entry is rolled back with it")
+        kept = view()
+    events = [line for line in log_lines() if line.get("event") == "event"]
+    assert [(line["action"], line["entry_id"]) for line in events] == [("dossier_viewed", kept.pk)]
