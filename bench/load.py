@@ -1,9 +1,9 @@
 # ruff: noqa: E501, S603, S607, UP031 -- a benchmark script: long report lines, wrk and gunicorn as subprocesses
-"""Load benchmark: gunicorn (2 worker processes, gthread for keep-alive, production settings) driven by wrk,
-as doctors and as delegates.
+"""Load benchmark: gunicorn (2 worker processes, gthread for keep-alive, 1 thread each by default, production
+settings) driven by wrk, as doctors and as delegates.
 
     .venv/bin/python bench/load.py [--large bench_national] [--small bench_small] [--seconds 4] [--rounds 3]
-        [--users 20] [--quick PAGE…]
+        [--users 20] [--threads 1] [--quick PAGE…]
 
 Both databases (seeded by bench/seed_national.py) are served at once, each by its gunicorn on 127.0.0.1 (DEBUG=0,
 DEMO=1 for the demo card reader, SECRET_KEY set, ALLOWED_HOSTS=127.0.0.1, after collectstatic), the bench users
@@ -36,6 +36,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 PIN = "1234"
+# Threads per gunicorn worker (--threads). A page is Python computation: threads of one process take turns on the
+# GIL (4 threads: about 2 ms more CPU per dossier page, fewer requests/s); gthread keeps the keep-alive
+# connections even with one.
+THREADS = 1
 PAGES = [  # (name, role, url template)
     ("Mes dossiers", "médecin", "/dossiers/"),
     ("Mes dossiers", "délégué", "/dossiers/"),
@@ -240,7 +244,7 @@ def served(database, users, port, workdir):
     subprocess.run([PY, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     server = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--workers", "2", "--worker-class", "gthread",
-         "--threads", "4", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+         "--threads", str(THREADS), "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
         cwd=ROOT, env=env, start_new_session=True,
     )  # fmt: skip
     try:
@@ -325,6 +329,7 @@ def bench(databases: dict, seconds, rounds, users, port, workdir, pages=PAGES) -
 
 
 def main():
+    global THREADS  # --threads, read by served()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--large", default="bench_national")
     parser.add_argument("--small", default="bench_small")
@@ -332,10 +337,12 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="tours : chaque page tirée une fois par base et par tour")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--threads", type=int, default=THREADS, help="fils par processus gunicorn")
     parser.add_argument(
         "--quick", nargs="+", metavar="PAGE", help="essai rapide : ces pages, grand jeu seul, sans bilan"
     )
     args = parser.parse_args()
+    THREADS = args.threads
     with tempfile.TemporaryDirectory() as workdir:
         if args.quick:
             pages = [p for p in PAGES if p[0] in args.quick]
