@@ -187,12 +187,11 @@ def _staged_blocks(reader: ExtractReader):
     are in flight: memory stays flat."""
     _set_reader(reader)
     blocks = reader.blocks(BLOCK_BYTES)
-    if not (PARALLEL_PARSING and "fork" in multiprocessing.get_all_start_methods()):
+    pool = _parsers(reader)
+    if pool is None:
         for number, block in blocks:
             yield _stage_block(number, block), reader.bytes_read
         return
-    context = multiprocessing.get_context("fork")
-    pool = ProcessPoolExecutor(PARSERS, mp_context=context, initializer=_set_reader, initargs=(reader,))
     pending = deque()
     try:
         for number, block in blocks:
@@ -203,6 +202,18 @@ def _staged_blocks(reader: ExtractReader):
             yield _result(*pending.popleft())
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _parsers(reader: ExtractReader) -> ProcessPoolExecutor | None:
+    """The pool of parsing processes, or None to parse in this process: no fork on this platform, or no process
+    semaphores (a container without /dev/shm). Slower, never a failed import."""
+    if not (PARALLEL_PARSING and "fork" in multiprocessing.get_all_start_methods()):
+        return None
+    try:
+        context = multiprocessing.get_context("fork")
+        return ProcessPoolExecutor(PARSERS, mp_context=context, initializer=_set_reader, initargs=(reader,))
+    except (NotImplementedError, ImportError, OSError):
+        return None
 
 
 def _result(future, bytes_read):

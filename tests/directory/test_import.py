@@ -197,6 +197,15 @@ def test_in_process_parsing_gives_the_same_result(tmp_path, monkeypatch, paralle
     assert (stats["lines"], stats["created"], stats["rejected"]) == (4, 3, [(3, "identifiant absent")])
 
 
+def test_without_process_semaphores_the_file_is_parsed_in_process(tmp_path, monkeypatch):
+    def no_semaphores(*args, **kwargs):
+        raise NotImplementedError("This platform lacks a functioning sem_open implementation")
+
+    monkeypatch.setattr(importer, "ProcessPoolExecutor", no_semaphores)  # as in a container without /dev/shm
+    stats = import_extract(write_extract(tmp_path / "x.txt", [person(), LEFEVRE]))
+    assert (stats["lines"], stats["created"]) == (2, 2)
+
+
 def test_backslashes_and_control_characters_survive_the_staging(tmp_path):
     # PostgreSQL's COPY reads backslashes and carriage returns as escapes, "\\N" as NULL; NUL cannot be stored.
     path = write_extract(tmp_path / "x.txt", [person(last="O\\BRIEN\\N", first="Jean\rMarc\x00", commune="\\")],
