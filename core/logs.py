@@ -10,13 +10,12 @@
   and ids (see `log_journal_entry`), never their names or details.
 """
 
-import contextvars
 import json
 import logging
 import re
 import time
 import uuid
-from contextvars import ContextVar
+from contextvars import ContextVar, copy_context
 from functools import partial
 
 from django.db import transaction
@@ -92,7 +91,7 @@ def log_journal_entry(sender, instance, created, using=None, **kwargs) -> None:
         if value is not None:
             fields[name] = value
     # With the request id and actor of now, whenever the commit comes.
-    context = contextvars.copy_context()
+    context = copy_context()
     transaction.on_commit(partial(context.run, log_event, str(instance.action), **fields), using=using)
 
 

@@ -174,20 +174,16 @@ def _stage_block(number: int, block: bytes) -> tuple[str, list, int]:
     return text, rejected, lines
 
 
-def _set_reader(reader: ExtractReader) -> None:
-    global _reader
-    _reader = reader
-
-
 def _staged_blocks(reader: ExtractReader):
     """(_stage_block's result, bytes read) for every block of the file, in the file's order.
 
     Parsing is CPU-bound Python: PARSERS forked processes parse blocks while this one writes to the database, so
     the import uses every core. They never touch the database connection they inherit. At most 2 blocks per parser
     are in flight: memory stays flat."""
-    _set_reader(reader)
+    global _reader
+    _reader = reader  # before the pool forks its processes: they inherit it
     blocks = reader.blocks(BLOCK_BYTES)
-    pool = _parsers(reader)
+    pool = _parsers()
     if pool is None:
         for number, block in blocks:
             yield _stage_block(number, block), reader.bytes_read
@@ -204,14 +200,14 @@ def _staged_blocks(reader: ExtractReader):
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _parsers(reader: ExtractReader) -> ProcessPoolExecutor | None:
+def _parsers() -> ProcessPoolExecutor | None:
     """The pool of parsing processes, or None to parse in this process: no fork on this platform, or no process
     semaphores (a container without /dev/shm). Slower, never a failed import."""
     if not (PARALLEL_PARSING and "fork" in multiprocessing.get_all_start_methods()):
         return None
     try:
         context = multiprocessing.get_context("fork")
-        return ProcessPoolExecutor(PARSERS, mp_context=context, initializer=_set_reader, initargs=(reader,))
+        return ProcessPoolExecutor(PARSERS, mp_context=context)
     except (NotImplementedError, ImportError, OSError):
         return None
 

@@ -116,8 +116,10 @@ def search_professionals(
     if last := normalize(name):
         queryset = queryset.filter(**_starts_with("search_last_name", last))
     if place and (where := place_filter(place)):
-        # Active people's places are active (PracticePlace.PERSON_COPY): said, the partial indexes by place serve too.
+        # Active people's places are active (PracticePlace.PERSON_COPY): saying so lets the partial indexes by place
+        # serve these filters too.
         places = PracticePlace.objects.filter(**where, **({"is_active": True} if active_only else {}))
+        has_place = Exists(places.filter(professional=OuterRef("pk")))
         by_place = PracticePlace.objects.filter(**person_filters)
         if exclude is not None:
             by_place = by_place.exclude(professional_id=exclude)
@@ -127,7 +129,7 @@ def search_professionals(
                 # that it touches the people found only, whatever the size of the town or of the name. All
                 # professions: bounded by the place only (an index-only range), never by how common the name is.
                 walk = _NameWalk(by_place.filter(**_starts_with("search_last_name", last), **key))
-                queryset = queryset.filter(Exists(places.filter(professional=OuterRef("pk"))))
+                queryset = queryset.filter(has_place)
                 queryset.count_from, queryset.page_from = walk.count, walk.page
                 return _ordered(queryset)
         elif profession_code and active_only:
@@ -136,7 +138,7 @@ def search_professionals(
                 # A place alone (the usual case): the places indexes carry the person's names, profession and
                 # active flag (PracticePlace.PERSON_COPY), so a page and the count are index walks stopping at what
                 # they need.
-                queryset = queryset.filter(Exists(places.filter(professional=OuterRef("pk"))))
+                queryset = queryset.filter(has_place)
                 queryset.count_from = (
                     partial(int, known) if known is not None else partial(_count_by_keys, by_place, keys)
                 )
@@ -151,7 +153,7 @@ def search_professionals(
         else:
             # A name, or a big town: walk the people in name order and check their places; the first page
             # comes after a few rows.
-            queryset = queryset.filter(Exists(places.filter(professional=OuterRef("pk"))))
+            queryset = queryset.filter(has_place)
             if not last:
                 # A big town without a name (all professions, or inactive people too): counted from its places
                 # (index range), not by walking the whole profession.
