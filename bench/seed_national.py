@@ -118,6 +118,7 @@ def seed(scale: str, database: str) -> dict:
     django.setup()
     import psycopg
     from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
 
     from bench.generate_extract import Generator
     from core.text import normalize
@@ -133,7 +134,7 @@ def seed(scale: str, database: str) -> dict:
     conn.execute("SET session_replication_role = replica")  # no FK triggers during the load
     conn.execute("SET maintenance_work_mem = '1GB'")
     conn.execute("SET synchronous_commit = off")
-    today = dt.date.today()
+    today = timezone.localdate()  # the application's date (Paris): delegations in force today
 
     # --- Directory: the generator's people, until `doctors` médecins ---------------------------------
     t = time.monotonic()

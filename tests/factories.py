@@ -2,6 +2,7 @@ import datetime
 
 import factory
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 
 from accounts.models import Card, User
 from core.text import normalize
@@ -64,7 +65,7 @@ class CardFactory(factory.django.DjangoModelFactory):
     number = factory.Sequence(lambda n: f"9{n:09d}")
     card_type = "CPS"
     holder = factory.SubFactory(DoctorUserFactory)
-    expires_on = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=365))
+    expires_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=365))
     pin_hash = factory.LazyFunction(lambda: make_password(PIN))
 
 

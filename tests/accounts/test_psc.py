@@ -340,8 +340,8 @@ def test_a_colleague_accepts_an_invitation_after_logging_in_with_psc(martin):
         colleague=dubois.professional,
         email="claire.dubois@example.org",
         rights=["consult"],
-        starts_on=datetime.date.today(),
-        ends_on=datetime.date.today() + datetime.timedelta(days=30),
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate() + datetime.timedelta(days=30),
     )
     # The mailed link's token (only its hash is stored).
     token = "jeton-de-l-invitation-" + "x" * 20

@@ -7,7 +7,7 @@ from delegations.models import Delegation, Kind, State
 from tests.conftest import actor_for
 from tests.factories import CardFactory, DoctorUserFactory, UserFactory
 
-TODAY = datetime.date.today
+TODAY = timezone.localdate  # the application's date (Paris), not the machine's
 
 
 @pytest.fixture

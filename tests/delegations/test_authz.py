@@ -4,13 +4,14 @@ import datetime
 import itertools
 
 import pytest
+from django.utils import timezone
 
 from delegations.authz import DossierAction, Reason, decide, may_manage_delegations
 from delegations.models import Kind, Right, State
 from tests.conftest import actor_for
 from tests.delegations.conftest import delegate_actor, make_delegation
 
-TODAY = datetime.date.today()
+TODAY = timezone.localdate  # the application's date (Paris), not the machine's: they differ near midnight
 DAY = datetime.timedelta(days=1)
 
 ACTION_RIGHT = {
@@ -48,7 +49,7 @@ def test_decision_table(martin, sophie, dubois, state, right, action, kind):
 )
 def test_nothing_outside_the_dates(martin, sophie, starts, ends, expected):
     make_delegation(
-        martin, sophie, starts_on=TODAY + starts * DAY, ends_on=None if ends is None else TODAY + ends * DAY
+        martin, sophie, starts_on=TODAY() + starts * DAY, ends_on=None if ends is None else TODAY() + ends * DAY
     )
     assert decide(delegate_actor(sophie, martin), DossierAction.VIEW).allowed is expected
 
@@ -64,7 +65,7 @@ def test_an_assistant_never_validates_even_with_a_cps(martin, dubois):
 def test_a_colleague_validates_only_with_his_cps(martin, dubois):
     from tests.factories import CardFactory
 
-    make_delegation(martin, dubois, kind=Kind.COLLEAGUE, rights=("validate",), ends_on=TODAY + 10 * DAY)
+    make_delegation(martin, dubois, kind=Kind.COLLEAGUE, rights=("validate",), ends_on=TODAY() + 10 * DAY)
     assert decide(delegate_actor(dubois, martin), DossierAction.VALIDATE_MEDICAL)
     cpe = CardFactory(card_type="CPE", holder=dubois.holder)
     decision = decide(delegate_actor(cpe, martin), DossierAction.VALIDATE_MEDICAL)
@@ -91,7 +92,7 @@ def test_a_delegation_for_someone_else_gives_nothing(martin, sophie):
 
 @pytest.mark.django_db
 def test_no_re_delegation(martin, sophie, dubois):
-    make_delegation(martin, dubois, kind=Kind.COLLEAGUE, rights=("consult", "edit"), ends_on=TODAY + DAY)
+    make_delegation(martin, dubois, kind=Kind.COLLEAGUE, rights=("consult", "edit"), ends_on=TODAY() + DAY)
     assert may_manage_delegations(actor_for(martin)).allowed
     assert may_manage_delegations(delegate_actor(dubois, martin)).reason == Reason.DELEGATE_CANNOT_DELEGATE
     assert may_manage_delegations(actor_for(sophie)).reason == Reason.NO_OWN_SPACE

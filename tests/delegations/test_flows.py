@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from delegations.models import Delegation, Invitation, Kind, State
 from dossiers.models import Status
@@ -14,7 +15,7 @@ from tests.conftest import login_client
 from tests.delegations.conftest import make_delegation
 from tests.factories import CardFactory, DossierFactory, PracticePlaceFactory, UserFactory
 
-TODAY = datetime.date.today()
+TODAY = timezone.localdate  # the application's date (Paris), not the machine's: they differ near midnight
 
 
 def text(response) -> str:
@@ -28,7 +29,7 @@ def invite_sophie(client, **overrides):
         "email": "sophie.bernard@example.org",
         "can_consult": "on",
         "can_edit": "on",
-        "starts_on": TODAY.isoformat(),
+        "starts_on": TODAY().isoformat(),
         "ends_on": "",
         **overrides,
     }
@@ -102,7 +103,7 @@ def test_assistant_story(martin, sophie, smtp_server, django_capture_on_commit_c
     with django_capture_on_commit_callbacks(execute=True):
         doctor.post(
             f"/delegations/{delegation.pk}/modifier/",
-            {"can_consult": "on", "starts_on": TODAY.isoformat(), "ends_on": ""},
+            {"can_consult": "on", "starts_on": TODAY().isoformat(), "ends_on": ""},
         )
     assert "a modifié vos droits" in smtp_server.to("sophie.bernard@example.org")[-1].subject
     assert (
@@ -210,8 +211,8 @@ def test_colleague_story(martin, dubois, smtp_server, django_capture_on_commit_c
     doctor = login_client(martin)
     data = {
         "can_validate": "on",
-        "starts_on": TODAY.isoformat(),
-        "ends_on": (TODAY + datetime.timedelta(days=30)).isoformat(),
+        "starts_on": TODAY().isoformat(),
+        "ends_on": (TODAY() + datetime.timedelta(days=30)).isoformat(),
     }
     with django_capture_on_commit_callbacks(execute=True):
         response = doctor.post(f"/delegations/medecin/ajouter/?selectionne={dubois.holder.professional.pk}", data)
@@ -240,7 +241,7 @@ def test_colleague_needs_both_dates_and_no_self_delegation(martin):
     other = ProfessionalFactory()
     PracticePlaceFactory(professional=other)
     response = doctor.post(
-        f"/delegations/medecin/ajouter/?selectionne={other.pk}", {"can_consult": "on", "starts_on": TODAY.isoformat()}
+        f"/delegations/medecin/ajouter/?selectionne={other.pk}", {"can_consult": "on", "starts_on": TODAY().isoformat()}
     )
     assert "Saisissez la date de fin." in text(response)
     assert not Delegation.objects.exists()
@@ -253,7 +254,7 @@ def test_inactive_doctor_cannot_be_selected(martin):
     gone = ProfessionalFactory(is_active=False)
     response = login_client(martin).post(
         f"/delegations/medecin/ajouter/?selectionne={gone.pk}",
-        {"can_consult": "on", "starts_on": TODAY.isoformat(), "ends_on": TODAY.isoformat()},
+        {"can_consult": "on", "starts_on": TODAY().isoformat(), "ends_on": TODAY().isoformat()},
     )
     assert response.status_code == 404 and not Delegation.objects.exists()
 
@@ -303,7 +304,7 @@ def test_assistant_has_no_mes_delegations(sophie, url):
 @pytest.mark.django_db
 def test_a_delegate_acting_for_a_doctor_cannot_delegate(martin, dubois):
     delegation = make_delegation(
-        martin, dubois, kind=Kind.COLLEAGUE, rights=("consult", "edit"), ends_on=TODAY + datetime.timedelta(days=5)
+        martin, dubois, kind=Kind.COLLEAGUE, rights=("consult", "edit"), ends_on=TODAY() + datetime.timedelta(days=5)
     )
     client = login_client(dubois)
     client.post(f"/delegations/agir/{delegation.pk}/")
@@ -315,7 +316,7 @@ def test_a_delegate_acting_for_a_doctor_cannot_delegate(martin, dubois):
 
 @pytest.mark.django_db
 def test_cannot_act_for_someone_without_delegation(martin, sophie, dubois):
-    delegation = make_delegation(martin, dubois, kind=Kind.COLLEAGUE, ends_on=TODAY)
+    delegation = make_delegation(martin, dubois, kind=Kind.COLLEAGUE, ends_on=TODAY())
     assert login_client(sophie).post(f"/delegations/agir/{delegation.pk}/").status_code == 404
 
 
@@ -326,10 +327,10 @@ def test_expiry_needs_no_job_and_the_command_marks_and_mails(
     from django.core.management import call_command
 
     delegation = make_delegation(
-        martin, sophie, ends_on=TODAY - datetime.timedelta(days=1), starts_on=TODAY - datetime.timedelta(days=10)
+        martin, sophie, ends_on=TODAY() - datetime.timedelta(days=1), starts_on=TODAY() - datetime.timedelta(days=10)
     )
     soon = make_delegation(
-        martin, CardFactory(card_type="CPA", holder=UserFactory()), ends_on=TODAY + datetime.timedelta(days=7)
+        martin, CardFactory(card_type="CPA", holder=UserFactory()), ends_on=TODAY() + datetime.timedelta(days=7)
     )
     client = login_client(sophie)
     client.post(f"/delegations/agir/{delegation.pk}/")
@@ -338,7 +339,7 @@ def test_expiry_needs_no_job_and_the_command_marks_and_mails(
         call_command("expire_delegations")
     delegation.refresh_from_db()
     soon.refresh_from_db()
-    assert delegation.state == State.EXPIRED and soon.reminder_sent_on == TODAY
+    assert delegation.state == State.EXPIRED and soon.reminder_sent_on == TODAY()
     assert any("a expiré" in m.subject for m in smtp_server.to("sophie.bernard@example.org"))
     assert Entry.objects.filter(action=Action.DELEGATION_EXPIRED, delegation=delegation).exists()
     assert Entry.objects.filter(action=Action.DELEGATION_REMINDED, delegation=soon).exists()
@@ -373,7 +374,7 @@ def test_a_missed_day_does_not_lose_the_reminder_and_a_new_end_date_gets_one(
 ):
     from django.core.management import call_command
 
-    delegation = make_delegation(martin, sophie, ends_on=TODAY + datetime.timedelta(days=5))
+    delegation = make_delegation(martin, sophie, ends_on=TODAY() + datetime.timedelta(days=5))
     with django_capture_on_commit_callbacks(execute=True):
         call_command("expire_delegations")
         call_command("expire_delegations")  # once only
@@ -384,7 +385,7 @@ def test_a_missed_day_does_not_lose_the_reminder_and_a_new_end_date_gets_one(
             {
                 "can_consult": "on",
                 "starts_on": delegation.starts_on.isoformat(),
-                "ends_on": (TODAY + datetime.timedelta(days=3)).isoformat(),
+                "ends_on": (TODAY() + datetime.timedelta(days=3)).isoformat(),
             },
         )
         call_command("expire_delegations")

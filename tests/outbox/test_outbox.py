@@ -1,6 +1,5 @@
 """Durable mail: nothing is lost when the SMTP server is down, nothing is sent twice."""
 
-import datetime
 import threading
 
 import pytest
@@ -13,7 +12,7 @@ from outbox.models import Message, MessageState
 from outbox.services import backoff, deliver, enqueue, send_due
 from tests.conftest import login_client
 
-TODAY = datetime.date.today()
+TODAY = timezone.localdate  # the application's date (Paris), not the machine's: they differ near midnight
 
 
 def _queue(n):
@@ -105,7 +104,7 @@ def test_server_down_during_50_invitations_then_up(
                     "first_name": "Assistante",
                     "email": f"assistante{i}@example.org",
                     "can_consult": "on",
-                    "starts_on": TODAY.isoformat(),
+                    "starts_on": TODAY().isoformat(),
                     "ends_on": "",
                 },
             )
