@@ -23,14 +23,11 @@ def dossiers_for(actor, action: DossierAction = DossierAction.VIEW):
 def get_dossier(actor, number: str, action: DossierAction = DossierAction.VIEW) -> tuple[Dossier, Decision]:
     """The dossier if the actor may do `action` on it, else 404 (never tell it exists)."""
     decision = decide(actor, action)
-    dossier = (
-        _of_principal(decision)
-        .filter(number=number)
-        .select_related("patient", "medecin_traitant", "validated_by")
-        .first()
-    )
+    dossier = _of_principal(decision).filter(number=number).select_related("patient", "validated_by").first()
     if dossier is None:
         raise Http404
+    # The filter made the principal the médecin traitant: no need to read him again (a page's hot path).
+    dossier.medecin_traitant = decision.principal
     return dossier, decision
 
 
