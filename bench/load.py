@@ -50,8 +50,14 @@ PAGES = [  # (name, role, url template)
     ("MES DELEGATIONS", "médecin", "/delegations/"),
     ("Délégations reçues", "délégué", "/delegations/recues/"),
     ("Annuaire", "médecin", "/annuaire/?name={name}&place={place}"),
+    ("Annuaire (pages pleines)", "médecin", "/annuaire/?name={prefix}"),
 ]
 SEARCHES = [("mar", "75"), ("ber", ""), ("dub", "69"), ("lef", ""), ("ro", "13"), ("gir", ""), ("pet", "33")]
+# Name + place above, as doctors search: at national scale they show full pages (20 doctors and their places), in
+# the small directory (1,000 médecins) a few lines, so their large/small ratio compares pages of different sizes.
+# These two-letter prefixes show a full first page on both data sets (30 to 50 médecins each in the small one):
+# the same page, on 1,000 or 100,000 médecins.
+FULL_PAGE_PREFIXES = ["ma", "ch", "le", "ro", "be", "la", "ni"]
 
 WRK_SCRIPT = r"""
 local targets = {%s}
@@ -267,7 +273,9 @@ def page_targets(people, template):
     targets = []
     for k, (person, cookie) in enumerate(people):
         search = SEARCHES[k % len(SEARCHES)]
-        targets.append((template.format(hot=person["hot"], name=search[0], place=search[1]), cookie))
+        prefix = FULL_PAGE_PREFIXES[k % len(FULL_PAGE_PREFIXES)]
+        url = template.format(hot=person["hot"], name=search[0], place=search[1], prefix=prefix)
+        targets.append((url, cookie))
     return targets
 
 
@@ -310,7 +318,7 @@ def bench(databases: dict, seconds, rounds, users, port, workdir, pages=PAGES) -
         for name, role, _ in pages:
             result = results[(label, name, role)] = combine(runs[(label, name, role)])
             print(
-                f"  {name:<20} {role:<8} {result['requests']:6d} requêtes {result['rps']:7.0f} req/s  p50 {result['p50']:6.1f}  "
+                f"  {name:<24} {role:<8} {result['requests']:6d} requêtes {result['rps']:7.0f} req/s  p50 {result['p50']:6.1f}  "
                 f"p95 {result['p95']:6.1f}  p99 {result['p99']:6.1f} ms  erreurs {result['errors']}  "
                 f"CPU/requête : application {result['cpu_app']:.1f} ms, PostgreSQL {result['cpu_db']:.1f} ms",
                 flush=True,
@@ -354,14 +362,14 @@ def main():
     large, small = ({k[1:] if len(k) == 3 else k[1]: v for k, v in data.items() if k[0] == label}
                     for label in ("grand", "petit"))  # fmt: skip
     print("\n== Résumé (grand jeu ; rapport grand/petit sur la p50, puis CPU par requête application + PostgreSQL)")
-    print(f"{'page':<20} {'rôle':<8} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'err':>4} {'grand/petit':>11} "
+    print(f"{'page':<24} {'rôle':<8} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6} {'err':>4} {'grand/petit':>11} "
           f"{'CPU ms grand':>12} {'petit':>6} {'grand/petit':>11}")  # fmt: skip
     ok = True
     for name, role, _ in PAGES:
         r, s = large[(name, role)], small[(name, role)]
         ratio = r["p50"] / s["p50"]
         cpu_large, cpu_small = r["cpu_app"] + r["cpu_db"], s["cpu_app"] + s["cpu_db"]
-        print(f"{name:<20} {role:<8} {r['rps']:7.0f} {r['p50']:6.1f} {r['p95']:6.1f} {r['p99']:6.1f} {r['errors']:4d} "
+        print(f"{name:<24} {role:<8} {r['rps']:7.0f} {r['p50']:6.1f} {r['p95']:6.1f} {r['p99']:6.1f} {r['errors']:4d} "
               f"{ratio:11.2f} {cpu_large:12.1f} {cpu_small:6.1f} {cpu_large / cpu_small:11.2f}")  # fmt: skip
         ok &= r["errors"] == 0 and s["errors"] == 0
     ratio = large[("Dossier", "délégué")]["p50"] / large[("Dossier", "médecin")]["p50"]
