@@ -43,11 +43,15 @@ class DelegationQuerySet(models.QuerySet):
     def live(self):
         return self.filter(state__in=LIVE_STATES)
 
-    def in_force(self, today=None):
-        """Accepted and within its dates: the only delegations that give anything."""
+    def in_force(self, today=None, **lookups):
+        """Accepted and within its dates: the only delegations that give anything.
+
+        `lookups` narrow it in the same filter() call: one clone and one WHERE to compile, as this runs on every
+        request of a delegate.
+        """
         today = today or timezone.localdate()
-        return self.filter(state=State.ACCEPTED, starts_on__lte=today).filter(
-            Q(ends_on__isnull=True) | Q(ends_on__gte=today)
+        return self.filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gte=today), state=State.ACCEPTED, starts_on__lte=today, **lookups
         )
 
 
