@@ -1,15 +1,15 @@
 # ruff: noqa: E501, S603, S607, UP031 -- a benchmark script: long report lines, wrk and gunicorn as subprocesses
-"""Load benchmark: gunicorn (2 worker processes, gthread for keep-alive, 1 thread each by default, production
-settings) driven by wrk, as doctors and as delegates.
+"""Load benchmark: gunicorn (2 worker processes, its default sync workers as in production behind a reverse
+proxy, production settings) driven by wrk, as doctors and as delegates.
 
     .venv/bin/python bench/load.py [--large bench_national] [--small bench_small] [--seconds 4] [--rounds 3]
-        [--users 20] [--threads 1] [--quick PAGE…]
+        [--users 20] [--threads N] [--quick PAGE…]
 
 Both databases (seeded by bench/seed_national.py) are served at once, each by its gunicorn on 127.0.0.1 (DEBUG=0,
 DEMO=1 for the demo card reader, SECRET_KEY set, ALLOWED_HOSTS=127.0.0.1, after collectstatic), the bench users
 logged in beforehand through the demo card reader (the delegates then « Agir au nom de » their doctor). Then
 `--rounds` rounds: in each, every page is fired at for `--seconds` seconds on the large then the small database
-(Debian's wrk, 2 threads, `--users` keep-alive connections, each request as one of the users drawn at random
+(Debian's wrk, 2 threads, `--users` connections, each request as one of the users drawn at random
 with his session and CSRF cookies), so that the machine's drift falls alike on what the ratios compare. A redirect
 (e.g. to the login page) or any status >= 400 counts as an error. Then the cost of appending one journal entry
 (journal.services.record, own transaction) on each database.
@@ -36,10 +36,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 PIN = "1234"
-# Threads per gunicorn worker (--threads). A page is Python computation: threads of one process take turns on the
-# GIL (4 threads: about 2 ms more CPU per dossier page, fewer requests/s); gthread keeps the keep-alive
-# connections even with one.
-THREADS = 1
+# gunicorn's sync workers (its default): each takes the next request from the shared socket when it is free, so the
+# load spreads evenly. --threads N (gthread workers of N threads) is kept to compare: gthread ties each keep-alive
+# connection to one worker (20 connections may split 14/6 between the two), and the threads of a process take turns
+# on the GIL (4 threads: about 2 ms more CPU per dossier page). Measured on the dossier page, alternating: sync p99
+# 150-170 ms, gthread with 1 thread 200-280 ms, with less spread of requests/s from one run to the next.
+THREADS = 0
 PAGES = [  # (name, role, url template)
     ("Mes dossiers", "médecin", "/dossiers/"),
     ("Mes dossiers", "délégué", "/dossiers/"),
@@ -249,8 +251,9 @@ def served(database, users, port, workdir):
     env = server_env(database, port)
     subprocess.run([PY, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--workers", "2", "--worker-class", "gthread",
-         "--threads", str(THREADS), "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--workers", "2",
+         *(["--worker-class", "gthread", "--threads", str(THREADS)] if THREADS else []),
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
         cwd=ROOT, env=env, start_new_session=True,
     )  # fmt: skip
     try:
@@ -345,7 +348,9 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="tours : chaque page tirée une fois par base et par tour")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--threads", type=int, default=THREADS, help="fils par processus gunicorn")
+    parser.add_argument(
+        "--threads", type=int, default=THREADS, help="processus gthread de N fils au lieu des processus sync"
+    )
     parser.add_argument(
         "--quick", nargs="+", metavar="PAGE", help="essai rapide : ces pages, grand jeu seul, sans bilan"
     )
