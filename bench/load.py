@@ -268,8 +268,14 @@ def served(database, users, port, workdir):
         run_wrk(port, [("/dossiers/", c) for _, c in doctors], 3, users, workdir)
         yield server.pid, doctors, delegates
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        # The arbiter stops its workers (signalling the whole group made it log each worker's SIGTERM as an error);
+        # the group only if it does not.
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=30)
 
 
 def page_targets(people, template):
