@@ -132,8 +132,8 @@ def _secondary_indexes(cursor, table: str) -> list[tuple[str, str]]:
         cursor.execute(
             "SELECT format('DROP INDEX %%I', indexname), indexdef FROM pg_indexes WHERE tablename = %s AND indexname "
             "NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass) UNION ALL "
-            "SELECT format('ALTER TABLE %%I DROP CONSTRAINT %%I', %s, conname), "
-            "format('ALTER TABLE %%I ADD CONSTRAINT %%I ', %s, conname) || pg_get_constraintdef(oid) "
+            "SELECT format('ALTER TABLE %%I DROP CONSTRAINT %%I', %s::text, conname), "
+            "format('ALTER TABLE %%I ADD CONSTRAINT %%I ', %s::text, conname) || pg_get_constraintdef(oid) "
             "FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'",
             [table, table, table, table, table],
         )
