@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.db import models
 
-from .models import Delegation, Kind, Right
+from .models import Delegation, Kind, Right, delegation_in_force_between
 
 
 class DossierAction(models.TextChoices):
@@ -65,14 +65,7 @@ def delegation_in_force(actor) -> Delegation | None:
         return None
     key = ("delegation", actor.acting_for_id)
     if key not in actor.cache:
-        # At most one live delegation per doctor and delegate (a unique constraint): no ORDER BY needed. The
-        # query is built in one filter() call: it runs on every request of a delegate (about 0.2 ms less).
-        found = (
-            Delegation.objects.select_related("doctor")
-            .in_force(delegate=actor.user, doctor_id=actor.acting_for_id, doctor__is_active=True)
-            .order_by()[:1]
-        )
-        actor.cache[key] = next(iter(found), None)
+        actor.cache[key] = delegation_in_force_between(delegate_id=actor.user.pk, doctor_id=actor.acting_for_id)
     return actor.cache[key]
 
 
