@@ -1,4 +1,5 @@
 from django import forms
+from django.forms.utils import flatatt
 from django.utils import timezone
 
 from core.forms import DateInput, DsfrForm, DsfrModelForm
@@ -53,7 +54,9 @@ class MedicalForm(DsfrModelForm):
                 attrs.update({"aria-invalid": "true", "aria-describedby": f"{field.auto_id}-desc-error"})
             attrs["id"] = field.auto_id
             value = widget.format_value(field.value())
-            row = {"field": field, "attrs": [(k, v) for k, v in attrs.items() if v is not False], "value": value}
+            # Attributes written here (flatatt escapes values, writes True as a bare attribute, drops False): a
+            # template loop over them cost more than the rest of the field.
+            row = {"field": field, "attrs": flatatt(attrs), "value": value}
             if isinstance(widget, forms.Select):
                 row["options"] = [(str(v), label, str(v) in value) for v, label in field.field.choices]
             row["group"] = "fr-select-group" if "options" in row else "fr-input-group"
