@@ -75,7 +75,7 @@ audit: install-dev
 clean:
 	rm -rf $(VENV) node_modules tests/oidc/node_modules staticfiles db.sqlite3* .import_linter_cache
 
-# National-scale load benchmark on PostgreSQL (README « Performance à l'échelle nationale », about 15 minutes):
+# National-scale load benchmark on PostgreSQL (README « Performance à l'échelle nationale », about 10 minutes):
 # seeds bench_national (COPY) and bench_small, then gunicorn + wrk. Debian's wrk is installed when missing.
 .PHONY: bench
 bench: install-dev
