@@ -1,7 +1,6 @@
 """Delegations of rights: a doctor lets an assistant or a colleague work on his dossiers."""
 
 import datetime
-import functools
 
 from django.db import connections, models, router
 from django.db.models import Q
@@ -154,7 +153,11 @@ def _select(model, alias: str, quote) -> str:
     return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
 
 
-@functools.cache
+# Per database vendor, not per connection: each thread has its own connection, and a server making a thread per
+# request (runserver) would otherwise add an entry on every request.
+_IN_FORCE_STATEMENTS: dict[str, tuple[str, str]] = {}
+
+
 def _in_force_statements(quote) -> tuple[str, str]:
     professional = Delegation._meta.get_field("doctor").related_model
     delegations, professionals = quote(Delegation._meta.db_table), quote(professional._meta.db_table)
@@ -180,8 +183,11 @@ def delegation_in_force_between(*, delegate_id: int, doctor_id: int, today=None)
     """
     today = today or timezone.localdate()
     db = router.db_for_read(Delegation)
-    delegation_sql, doctor_sql = _in_force_statements(connections[db].ops.quote_name)
-    day = connections[db].ops.adapt_datefield_value(today)
+    connection = connections[db]
+    if connection.vendor not in _IN_FORCE_STATEMENTS:
+        _IN_FORCE_STATEMENTS[connection.vendor] = _in_force_statements(connection.ops.quote_name)
+    delegation_sql, doctor_sql = _IN_FORCE_STATEMENTS[connection.vendor]
+    day = connection.ops.adapt_datefield_value(today)
     params = [delegate_id, doctor_id, State.ACCEPTED.value, day, day]
     delegation = next(iter(Delegation.objects.using(db).raw(delegation_sql, params)), None)
     if delegation is not None:
