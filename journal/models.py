@@ -30,6 +30,13 @@ class Action(models.TextChoices):
     DELEGATION_DELETED = "delegation_deleted", "Suppression de la délégation"
     DELEGATION_EXPIRED = "delegation_expired", "Expiration de la délégation"
     DELEGATION_REMINDED = "delegation_reminded", "Rappel de fin de délégation"
+    # The delegate left the directory (struck off, retired, deceased): nothing comes back by itself.
+    DELEGATION_SUSPENDED = "delegation_suspended", "Suspension de la délégation"
+    # Operators (the admin, /gestion/): a user like the others, limited and traced.
+    OPERATOR_LOGIN = "operator_login", "Connexion d'un opérateur à la gestion"
+    OPERATOR_LOGIN_FAILED = "operator_login_failed", "Échec de connexion d'un opérateur à la gestion"
+    OPERATOR_CHANGE = "operator_change", "Modification par un opérateur"
+    IDENTITY_CORRECTED = "identity_corrected", "Correction d'identité par un opérateur"
 
 
 class JournalIsAppendOnly(Exception):
@@ -50,6 +57,7 @@ class EntryQuerySet(models.QuerySet):
 class ActorRole(models.TextChoices):
     DOCTOR = "medecin", "médecin"
     ASSISTANT = "assistant", "assistant(e)"
+    OPERATOR = "operateur", "opérateur"
 
 
 class Entry(models.Model):
@@ -121,7 +129,7 @@ class Entry(models.Model):
     @property
     def sentence(self) -> str:
         """The seed's wording: « l'assistant(e) X a fait l'action « … » au nom du médecin Y »."""
-        who = "le médecin" if self.actor_role == ActorRole.DOCTOR else "l'assistant(e)"
+        who = {ActorRole.DOCTOR: "le médecin", ActorRole.OPERATOR: "l'opérateur"}.get(self.actor_role, "l'assistant(e)")
         text = f"{who} {self.actor_name} a fait l'action « {self.action_label} »"
         if self.is_delegated and self.on_behalf_name:
             text += f" au nom du médecin {self.on_behalf_name}"
