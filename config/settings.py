@@ -127,6 +127,10 @@ PSC_SCOPES = env("PSC_SCOPES", default="openid scope_all")
 # Requested, and the only `acr` values accepted in the ID token (space-separated).
 PSC_ACR_VALUES = env("PSC_ACR_VALUES", default="eidas1")
 PSC_TIMEOUT = env.float("PSC_TIMEOUT", default=5.0)
+# How the client authenticates at the token endpoint; empty: from the discovery document (basic if offered, else post).
+PSC_TOKEN_AUTH_METHOD = env("PSC_TOKEN_AUTH_METHOD", default="")
+if PSC_TOKEN_AUTH_METHOD not in ("", "client_secret_basic", "client_secret_post"):
+    raise environ.ImproperlyConfigured("PSC_TOKEN_AUTH_METHOD : client_secret_basic, client_secret_post ou vide.")
 CARD_MAX_PIN_ATTEMPTS = env.int("CARD_MAX_PIN_ATTEMPTS", default=3)
 
 # Sessions: 30 minutes idle (the expiry moves at every request), ended at browser close.

@@ -5,7 +5,9 @@
   path: it may hold an invitation token), method, status, duration, actor id.
 - `ContextFilter` adds the request id and the actor id (User pk, never a name) to every record.
 - `ScrubFilter` is the safety net: e-mail addresses and long token-like strings in a message become
-  `[adresse masquée]` / `[jeton masqué]`.
+  `[adresse masquée]` / `[jeton masqué]`, secret-looking query parameters (`code=`, `state=`, `…token=`…)
+  `code=[masqué]`. Objects attached to a record are dropped (the request: `django.request` attaches it, and its
+  text holds the query string, an OpenID callback's code and state) or logged as their scrubbed text.
 - `log_event(action, **fields)`: an important event; journal entries are logged as events by their action
   and ids (see `log_journal_entry`), never their names or details.
 """
@@ -19,6 +21,7 @@ from contextvars import ContextVar, copy_context
 from functools import partial
 
 from django.db import transaction
+from django.http import HttpRequest
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 actor_id_var: ContextVar[int | None] = ContextVar("actor_id", default=None)
@@ -28,14 +31,35 @@ VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:=-]{7,99}")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 # Session keys (32), invitation tokens (43), hashes, JWTs: 20 characters or more without a separator.
 TOKEN = re.compile(r"(?<![\w-])[A-Za-z0-9_\-]{20,}(?:\.[A-Za-z0-9_\-]{10,})*(?![\w-])")
+# Query parameters that carry a secret whatever its length: OpenID code, state, nonce, tokens, session ids.
+SECRET_PARAM = re.compile(
+    r"\b([A-Za-z_]*(?:code|state|nonce|token|secret|session|verifier|hint)[A-Za-z_]*)=[^&\s'\"<>]+", re.IGNORECASE
+)
+# Record attributes never logged: their text holds what the other fields carefully leave out (full path, query).
+DROPPED_TYPES = (HttpRequest,)
 # Fields set by this module from trusted values: never scrubbed (a request id is a long token by design).
 STRUCTURED = ("request_id", "actor_id", "action", "event", "view", "method", "status", "duration_ms")
 logger = logging.getLogger("app")
 _RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+_DROP = object()
 
 
 def scrub(text: str) -> str:
+    text = SECRET_PARAM.sub(r"\1=[masqué]", text)
     return TOKEN.sub("[jeton masqué]", EMAIL.sub("[adresse masquée]", text))
+
+
+def loggable(value):
+    """A record attribute as it may be logged: numbers and None as they are, text scrubbed, a request dropped
+    (_DROP), any other object as its scrubbed text."""
+    if value is None or isinstance(value, int | float | bool):
+        return value
+    if isinstance(value, DROPPED_TYPES):
+        return _DROP
+    try:
+        return scrub(value if isinstance(value, str) else str(value))
+    except Exception:  # noqa: BLE001 (an object whose text fails is not logged, the line is)
+        return _DROP
 
 
 class ScrubFilter(logging.Filter):
@@ -44,9 +68,16 @@ class ScrubFilter(logging.Filter):
         cleaned = scrub(message)
         if cleaned != message or record.args:
             record.msg, record.args = cleaned, None
+        if record.stack_info:
+            record.stack_info = scrub(record.stack_info)
         for name, value in list(vars(record).items()):
-            if name not in _RESERVED and name not in STRUCTURED and isinstance(value, str):
-                setattr(record, name, scrub(value))
+            if name in _RESERVED or name in STRUCTURED:
+                continue
+            safe = loggable(value)
+            if safe is _DROP:
+                delattr(record, name)
+            elif safe is not value:
+                setattr(record, name, safe)
         return True
 
 
@@ -69,7 +100,13 @@ class JsonFormatter(logging.Formatter):
         }
         for name, value in vars(record).items():
             if name not in _RESERVED and not name.startswith("_"):
-                line[name] = value if isinstance(value, int | float | bool | None) else str(value)
+                # Trusted fields as they are; anything else as the filter would leave it (a handler without it).
+                if name in STRUCTURED:
+                    safe = value if isinstance(value, int | float | bool | None) else str(value)
+                else:
+                    safe = loggable(value)
+                if safe is not _DROP:
+                    line[name] = safe
         if record.exc_info:
             line["exception"] = scrub(self.formatException(record.exc_info))
         return json.dumps(line, ensure_ascii=False)

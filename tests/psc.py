@@ -107,7 +107,15 @@ class Provider:
 
 
 @contextlib.contextmanager
-def start_provider(*, redirect_uris: list[str], post_logout_redirect_uris: list[str]):
+def start_provider(
+    *,
+    redirect_uris: list[str],
+    post_logout_redirect_uris: list[str],
+    token_endpoint_auth_method: str = "client_secret_basic",  # noqa: S107 (a method's name, not a secret)
+    client_auth_methods: list[str] | None = None,
+):
+    """The client is registered for `token_endpoint_auth_method` (the provider refuses any other);
+    `client_auth_methods`: the only methods the discovery document offers (default: oidc-provider's)."""
     if not (OIDC_DIR / "node_modules" / "oidc-provider").exists():
         pytest.fail("oidc-provider manque : lancez « make install-dev » (npm ci --prefix tests/oidc).")
     port = free_port()
@@ -121,11 +129,14 @@ def start_provider(*, redirect_uris: list[str], post_logout_redirect_uris: list[
                     "client_secret": CLIENT_SECRET,
                     "redirect_uris": redirect_uris,
                     "post_logout_redirect_uris": post_logout_redirect_uris,
+                    "token_endpoint_auth_method": token_endpoint_auth_method,
                 }
             ]
         ),
         "OIDC_ACCOUNTS": json.dumps(ACCOUNTS),
     }
+    if client_auth_methods is not None:
+        env["OIDC_CLIENT_AUTH_METHODS"] = json.dumps(client_auth_methods)
     # Its output goes to a file, not a pipe nobody reads (a full pipe would block the provider).
     output = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
     process = subprocess.Popen(["node", "provider.js"], cwd=OIDC_DIR, env=env, stdout=output, stderr=output)

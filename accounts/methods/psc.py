@@ -48,10 +48,12 @@ UNKNOWN_ACTOR = "identité inconnue"
 class PscError(Exception):
     """A PSC login that cannot go on: the French message shown, and the HTTP status of the error page."""
 
-    def __init__(self, message: str, status: int = 400):
+    def __init__(self, message: str, status: int = 400, *, for_operator: bool = False):
         super().__init__(message)
         self.message = message
         self.status = status
+        # A configuration error: the page gives the request id to pass on to the operator.
+        self.for_operator = for_operator
 
 
 PROVIDER_DOWN = (
@@ -62,6 +64,12 @@ FLOW_BROKEN = (
     "de ce navigateur. Recommencez la connexion."
 )
 TOKEN_INVALID = "La réponse de Pro Santé Connect n'a pas pu être vérifiée. Recommencez la connexion."  # noqa: S105
+# The provider refuses the platform itself (client id, secret or authentication method): only the operator can fix it.
+PLATFORM_REFUSED = "Pro Santé Connect a refusé la connexion de la plateforme ; contactez l'opérateur."
+# Token endpoint errors that say the client's registration or credentials are wrong, not the doctor's login.
+CLIENT_ERRORS = ("invalid_client", "unauthorized_client")
+BASIC, POST = "client_secret_basic", "client_secret_post"
+TOKEN_AUTH_METHODS = (BASIC, POST)
 
 
 # --- Provider metadata (discovery document and keys), fetched with a short timeout, cached briefly ---
@@ -101,8 +109,19 @@ def provider_metadata() -> dict:
     return dict(metadata)
 
 
+def token_auth_method(metadata: dict) -> str:
+    """How the client authenticates at the token endpoint: PSC_TOKEN_AUTH_METHOD when set, else basic when the
+    provider offers it (or says nothing: basic is the OpenID default), else post when offered."""
+    if settings.PSC_TOKEN_AUTH_METHOD:
+        return settings.PSC_TOKEN_AUTH_METHOD
+    supported = metadata.get("token_endpoint_auth_methods_supported") or [BASIC]
+    # Neither offered: basic, which the provider will refuse as a configuration error the operator sees.
+    return POST if POST in supported and BASIC not in supported else BASIC
+
+
 def oauth_client(metadata: dict | None = None) -> DjangoOAuth2App:
     """Authlib's client for PSC: PKCE S256, the configured scopes, a short timeout on every call."""
+    metadata = metadata if metadata is not None else provider_metadata()
     return DjangoOAuth2App(
         DjangoIntegration(PSC_METHOD),
         name=PSC_METHOD,
@@ -111,10 +130,10 @@ def oauth_client(metadata: dict | None = None) -> DjangoOAuth2App:
         client_kwargs={
             "scope": settings.PSC_SCOPES,
             "code_challenge_method": "S256",
-            "token_endpoint_auth_method": "client_secret_basic",
+            "token_endpoint_auth_method": token_auth_method(metadata),
             "default_timeout": settings.PSC_TIMEOUT,
         },
-        **(metadata if metadata is not None else provider_metadata()),
+        **metadata,
     )
 
 
@@ -178,6 +197,30 @@ def _refuse(*, user: User | None, identity: Identity, detail: str, message: str)
     return PscError(message, status=403)
 
 
+def platform_refused(reason: str, method: str) -> PscError:
+    """The provider refused our client at the token endpoint: journaled and logged at ERROR for the operator
+    (the error code and the method used, never the secret nor the code), a configuration error for the doctor."""
+    logger.error(
+        "Pro Santé Connect refuse la plateforme au point de jeton (%s, authentification %s) : vérifiez "
+        "PSC_CLIENT_ID, PSC_CLIENT_SECRET et PSC_TOKEN_AUTH_METHOD.",
+        reason,
+        method,
+    )
+    with transaction.atomic():
+        record(
+            action=Action.LOGIN_FAILED,
+            actor_user=None,
+            actor_name=UNKNOWN_ACTOR,
+            actor_role="",
+            card_type=CARD_TYPE,
+            login_method=PSC_METHOD,
+            auth_mode="",
+            detail=f"Pro Santé Connect : la plateforme est refusée au point de jeton ({reason}, authentification "
+            f"{method}) ; vérifiez l'identifiant du client, son secret et PSC_TOKEN_AUTH_METHOD",
+        )
+    return PscError(PLATFORM_REFUSED, status=502, for_operator=True)
+
+
 def user_for(identity: Identity) -> User:
     """The account of the directory professional PSC identified; refusals are journaled."""
     if not identity.national_id:
@@ -236,7 +279,7 @@ def error_page(request, error: PscError):
     return render(
         request,
         "accounts/login_error.html",
-        {"title": "Connexion impossible", "message": error.message},
+        {"title": "Connexion impossible", "message": error.message, "for_operator": error.for_operator},
         status=error.status,
     )
 
@@ -324,7 +367,10 @@ class ProSanteConnect(LoginMethod):
             logger.warning("Pro Santé Connect : échange du code impossible (%s).", type(error).__name__)
             raise PscError(PROVIDER_DOWN, status=503) from error
         except (OAuthError, ValueError) as error:
-            logger.warning("Pro Santé Connect : code refusé (%s).", (getattr(error, "error", "") or "")[:100])
+            reason = str(getattr(error, "error", "") or "")[:100]
+            if reason in CLIENT_ERRORS:
+                raise platform_refused(reason, client.client_kwargs["token_endpoint_auth_method"]) from error
+            logger.warning("Pro Santé Connect : code refusé (%s).", reason)
             raise PscError(FLOW_BROKEN) from error
         id_claims = validate_id_token(client, token, nonce=pending["nonce"])
         try:

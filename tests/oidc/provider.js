@@ -4,7 +4,10 @@
 // authorization code flow with PKCE, the `scope_all` scope and PSC's claims (SubjectNameID,
 // SubjectRefPro, acr, authMode…). Everything comes from the environment, set by the pytest fixture:
 //   OIDC_PORT            port on 127.0.0.1
-//   OIDC_CLIENTS         JSON list of {client_id, client_secret, redirect_uris, post_logout_redirect_uris}
+//   OIDC_CLIENTS         JSON list of {client_id, client_secret, redirect_uris, post_logout_redirect_uris,
+//                        token_endpoint_auth_method (default client_secret_basic)}
+//   OIDC_CLIENT_AUTH_METHODS  optional JSON list: the only token endpoint authentication methods offered
+//                        (token_endpoint_auth_methods_supported); default oidc-provider's
 //   OIDC_ACCOUNTS        JSON object: login -> {acr, authMode, claims: {...}} (claims as PSC's UserInfo)
 // The login page is a plain form: « Identifiant » (the account's login), « Se connecter ».
 // Served over http on the loopback only: never use this outside the tests.
@@ -44,8 +47,9 @@ const configuration = {
     post_logout_redirect_uris: c.post_logout_redirect_uris || [],
     grant_types: ['authorization_code'],
     response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
+    token_endpoint_auth_method: c.token_endpoint_auth_method || 'client_secret_basic',
   })),
+  ...(process.env.OIDC_CLIENT_AUTH_METHODS ? { clientAuthMethods: JSON.parse(process.env.OIDC_CLIENT_AUTH_METHODS) } : {}),
   jwks: { keys: [{ ...signingKey, kid: 'test-psc-1', use: 'sig', alg: 'RS256' }] },
   scopes: ['openid', 'scope_all'],
   claims: { openid: ['sub'], scope_all: PSC_CLAIMS },
@@ -96,6 +100,19 @@ Se déconnecter</button><script>document.forms['op.logoutForm'].requestSubmit
 };
 
 const provider = new Provider(issuer, configuration);
+
+// Strict like PSC and pyop: a client authenticates at the token endpoint with its registered method only
+// (oidc-provider takes basic and post as one). Checked once the request is authenticated, since the
+// client is known from the body for post; the answer is then replaced by the provider's refusal.
+provider.use(async (ctx, next) => {
+  await next();
+  if (ctx.method !== 'POST' || ctx.path !== '/token' || !ctx.oidc?.client) return;
+  const used = ctx.headers.authorization ? 'client_secret_basic' : 'client_secret_post';
+  if (used === ctx.oidc.client.clientAuthMethod) return;
+  ctx.status = 401;
+  ctx.type = 'json';
+  ctx.body = { error: 'invalid_client', error_description: `client registered for ${ctx.oidc.client.clientAuthMethod}` };
+});
 const callback = provider.callback();
 
 function readBody(req) {
