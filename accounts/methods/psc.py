@@ -202,7 +202,7 @@ def platform_refused(reason: str, method: str) -> PscError:
     (the error code and the method used, never the secret nor the code), a configuration error for the doctor."""
     logger.error(
         "Pro Santé Connect refuse la plateforme au point de jeton (%s, authentification %s) : vérifiez "
-        "PSC_CLIENT_ID, PSC_CLIENT_SECRET et PSC_TOKEN_AUTH_METHOD.",
+        "l'identifiant du client, son secret et la méthode d'authentification (voir le journal).",
         reason,
         method,
     )

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 import requests
+from authlib.integrations.base_client import OAuthError
+from authlib.integrations.django_client import DjangoOAuth2App
 from django.conf import settings as django_settings
 from django.test import Client
 
@@ -163,3 +165,18 @@ def test_an_unknown_method_stops_the_settings():
         timeout=60,
     )
     assert result.returncode != 0 and "PSC_TOKEN_AUTH_METHOD" in result.stderr
+
+
+@pytest.mark.django_db
+def test_unauthorized_client_is_a_configuration_error_too(martin, basic_provider, settings, monkeypatch):
+    # The test provider answers invalid_client only: the other client error is made up at the exchange.
+    use(basic_provider, settings)
+
+    def refuse(self, **kwargs):
+        raise OAuthError(error="unauthorized_client", description="client not allowed")
+
+    monkeypatch.setattr(DjangoOAuth2App, "fetch_access_token", refuse)
+    client = Client()
+    response, _ = log_in(client)
+    assert response.status_code == 502 and "contactez l'opérateur" in text(response)
+    assert "unauthorized_client" in Entry.objects.get(action=Action.LOGIN_FAILED).detail
