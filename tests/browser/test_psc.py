@@ -67,3 +67,37 @@ def test_an_unknown_person_sees_a_french_refusal(psc_page: Page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Connexion impossible")
     expect(page.get_by_text("Votre identité n'est pas connue de l'espace médecins")).to_be_visible()
     assert_accessible(page)
+
+
+@pytest.fixture(scope="module")
+def post_only_provider(live_server):
+    """Registered for client_secret_post and offering it alone."""
+    with start_provider(
+        redirect_uris=[f"{live_server.url}/connexion/psc/retour/"],
+        post_logout_redirect_uris=[f"{live_server.url}/connexion/"],
+        token_endpoint_auth_method="client_secret_post",
+        client_auth_methods=["client_secret_post"],
+    ) as started:
+        yield started
+
+
+def test_a_provider_refusing_the_platform_sends_the_doctor_to_the_operator(page: Page, post_only_provider, settings):
+    post_only_provider.configure(settings)
+    # The operator forced the method this provider refuses.
+    settings.PSC_TOKEN_AUTH_METHOD = "client_secret_basic"
+    psc.clear_metadata_cache()
+    try:
+        authenticate(page, JEAN_MARTIN)
+        expect(page.get_by_role("heading", level=1)).to_have_text("Connexion impossible")
+        expect(
+            page.get_by_text("Pro Santé Connect a refusé la connexion de la plateforme ; contactez l'opérateur.")
+        ).to_be_visible()
+        expect(page.get_by_text("Indiquez-lui cette référence")).to_be_visible()
+        assert_accessible(page)
+        page.set_viewport_size({"width": 375, "height": 800})
+        expect(page.get_by_role("link", name="Retour à la page de connexion")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        assert_accessible(page)
+        assert Entry.objects.filter(action=Action.LOGIN_FAILED, login_method="psc").count() == 1
+    finally:
+        psc.clear_metadata_cache()
