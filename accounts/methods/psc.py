@@ -202,7 +202,7 @@ def platform_refused(reason: str, method: str) -> PscError:
     (the error code and the method used, never the secret nor the code), a configuration error for the doctor."""
     logger.error(
         "Pro Santé Connect refuse la plateforme au point de jeton (%s, authentification %s) : vérifiez "
-        "l'identifiant du client, son secret et la méthode d'authentification au point de jeton.",
+        "l'identifiant du client, son secret et la méthode d'authentification.",
         reason,
         method,
     )
