@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from . import checks  # noqa: F401  (registers the deployment checks)
         from .logs import log_journal_entry
         from .ratelimit import logged_in
 
