@@ -47,8 +47,10 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "accounts.middleware.SessionRefreshMiddleware",  # after: its response part runs before the session is saved
     "django.middleware.common.CommonMiddleware",
+    "core.middleware.DebugErrorPagesMiddleware",  # with DEBUG, the French 404 instead of Django's technical page
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.NoStoreMiddleware",  # Cache-Control: no-store on every page of a logged-in user
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -144,6 +146,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "core.views.csrf_failure"
+# With DEBUG (make run) too, an error shows the French page, never Django's English page with the stack trace.
+DEFAULT_EXCEPTION_REPORTER = "core.views.FrenchExceptionReporter"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

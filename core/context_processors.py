@@ -1,5 +1,7 @@
 from django.conf import settings
 
+SITE_TITLE = "Espace médecins libéraux"
+
 
 def site(request):
-    return {"SITE_TITLE": "Espace médecins libéraux", "DEMO": settings.DEMO, "actor": getattr(request, "actor", None)}
+    return {"SITE_TITLE": SITE_TITLE, "DEMO": settings.DEMO, "actor": getattr(request, "actor", None)}

@@ -1,22 +1,28 @@
 """Rate limits on the views an attacker would hammer, keyed on the URL name (django-ratelimit, shared cache).
 
 The limits sit in a middleware, so the views (and the login methods others write) need no change:
-- the demo card reader's PIN (`accounts:demo-login`): per IP address and per card (the card itself also
-  blocks after CARD_MAX_PIN_ATTEMPTS wrong PINs);
+- the demo card reader's PIN (`accounts:demo-login`): per IP address (failed attempts only: a practice's
+  shared address must not be locked out by its own successful logins) and per card, whatever way the card's
+  identifier is written (the card itself also blocks after CARD_MAX_PIN_ATTEMPTS wrong PINs);
 - every Pro Santé Connect view (`accounts:psc…`, the start and the callback): per IP address;
 - directory searches (`directory:search` and the colleague search of `delegations:add-colleague`, when the
   request carries query parameters): per user.
 Over the limit the answer is a French 429 page. Rates are settings (RATELIMIT_* in the README).
+A counter that cannot be read or written (database error) is never taken for « too many »: the answer is the
+French 503 page, and the attempt is not let through either (an unlimited brute force is worse than a refusal).
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.shortcuts import render
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage
 
 from .logs import log_event
+from .views import UNAVAILABLE, static_error
 
 UNSAFE = ["POST", "PUT", "PATCH", "DELETE"]
 ALL = ["GET", "HEAD", "OPTIONS", *UNSAFE]
@@ -29,17 +35,29 @@ logger = logging.getLogger("security")
 class Rule:
     group: str
     setting: str
-    key: str
+    key: str | Callable
     methods: tuple[str, ...]
+    # False: the attempt is counted only when it did not log anyone in.
+    counts_success: bool = True
 
     @property
     def rate(self) -> str:
         return getattr(settings, self.setting)
 
 
+def card_key(group, request) -> str:
+    """The card a PIN is typed for, as the card reader finds it: the form posts the card's primary key, and the
+    lookup reads it as Python's int() does, so `04`, `+4`, ` 4` and `0004` are all card 4 and one counter. A value
+    that is no integer finds no card: all such values share one counter."""
+    try:
+        return f"card:{int(request.POST.get('card', ''))}"
+    except ValueError:
+        return "card:none"
+
+
 PIN_RULES = (
-    Rule("pin-ip", "RATELIMIT_PIN_PER_IP", "ip", ("POST",)),
-    Rule("pin-card", "RATELIMIT_PIN_PER_CARD", "post:card", ("POST",)),
+    Rule("pin-ip", "RATELIMIT_PIN_PER_IP", "ip", ("POST",), counts_success=False),
+    Rule("pin-card", "RATELIMIT_PIN_PER_CARD", card_key, ("POST",)),
 )
 PSC_RULES = (Rule("psc-ip", "RATELIMIT_PSC_PER_IP", "ip", tuple(ALL)),)
 SEARCH_RULES = (Rule("directory-search", "RATELIMIT_SEARCH_PER_USER", "user_or_ip", ("GET", "HEAD")),)
@@ -81,22 +99,74 @@ def retry_after(rate: str) -> int:
         return 60
 
 
+class CounterUnavailable(Exception):
+    """A rate-limit counter could not be read or written."""
+
+
+def usage(request, rule: Rule, *, increment: bool) -> dict | None:
+    try:
+        found = get_usage(
+            request, group=rule.group, key=rule.key, rate=rule.rate, method=list(rule.methods), increment=increment
+        )
+    except DatabaseError as error:
+        raise CounterUnavailable from error
+    # django-ratelimit answers « limit » with a negative time left when the cache failed (its add is silent on a
+    # database error, then the increment finds no row): that is no « too many ».
+    if found is not None and found["time_left"] < 0:
+        raise CounterUnavailable
+    return found
+
+
+def over_limit(request, rule: Rule) -> bool:
+    if rule.counts_success:
+        found = usage(request, rule, increment=True)
+        return found is not None and found["should_limit"]
+    # Read only; counted after the view, if it logged no one in.
+    found = usage(request, rule, increment=False)
+    return found is not None and found["count"] >= found["limit"]
+
+
+def logged_in(sender, request=None, **kwargs):
+    """user_logged_in receiver (core.apps): this request logged someone in."""
+    if request is not None:
+        request.ratelimit_logged_in = True
+
+
+def unavailable(request):
+    log_event("rate_limit_unavailable", level=logging.ERROR, view=request.resolver_match.view_name)
+    response = static_error(UNAVAILABLE)
+    response["Retry-After"] = "60"
+    return response
+
+
 class RateLimitMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        if getattr(request, "ratelimit_logged_in", False):
+            return response
+        for rule in getattr(request, "ratelimit_count_after", ()):
+            try:
+                usage(request, rule, increment=True)
+            except CounterUnavailable:
+                return unavailable(request)
+        return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         for rule in rules_for(request):
             if request.method not in rule.methods:
                 continue
-            if is_ratelimited(
-                request, group=rule.group, key=rule.key, rate=rule.rate, method=list(rule.methods), increment=True
-            ):
+            try:
+                limited = over_limit(request, rule)
+            except CounterUnavailable:
+                return unavailable(request)
+            if limited:
                 log_event("rate_limited", group=rule.group, view=request.resolver_match.view_name)
                 return too_many_attempts(request, rule)
+            if not rule.counts_success:
+                request.ratelimit_count_after = [*getattr(request, "ratelimit_count_after", ()), rule]
         return None
 
 

@@ -1,6 +1,29 @@
 """Home and the French error pages."""
 
+from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
+from django.views.debug import ExceptionReporter
+
+from .context_processors import SITE_TITLE
+
+SERVER_ERROR = {
+    "title": "Erreur du service",
+    "code": 500,
+    "message": "Une erreur inattendue est survenue. Réessayez dans quelques instants.",
+}
+UNAVAILABLE = {
+    "title": "Service momentanément indisponible",
+    "code": 503,
+    "message": "Le service ne peut pas répondre pour le moment. Réessayez dans quelques minutes.",
+}
+BAD_REQUEST = {
+    "title": "Requête invalide",
+    "code": 400,
+    "message": "La requête n'a pas pu être traitée. Revenez à l'accueil et recommencez.",
+}
 
 
 def home(request):
@@ -31,17 +54,34 @@ def forbidden(request, exception=None):
     )
 
 
+def static_error_page(page: dict) -> str:
+    """The error page without the request: no context processor, so no session, user or database read (the
+    database may be the very thing that failed)."""
+    return render_to_string("core/error.html", {**page, "SITE_TITLE": SITE_TITLE, "DEMO": settings.DEMO})
+
+
+def static_error(page: dict) -> HttpResponse:
+    response = HttpResponse(static_error_page(page), status=page["code"])
+    add_never_cache_headers(response)
+    return response
+
+
 def server_error(request):
-    return render(
-        request,
-        "core/error.html",
-        {
-            "title": "Erreur du service",
-            "code": 500,
-            "message": "Une erreur inattendue est survenue. Réessayez dans quelques instants.",
-        },
-        status=500,
-    )
+    return static_error(SERVER_ERROR)
+
+
+class FrenchExceptionReporter(ExceptionReporter):
+    """settings.DEFAULT_EXCEPTION_REPORTER: with DEBUG on (`make run`), Django would answer an error with its English
+    technical page and the stack trace; the user gets the French page, the trace stays in the console's log."""
+
+    def get_traceback_html(self):
+        from django.core.exceptions import BadRequest, SuspiciousOperation
+
+        client_error = self.exc_type is not None and issubclass(self.exc_type, BadRequest | SuspiciousOperation)
+        return static_error_page(BAD_REQUEST if client_error else SERVER_ERROR)
+
+    def get_traceback_text(self):
+        return f"{SERVER_ERROR['title']}. {SERVER_ERROR['message']}"
 
 
 def csrf_failure(request, reason=""):

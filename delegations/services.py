@@ -249,6 +249,21 @@ def identity_matches(actor, delegation: Delegation) -> bool:
     return person_key(user.first_name, user.last_name) == delegation.invited_key
 
 
+MISMATCH_DETAIL = "identité différente de l'invitation"
+
+
+def note_other_person(*, actor, delegation: Delegation) -> bool:
+    """The invitation's link opened by someone who is not the invited person: journaled as his attempt to accept
+    it is (the invitation stays pending). False when the actor is the invited person. The delegation's own doctor
+    opening the link he sent is no such attempt: not journaled."""
+    if identity_matches(actor, delegation):
+        return False
+    if actor.professional is None or actor.professional.pk != delegation.doctor_id:
+        with transaction.atomic():
+            _journal(actor, Action.DELEGATION_ACCEPT_DENIED, delegation, detail=MISMATCH_DETAIL)
+    return True
+
+
 def _answerable(actor, delegation_id: int, token: str | None) -> tuple[Delegation, Invitation | None]:
     delegation = Delegation.objects.select_for_update().select_related("doctor").get(pk=delegation_id)
     invitation = None
@@ -297,7 +312,7 @@ def _answer(actor, delegation_id: int, token: str | None, new_state: State, acti
                 actor,
                 Action.DELEGATION_ACCEPT_DENIED,
                 mismatch.delegation,
-                detail="identité différente de l'invitation",
+                detail=MISMATCH_DETAIL,
             )
         raise
     except IntegrityError:

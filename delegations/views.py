@@ -250,6 +250,14 @@ def invitation(request, token):
         problem = "Ce lien d'invitation n'est plus valable : il a déjà servi, a expiré ou a été remplacé."
     elif found.delegation.effective_state != State.PENDING:
         problem = "Cette délégation n'est plus en attente de réponse."
+    elif services.note_other_person(actor=request.actor, delegation=found.delegation):
+        # Said at once, before any answer; nothing of the delegation (doctor, rights, dates) is shown.
+        return render(
+            request,
+            "delegations/invitation_other_person.html",
+            {"title": "Cette invitation est destinée à une autre personne"},
+            status=403,
+        )
     if problem is None and request.method == "POST":
         service, done = ANSWERS["accepter" if "accepter" in request.POST else "refuser"]
         try:

@@ -98,8 +98,12 @@ EXPECTATIONS = {
     "delegations:received": {"GET": who(200)},
     # Answering the pending confrère's delegation: him alone.
     "delegations:answer": {"GET": ONLY_POST, "POST": who(404, (COLLEAGUES[State.PENDING], 302))},
-    # The mailed link (the pending assistant's): anybody logged in sees it; only she may accept.
-    "delegations:invitation": {"GET": who(200), "POST": who(400, (ASSISTANTS[State.PENDING], 302))},
+    # The mailed link (the pending assistant's): only she sees it and may accept; anybody else is told at once
+    # that it is meant for someone else (403).
+    "delegations:invitation": {
+        "GET": who(403, (ASSISTANTS[State.PENDING], 200)),
+        "POST": who(403, (ASSISTANTS[State.PENDING], 302)),
+    },
     "delegations:act-as-myself": {"GET": ONLY_POST, "POST": who(302)},
     # « Agir au nom de » through the accepted assistant's delegation: her alone.
     "delegations:act-for": {"GET": ONLY_POST, "POST": who(404, (ASSISTANTS[State.ACCEPTED], 302))},

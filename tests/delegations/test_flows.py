@@ -135,7 +135,7 @@ def test_only_the_invited_assistant_can_accept(martin, sophie, smtp_server, djan
     url = path_of(link_in(smtp_server.to("sophie.bernard@example.org")[0]))
     intruder = CardFactory(card_type="CPA", holder=UserFactory(first_name="Marc", last_name="PETIT"))
     response = login_client(intruder).post(url, {"accepter": "1"})
-    assert response.status_code == 400 and "destinée à une autre personne" in text(response)
+    assert response.status_code == 403 and "destinée à une autre personne" in text(response)
     assert Delegation.objects.get().state == State.PENDING
     assert Entry.objects.filter(action=Action.DELEGATION_ACCEPT_DENIED, actor=intruder.holder).exists()
     # Accents and case are ignored for the real one.
@@ -390,3 +390,53 @@ def test_a_missed_day_does_not_lose_the_reminder_and_a_new_end_date_gets_one(
         )
         call_command("expire_delegations")
     assert len([m for m in smtp_server.to("sophie.bernard@example.org") if "fin prochaine" in m.subject]) == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("intruder_kind", ["assistant", "doctor"])
+def test_someone_else_opening_the_link_is_told_at_once_and_sees_nothing_of_the_delegation(
+    martin, sophie, dubois, smtp_server, django_capture_on_commit_callbacks, intruder_kind
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite_sophie(login_client(martin), ends_on=(TODAY() + datetime.timedelta(days=30)).isoformat())
+    delegation = Delegation.objects.get()
+    url = path_of(link_in(smtp_server.to("sophie.bernard@example.org")[0]))
+    if intruder_kind == "assistant":
+        intruder = CardFactory(card_type="CPA", holder=UserFactory(first_name="Marc", last_name="PETIT"))
+    else:
+        intruder = dubois
+    response = login_client(intruder).get(url)
+    page = text(response)
+    assert response.status_code == 403
+    assert "Cette invitation est destinée à une autre personne" in page
+    assert "déconnectez-vous" in page and intruder.holder.display_name in page
+    # Neither the doctor, nor the rights, nor the dates, nor a way to answer.
+    assert "MARTIN" not in page.upper()
+    for hidden in ["Droits accordés", "Consulter", "Modifier", "Validité", "Accepter", "Refuser"]:
+        assert hidden not in page, hidden
+    for day in (delegation.starts_on, delegation.ends_on):
+        assert day.strftime("%d/%m/%Y") not in page
+    # Journaled as an attempt to accept by someone else; the invitation stays pending and usable.
+    denied = Entry.objects.filter(action=Action.DELEGATION_ACCEPT_DENIED, actor=intruder.holder, delegation=delegation)
+    assert denied.count() == 1
+    # A posted answer gets the same page, journaled again; nothing changes.
+    response = login_client(intruder).post(url, {"accepter": "1"})
+    assert response.status_code == 403 and "destinée à une autre personne" in text(response)
+    assert denied.count() == 2
+    assert Delegation.objects.get().state == State.PENDING
+    # The invited person still sees the invitation and answers it.
+    page = text(login_client(sophie).get(url))
+    assert "Droits accordés" in page and "MARTIN" in page.upper() and "Accepter" in page
+    assert login_client(sophie).post(url, {"accepter": "1"}).status_code == 302
+    assert Delegation.objects.get().state == State.ACCEPTED
+
+
+@pytest.mark.django_db
+def test_the_doctor_opening_his_own_invitation_link_is_not_journaled_as_an_attempt(
+    martin, smtp_server, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invite_sophie(login_client(martin))
+    url = path_of(link_in(smtp_server.to("sophie.bernard@example.org")[0]))
+    assert login_client(martin).get(url).status_code == 403
+    assert not Entry.objects.filter(action=Action.DELEGATION_ACCEPT_DENIED).exists()

@@ -113,3 +113,36 @@ def test_session_cookie_is_secure_httponly_samesite(settings):
     response = client.post("/connexion/demo/", {"card": card.pk, "pin": "1234"})
     cookie = response.cookies["sessionid"]
     assert cookie["secure"] and cookie["httponly"] and cookie["samesite"] == "Lax"
+
+
+@pytest.mark.parametrize(
+    ("demo", "site_url", "warned"),
+    [
+        (True, "https://espace-medecins.example.fr", True),
+        (True, "http://127.0.0.1:8000", False),
+        (False, "https://espace-medecins.example.fr", False),
+    ],
+)
+def test_check_deploy_warns_when_the_demo_is_on_a_public_site(settings, demo, site_url, warned):
+    from django.core.checks import run_checks
+
+    settings.DEMO = demo
+    settings.SITE_URL = site_url
+    messages = [m for m in run_checks(include_deployment_checks=True) if m.id == "core.W001"]
+    assert bool(messages) is warned
+    if warned:
+        assert "Le mode démonstration (DEMO=1) est activé sur un site public" in messages[0].msg
+        assert "Mettez DEMO=0 en production" in messages[0].hint
+
+
+def test_check_deploy_of_a_public_demo_fails_the_command():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env={**production_env(), "DEMO": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "core.W001" in result.stderr + result.stdout

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.cache import cache, caches
+from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
 
@@ -120,3 +121,72 @@ def test_the_counters_live_in_the_database_cache():
     assert cache.get("compteur") == 7
     with pytest.raises(ValueError):
         cache.incr("absent")
+
+
+@pytest.mark.django_db
+def test_the_per_card_limit_counts_every_spelling_of_one_card(settings):
+    settings.RATELIMIT_PIN_PER_CARD = "4/5m"
+    settings.CARD_MAX_PIN_ATTEMPTS = 10
+    card = CardFactory()
+    spellings = [f"0{card.pk}", f"+{card.pk}", f" {card.pk}", f"000{card.pk}"]
+    for n, spelling in enumerate(spellings):
+        response = Client(REMOTE_ADDR=f"198.51.100.{n}").post(LOGIN_URL, {"card": spelling, "pin": "0000"})
+        assert response.status_code == 200
+    # The four spellings reached the same card...
+    assert Card.objects.get(pk=card.pk).failed_attempts == 4
+    # ...and the fifth attempt, spelled plainly, is over that card's limit, right PIN or not.
+    assert_too_many(Client(REMOTE_ADDR="198.51.100.9").post(LOGIN_URL, {"card": str(card.pk), "pin": "1234"}))
+
+
+@pytest.mark.django_db
+def test_the_per_card_limit_counts_every_spelling_of_an_unknown_value_once(settings):
+    settings.RATELIMIT_PIN_PER_CARD = "2/5m"
+    for n, spelling in enumerate(["999999", "0999999"]):
+        response = Client(REMOTE_ADDR=f"198.51.100.{n}").post(LOGIN_URL, {"card": spelling, "pin": "0000"})
+        assert response.status_code == 200
+    assert_too_many(Client(REMOTE_ADDR="198.51.100.9").post(LOGIN_URL, {"card": "+999999", "pin": "0000"}))
+
+
+@pytest.mark.django_db
+def test_successful_logins_do_not_count_toward_the_per_ip_limit(settings):
+    settings.RATELIMIT_PIN_PER_IP = "2/5m"
+    cards = CardFactory.create_batch(4)
+    # A practice behind one address: many successful logins in a row...
+    for card in cards:
+        assert Client(REMOTE_ADDR="203.0.113.30").post(LOGIN_URL, {"card": card.pk, "pin": "1234"}).status_code == 302
+    # ...then its failed attempts still have the full allowance, and no more.
+    client = Client(REMOTE_ADDR="203.0.113.30")
+    for card in cards[:2]:
+        assert client.post(LOGIN_URL, {"card": card.pk, "pin": "0000"}).status_code == 200
+    assert_too_many(client.post(LOGIN_URL, {"card": cards[2].pk, "pin": "1234"}))
+
+
+def failing(*args, **kwargs):
+    raise OperationalError("la base ne répond pas")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["add", "get", "incr"])
+def test_a_counter_that_cannot_be_read_is_never_a_false_too_many(settings, monkeypatch, method):
+    """The cache's database fails: the truthful French 503 page, never « Trop de tentatives », and no PIN checked."""
+    card = CardFactory()
+    client = Client(REMOTE_ADDR="203.0.113.40")
+    client.post(LOGIN_URL, {"card": card.pk, "pin": "0000"})  # the counters exist: incr and get are reached
+    monkeypatch.setattr(AtomicDatabaseCache, method, failing)
+    response = client.post(LOGIN_URL, {"card": card.pk, "pin": "1234"})
+    assert response.status_code == 503
+    page = response.content.decode()
+    assert "Service momentanément indisponible" in page and "Réessayez dans quelques minutes" in page
+    assert "Trop de tentatives" not in page
+    assert "_auth_user_id" not in client.session
+    assert Card.objects.get(pk=card.pk).failed_attempts == 1
+
+
+@pytest.mark.django_db
+def test_a_counter_silently_lost_is_never_a_false_too_many(monkeypatch):
+    """Django's database cache swallows a failed insert (add returns False); the increment then finds no row."""
+    card = CardFactory()
+    monkeypatch.setattr(AtomicDatabaseCache, "add", lambda *args, **kwargs: False)
+    response = Client(REMOTE_ADDR="203.0.113.41").post(LOGIN_URL, {"card": card.pk, "pin": "1234"})
+    assert response.status_code == 503
+    assert "Trop de tentatives" not in response.content.decode()

@@ -1,0 +1,81 @@
+"""A user never sees an English or technical error page: not when the database is down while he is logged in,
+not under DEBUG=1 (`make run`)."""
+
+import pytest
+from django.db import OperationalError, connection
+from django.test import Client
+
+from tests.conftest import login_client
+
+ENGLISH = ["Traceback", "Server Error", "Page not found", "Forbidden", "Request Method", "Django", "DEBUG = True"]
+
+
+def assert_french_page(response, status, title):
+    page = response.content.decode()
+    assert response.status_code == status
+    assert f"<h1>{title}</h1>" in page and f"Erreur {status}." in page
+    assert '<html lang="fr"' in page
+    for word in ENGLISH:
+        assert word not in page, word
+
+
+def database_down(*args, **kwargs):
+    raise OperationalError("connection to server at 127.0.0.1, port 5432 failed: Connection refused")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/dossiers/", "/delegations/", "/connexion/"])
+def test_a_logged_in_user_gets_the_french_500_page_when_the_database_is_down(doctor_card, monkeypatch, url):
+    client = login_client(doctor_card)
+    client.raise_request_exception = False
+    # Every query fails from here: the session, the user, the page, the error page's own context if it had one.
+    monkeypatch.setattr(connection, "_cursor", database_down)
+    response = client.get(url)
+    assert_french_page(response, 500, "Erreur du service")
+    assert "no-store" in response["Cache-Control"]
+
+
+@pytest.fixture
+def debug_on(settings):
+    settings.DEBUG = True
+    settings.ROOT_URLCONF = "tests.security.error_urls"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("logged_in", [True, False])
+@pytest.mark.parametrize(
+    ("url", "status", "title"),
+    [
+        ("/page-qui-n-existe-pas/", 404, "Page introuvable"),
+        ("/essai/absent/", 404, "Page introuvable"),
+        ("/essai/refuse/", 403, "Accès refusé"),
+        ("/essai/panne/", 500, "Erreur du service"),
+    ],
+)
+def test_with_debug_on_errors_are_the_french_pages(debug_on, doctor_card, logged_in, url, status, title):
+    client = login_client(doctor_card) if logged_in else Client()
+    client.raise_request_exception = False
+    response = client.get(url)
+    assert_french_page(response, status, title)
+    if logged_in and status != 500:
+        assert doctor_card.holder.display_name in response.content.decode()  # the usual header, with the user
+
+
+@pytest.mark.django_db
+def test_with_debug_on_a_dossier_that_is_not_the_users_is_the_french_404(debug_on, doctor_card):
+    assert_french_page(login_client(doctor_card).get("/dossiers/D-INCONNU/"), 404, "Page introuvable")
+
+
+@pytest.mark.django_db
+def test_with_debug_on_the_database_down_is_the_french_500_page(debug_on, doctor_card, monkeypatch):
+    client = login_client(doctor_card)
+    client.raise_request_exception = False
+    monkeypatch.setattr(connection, "_cursor", database_down)
+    assert_french_page(client.get("/dossiers/"), 500, "Erreur du service")
+
+
+@pytest.mark.django_db
+def test_with_debug_on_the_test_client_still_reports_the_exception(debug_on, doctor_card):
+    """The French page is for the user; the developer (and the test suite) still get the exception."""
+    with pytest.raises(RuntimeError, match="Something broke"):
+        login_client(doctor_card).get("/essai/panne/")
