@@ -20,7 +20,7 @@ import uuid
 from contextvars import ContextVar, copy_context
 from functools import partial
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import HttpRequest
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -137,6 +137,15 @@ def _incoming_request_id(request) -> str | None:
     return value if VALID_REQUEST_ID.fullmatch(value) else None
 
 
+def _actor_id(request):
+    """The user's id if he could be read; with the database down, reading him fails again: no id then."""
+    user = getattr(request, "user", None)
+    try:
+        return user.pk if user is not None and user.is_authenticated else None
+    except DatabaseError:
+        return None
+
+
 class RequestLogMiddleware:
     """Outermost middleware: request id in, one line and the `X-Request-ID` header out."""
 
@@ -152,8 +161,7 @@ class RequestLogMiddleware:
         try:
             response = self.get_response(request)
             response[REQUEST_ID_HEADER] = request_id
-            user = getattr(request, "user", None)
-            actor_id = user.pk if user is not None and user.is_authenticated else None
+            actor_id = _actor_id(request)
             match = getattr(request, "resolver_match", None)
             logger.info(
                 "request",

@@ -33,6 +33,8 @@ def test_a_logged_in_user_gets_the_french_500_page_when_the_database_is_down(doc
     response = client.get(url)
     assert_french_page(response, 500, "Erreur du service")
     assert "no-store" in response["Cache-Control"]
+    # The request log line and its id survive too (reading the user again would fail the log middleware).
+    assert response.has_header("X-Request-ID")
 
 
 @pytest.fixture
