@@ -45,3 +45,13 @@ def refusal(cursor, role: str) -> str | None:
             "il pourrait la modifier. Choisissez un autre rôle."
         )
     return None
+
+
+def runs_as_owner(cursor) -> bool:
+    """True when the connection's role is a superuser or may act as the journal table's owner."""
+    cursor.execute(
+        "SELECT r.rolsuper OR pg_has_role(current_user, c.relowner, 'MEMBER') "
+        "FROM pg_roles r, pg_class c WHERE r.rolname = current_user AND c.oid = 'journal_entry'::regclass"
+    )
+    row = cursor.fetchone()
+    return bool(row and row[0])

@@ -8,6 +8,7 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
 from dossiers.models import Dossier
+from journal.checks import application_role
 from journal.models import Action, ActorRole, Entry
 from journal.roles import application_role_grants
 from journal.services import record
@@ -85,3 +86,11 @@ def test_grants_refuse_an_unknown_or_malformed_role(db):
         call_command("grant_app_role", "role_inexistant_journal", stdout=io.StringIO())
     with pytest.raises(ValueError, match="invalide"):
         application_role_grants("app; DROP TABLE journal_entry")
+
+
+def test_check_deploy_warns_when_the_application_owns_the_journal(db):
+    assert [warning.id for warning in application_role(None)] == ["journal.W001"]  # the test user: superuser
+
+
+def test_check_deploy_is_quiet_for_the_application_role(db, as_app):
+    assert application_role(None) == []
