@@ -41,10 +41,10 @@ RUN_ENV = DEBUG=$${DEBUG:-1} DEMO=$${DEMO:-1} SITE_URL=$${SITE_URL:-http://$(HOS
 run: install
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	$(RUN_ENV) $(PY) manage.py load_demo
-	@# The mail worker retries what could not be sent at once; the journal is signed now and every day.
+	@# The mail worker retries what could not be sent at once; the journal is signed now and every hour.
 	@# Both stop with the server.
 	$(RUN_ENV) $(PY) manage.py run_mail_worker & worker=$$!; \
-	  $(RUN_ENV) $(PY) manage.py journal_checkpoint --create-key --every 86400 & checkpoints=$$!; \
+	  $(RUN_ENV) $(PY) manage.py journal_checkpoint --create-key --every 3600 & checkpoints=$$!; \
 	  trap 'kill $$worker $$checkpoints 2>/dev/null' EXIT INT TERM; \
 	  $(RUN_ENV) $(PY) manage.py runserver $(HOST)
 
