@@ -115,7 +115,8 @@ def _mail_witness(document: dict, name: str) -> None:
     )
     with transaction.atomic():
         enqueue(
-            key=f"journal-checkpoint-{document['sequence']}-{document['signed_at']}",
+            # Also the Message-ID: the file's name (no colon, unlike the ISO date).
+            key=f"journal-{name.removesuffix('.json')}",
             to=settings.JOURNAL_WITNESS_EMAIL,
             subject=f"Point de contrôle signé du journal : entrée n° {document['sequence']}",
             text=text,

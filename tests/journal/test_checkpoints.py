@@ -127,6 +127,21 @@ def test_nothing_is_signed_over_a_rewritten_chain(sixty, settings):
     assert len(files(settings)) == 2
 
 
+def test_nothing_is_signed_next_to_a_forged_checkpoint(sixty, settings):
+    path = files(settings)[-1]
+    path.write_text(path.read_text().replace('"sequence": 60', '"sequence": 59'))
+    with pytest.raises(CommandError, match=f"{path.name} : signature fausse.*rien n'est signé"):
+        checkpoint()
+    assert len(files(settings)) == 2
+
+
+def test_verify_says_when_no_checkpoint_directory_is_set(sixty, settings):
+    settings.JOURNAL_CHECKPOINT_DIR = ""
+    err = io.StringIO()
+    call_command("verify_journal", stdout=io.StringIO(), stderr=err)
+    assert "ne serait pas détecté" in err.getvalue()
+
+
 def test_checkpoint_is_mailed_to_the_witness(sixty, settings):
     settings.JOURNAL_WITNESS_EMAIL = "officier.securite@example.org"
     checkpoint()
@@ -134,6 +149,7 @@ def test_checkpoint_is_mailed_to_the_witness(sixty, settings):
     assert message.subject == "Point de contrôle signé du journal : entrée n° 60"
     assert json.loads(files(settings)[-1].read_text())["signature"] in message.body_text
     assert "verify_journal --checkpoints" in message.body_text
+    assert message.idempotency_key == f"journal-{files(settings)[-1].stem}" and ":" not in message.idempotency_key
 
 
 def test_every_round_signs_again(sixty, settings, monkeypatch):

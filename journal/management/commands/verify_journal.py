@@ -46,6 +46,10 @@ class Command(BaseCommand):
     def signed_checkpoints(self, directory):
         """(valid checkpoints, problems): every checkpoint file must carry a good signature."""
         if not directory:
+            self.stderr.write(
+                "Aucun dossier de points de contrôle signés (JOURNAL_CHECKPOINT_DIR) : seule la chaîne est vérifiée, "
+                "un journal vidé, tronqué ou réécrit puis recalculé ne serait pas détecté."
+            )
             return [], []
         try:
             path = checkpoint_directory(directory)
