@@ -44,7 +44,7 @@ run: install
 	@# The mail worker retries what could not be sent at once; the journal is signed now and every hour.
 	@# Both stop with the server.
 	$(RUN_ENV) $(PY) manage.py run_mail_worker & worker=$$!; \
-	  $(RUN_ENV) $(PY) manage.py journal_checkpoint --create-key --every 3600 & checkpoints=$$!; \
+	  $(RUN_ENV) $(PY) manage.py journal_checkpoint --create-key --first --every 3600 & checkpoints=$$!; \
 	  trap 'kill $$worker $$checkpoints 2>/dev/null' EXIT INT TERM; \
 	  $(RUN_ENV) $(PY) manage.py runserver $(HOST)
 

@@ -67,11 +67,13 @@ def record(
     return entry
 
 
-def make_checkpoint() -> Checkpoint | None:
+def make_checkpoint(*, first: bool = False) -> Checkpoint | None:
     """Sign the head and write it outside the database (JOURNAL_CHECKPOINT_DIR); mail it to the witness if any.
 
     The chain is verified first, from the latest signed checkpoint (so each run reads only the new entries):
     nothing is signed over a broken chain — CheckpointError, with the reason. None when the journal is empty.
+    Without any earlier checkpoint, a journal that has entries is signed only when `first` says this is the
+    first one: otherwise emptying the directory, then rewriting the chain, would get the rewrite signed.
     """
     private_key = load_signing_key()
     directory = checkpoint_directory()
@@ -83,6 +85,12 @@ def make_checkpoint() -> Checkpoint | None:
             f"Point(s) de contrôle signé(s) invalide(s) dans {directory} ({listed}) : rien n'est signé."
         )
     latest = valid[-1] if valid else None
+    if latest is None and not first and Entry.objects.exists():
+        raise CheckpointError(
+            f"Aucun point de contrôle signé dans {directory}, alors que le journal a des entrées : rien n'est "
+            "signé. S'il s'agit du tout premier, relancez avec --first ; sinon restaurez le dossier depuis sa "
+            "copie (courriels au témoin) et prévenez l'officier de sécurité."
+        )
     report = verify(since=(latest.sequence, latest.hash) if latest else None, signed=valid)
     if not report.ok:
         raise CheckpointError(

@@ -43,15 +43,15 @@ def signing(settings, tmp_path):
 def sixty(db, signing):
     """60 entries, signed at 40 and at 60."""
     append(40)
-    checkpoint()
+    checkpoint("--first")
     append(20)
     checkpoint()
     return list(Entry.objects.order_by("sequence"))
 
 
-def checkpoint() -> str:
+def checkpoint(*args) -> str:
     out = io.StringIO()
-    call_command("journal_checkpoint", stdout=out)
+    call_command("journal_checkpoint", *args, stdout=out)
     return out.getvalue()
 
 
@@ -142,6 +142,16 @@ def test_verify_says_when_no_checkpoint_directory_is_set(sixty, settings):
     assert "ne serait pas détecté" in err.getvalue()
 
 
+def test_nothing_is_signed_when_the_checkpoints_are_gone(sixty, settings):
+    """Emptying the directory then rewriting the chain must not get the rewrite signed by the next run."""
+    for path in files(settings):
+        path.unlink()
+    rewrite_from(50)
+    with pytest.raises(CommandError, match="Aucun point de contrôle signé.*--first"):
+        checkpoint()
+    assert files(settings) == []
+
+
 def test_checkpoint_is_mailed_to_the_witness(sixty, settings):
     settings.JOURNAL_WITNESS_EMAIL = "officier.securite@example.org"
     checkpoint()
@@ -160,6 +170,27 @@ def test_every_round_signs_again(sixty, settings, monkeypatch):
     monkeypatch.setattr("journal.management.commands.journal_checkpoint.time.sleep", stop)
     call_command("journal_checkpoint", "--every", "86400", stdout=io.StringIO())
     assert len(files(settings)) == 3
+
+
+def test_first_opens_the_series_only_once(db, signing, settings, monkeypatch):
+    """In --every mode, --first applies to the first checkpoint only: a directory emptied later stops the loop's
+    signing instead of restarting the series over whatever the journal then holds."""
+    rounds = []
+
+    def next_round(seconds):
+        rounds.append(seconds)
+        if len(rounds) == 1:
+            for path in files(settings):
+                path.unlink()
+        if len(rounds) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr("journal.management.commands.journal_checkpoint.time.sleep", next_round)
+    append(3)
+    err = io.StringIO()
+    call_command("journal_checkpoint", "--first", "--every", "60", stdout=io.StringIO(), stderr=err)
+    assert files(settings) == []
+    assert "Aucun point de contrôle signé" in err.getvalue()
 
 
 def test_create_key_writes_a_private_key_once(db, settings, tmp_path):
@@ -182,7 +213,7 @@ def test_a_key_written_by_openssl_signs(db, settings, tmp_path):
     settings.JOURNAL_VERIFY_KEY_FILE = ""
     settings.JOURNAL_CHECKPOINT_DIR = str(tmp_path / "points")
     append(3)
-    assert "entrée n° 3" in checkpoint()
+    assert "entrée n° 3" in checkpoint("--first")
     assert "Conforme au point de contrôle signé" in verify()
 
 
@@ -287,7 +318,7 @@ def test_process_exit_code_after_a_cut(signing):
     from django.core.management import execute_from_command_line
 
     append(3)
-    checkpoint()
+    checkpoint("--first")
     with transaction.atomic(), append_only_trigger_disabled(connection), connection.cursor() as cursor:
         cursor.execute("DELETE FROM journal_entry WHERE sequence = 3")
     with pytest.raises(SystemExit) as exit_:

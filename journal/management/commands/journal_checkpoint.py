@@ -27,12 +27,17 @@ class Command(BaseCommand):
             help="recommencer indéfiniment à cet intervalle (86400 : chaque jour), comme un service",
         )
         parser.add_argument(
+            "--first",
+            action="store_true",
+            help="le tout premier point de contrôle : signer même si le dossier n'en contient aucun",
+        )
+        parser.add_argument(
             "--create-key",
             action="store_true",
             help="créer la clé de signature JOURNAL_SIGNING_KEY_FILE si elle n'existe pas (démonstration)",
         )
 
-    def handle(self, *args, every=None, create_key=False, **options):
+    def handle(self, *args, every=None, create_key=False, first=False, **options):
         if create_key:
             if not settings.JOURNAL_SIGNING_KEY_FILE:
                 raise CommandError("--create-key : indiquez le fichier de la clé dans JOURNAL_SIGNING_KEY_FILE.")
@@ -40,7 +45,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"Clé de signature créée : {settings.JOURNAL_SIGNING_KEY_FILE}.")
         if every is None:
             try:
-                self.once()
+                self.once(first)
             except CheckpointError as error:
                 raise CommandError(str(error), returncode=1) from error
             return
@@ -48,7 +53,8 @@ class Command(BaseCommand):
             raise CommandError("--every : un nombre de secondes supérieur à 0 est attendu.")
         while True:
             try:
-                self.once()
+                if self.once(first):
+                    first = False  # --first starts the series; later rounds need the earlier checkpoints
             except CheckpointError as error:
                 # An alarm, repeated at each round until someone looks: the process itself keeps going.
                 logger.error("journal checkpoint refused: %s", error)
@@ -61,14 +67,15 @@ class Command(BaseCommand):
                 return
             close_old_connections()  # a day later the connection may be gone
 
-    def once(self):
-        checkpoint = make_checkpoint()
+    def once(self, first):
+        checkpoint = make_checkpoint(first=first)
         if checkpoint is None:
             self.stdout.write("Journal vide : aucun point de contrôle à signer.")
-        else:
-            self.stdout.write(
-                self.style.SUCCESS(
-                    f"Point de contrôle signé : entrée n° {checkpoint.sequence}, empreinte {checkpoint.hash}, "
-                    f"écrit dans {checkpoint.path}."
-                )
+            return None
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Point de contrôle signé : entrée n° {checkpoint.sequence}, empreinte {checkpoint.hash}, "
+                f"écrit dans {checkpoint.path}."
             )
+        )
+        return checkpoint
