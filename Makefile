@@ -34,13 +34,18 @@ install-dev: $(VENV)/.installed-dev node_modules/.installed tests/oidc/node_modu
 
 # Demo: embedded SQLite database, demo data, demo card reader, mails printed in the console.
 # SITE_URL follows HOST so that links in mails point at this server.
-RUN_ENV = DEBUG=$${DEBUG:-1} DEMO=$${DEMO:-1} SITE_URL=$${SITE_URL:-http://$(HOST)}
+# The journal's signing key and signed checkpoints of the demo live in var/ (not versioned).
+RUN_ENV = DEBUG=$${DEBUG:-1} DEMO=$${DEMO:-1} SITE_URL=$${SITE_URL:-http://$(HOST)} \
+  JOURNAL_SIGNING_KEY_FILE=$${JOURNAL_SIGNING_KEY_FILE:-var/journal-signing-key.pem} \
+  JOURNAL_CHECKPOINT_DIR=$${JOURNAL_CHECKPOINT_DIR:-var/journal-checkpoints}
 run: install
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	$(RUN_ENV) $(PY) manage.py load_demo
-	@# The mail worker retries what could not be sent at once; it stops with the server.
+	@# The mail worker retries what could not be sent at once; the journal is signed now and every hour.
+	@# Both stop with the server.
 	$(RUN_ENV) $(PY) manage.py run_mail_worker & worker=$$!; \
-	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(RUN_ENV) $(PY) manage.py journal_checkpoint --create-key --first --every 3600 & checkpoints=$$!; \
+	  trap 'kill $$worker $$checkpoints 2>/dev/null' EXIT INT TERM; \
 	  $(RUN_ENV) $(PY) manage.py runserver $(HOST)
 
 # Debian's Chromium drives the browser tests (a test tool's own browser download cannot work here).
@@ -73,7 +78,7 @@ audit: install-dev
 	VENV=$(VENV) bash .ci/audit
 
 clean:
-	rm -rf $(VENV) node_modules tests/oidc/node_modules staticfiles db.sqlite3* .import_linter_cache
+	rm -rf $(VENV) node_modules tests/oidc/node_modules staticfiles db.sqlite3* var .import_linter_cache
 
 # National-scale load benchmark on PostgreSQL (README « Performance à l'échelle nationale », about 10 minutes):
 # seeds bench_national (COPY) and bench_small, then gunicorn + wrk. Debian's wrk is installed when missing.

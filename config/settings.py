@@ -171,6 +171,13 @@ OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600)
 OUTBOX_CLAIM_TIMEOUT_SECONDS = env.int("OUTBOX_CLAIM_TIMEOUT_SECONDS", default=300)
 OUTBOX_MESSAGE_ID_DOMAIN = urlsplit(SITE_URL).hostname or "localhost"
 
+# Signed checkpoints of the journal (journal/checkpoints.py): an Ed25519 key the database never sees signs the head;
+# each checkpoint is a file outside the database, optionally mailed to a witness. Empty: no signed checkpoints.
+JOURNAL_SIGNING_KEY_FILE = env("JOURNAL_SIGNING_KEY_FILE", default="")
+JOURNAL_VERIFY_KEY_FILE = env("JOURNAL_VERIFY_KEY_FILE", default="")
+JOURNAL_CHECKPOINT_DIR = env("JOURNAL_CHECKPOINT_DIR", default="")
+JOURNAL_WITNESS_EMAIL = env("JOURNAL_WITNESS_EMAIL", default="")
+
 LANGUAGE_CODE = "fr-fr"
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True

@@ -1,4 +1,4 @@
-"""The only database-specific code of the hash chain: serializing appends, switching the append-only trigger.
+"""The only database-specific code of the hash chain: serializing appends, switching the append-only triggers.
 
 - PostgreSQL: `pg_advisory_xact_lock` on one fixed key, held until the end of the transaction that records
   the entry. Concurrent writers wait for each other between reading the head and committing the new entry,
@@ -12,7 +12,8 @@ from contextlib import contextmanager
 # An arbitrary constant bigint: the key of the advisory lock that serializes journal appends.
 APPEND_LOCK_KEY = 0x4A6F75726E616C  # "Journal"
 
-TRIGGER = "journal_entry_append_only"
+TRIGGER = "journal_entry_append_only"  # row level: UPDATE, DELETE (migration 0002)
+TRUNCATE_TRIGGER = "journal_entry_no_truncate"  # statement level: TRUNCATE (migration 0009)
 
 
 def lock_and_read_head(connection) -> tuple[int, str] | None:
@@ -32,9 +33,11 @@ def lock_and_read_head(connection) -> tuple[int, str] | None:
 
 @contextmanager
 def append_only_trigger_disabled(connection):
-    """Let UPDATE/DELETE through on PostgreSQL for the enclosed statements (back-fill, tamper tests).
+    """Let UPDATE, DELETE and TRUNCATE through on PostgreSQL for the enclosed statements (back-fill, tamper tests).
 
-    Use it inside a transaction: ALTER TABLE is transactional, a rollback re-enables the trigger too.
+    Use it inside a transaction: ALTER TABLE is transactional, a rollback re-enables the triggers too. Only the
+    table's owner may do this: the application's own role cannot (README, « Production »).
+    USER: the journal's own triggers, whichever exist at this point of the migrations; not the foreign keys'.
     """
     if connection.vendor != "postgresql":
         yield
@@ -42,9 +45,9 @@ def append_only_trigger_disabled(connection):
     with connection.cursor() as cursor:
         # ALTER TABLE refuses a table with pending (deferred) foreign key checks: run them now.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(f"ALTER TABLE journal_entry DISABLE TRIGGER {TRIGGER}")
+        cursor.execute("ALTER TABLE journal_entry DISABLE TRIGGER USER")
     yield
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(f"ALTER TABLE journal_entry ENABLE TRIGGER {TRIGGER}")
+        cursor.execute("ALTER TABLE journal_entry ENABLE TRIGGER USER")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")

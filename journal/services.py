@@ -2,12 +2,18 @@
 
 import json
 
+from django.conf import settings
 from django.db import connections, router, transaction
 from django.utils import timezone
 
+from outbox.services import enqueue
+
+from . import checkpoints
 from .chain import lock_and_read_head
+from .checkpoints import Checkpoint, CheckpointError, checkpoint_directory, load_signing_key, read_directory
 from .hashing import GENESIS_HASH, entry_hash, fields_of
 from .models import Action, Entry
+from .verify import verify
 
 
 def record(
@@ -59,3 +65,68 @@ def record(
         entry.hash = entry_hash(fields_of(entry), entry.prev_hash)
         entry.save(using=db)
     return entry
+
+
+def make_checkpoint(*, first: bool = False) -> Checkpoint | None:
+    """Sign the head and write it outside the database (JOURNAL_CHECKPOINT_DIR); mail it to the witness if any.
+
+    The chain is verified first, from the latest signed checkpoint (so each run reads only the new entries):
+    nothing is signed over a broken chain — CheckpointError, with the reason. None when the journal is empty.
+    Without any earlier checkpoint, a journal that has entries is signed only when `first` says this is the
+    first one: otherwise emptying the directory, then rewriting the chain, would get the rewrite signed.
+    """
+    private_key = load_signing_key()
+    directory = checkpoint_directory()
+    directory.mkdir(parents=True, exist_ok=True)
+    valid, invalid = read_directory(directory, private_key.public_key())
+    if invalid:
+        listed = " ; ".join(f"{path.name} : {why}" for path, why in invalid)
+        raise CheckpointError(
+            f"Point(s) de contrôle signé(s) invalide(s) dans {directory} ({listed}) : rien n'est signé."
+        )
+    latest = valid[-1] if valid else None
+    if latest is None and not first and Entry.objects.exists():
+        raise CheckpointError(
+            f"Aucun point de contrôle signé dans {directory}, alors que le journal a des entrées : rien n'est "
+            "signé. S'il s'agit du tout premier, relancez avec --first ; sinon restaurez le dossier depuis sa "
+            "copie (courriels au témoin) et prévenez l'officier de sécurité."
+        )
+    report = verify(since=(latest.sequence, latest.hash) if latest else None, signed=valid)
+    if not report.ok:
+        raise CheckpointError(
+            f"Journal altéré [{report.broken.kind}] — {report.broken.message} : rien n'est signé. "
+            "Lancez verify_journal et prévenez l'officier de sécurité."
+        )
+    if report.head is None:
+        return None
+    head = report.head
+    document = checkpoints.sign(
+        sequence=head.sequence, hash=head.hash, head_created_at=head.created_at, private_key=private_key
+    )
+    path = checkpoints.write(document, directory)
+    if settings.JOURNAL_WITNESS_EMAIL:
+        _mail_witness(document, path.name)
+    return checkpoints.Checkpoint(
+        **{name: document[name] for name in checkpoints.SIGNED_FIELDS if name != "format"}, path=path
+    )
+
+
+def _mail_witness(document: dict, name: str) -> None:
+    text = (
+        "Bonjour,\n\n"
+        f"Voici le point de contrôle signé du journal des actions de l'Espace médecins au "
+        f"{document['signed_at']} (UTC) : entrée n° {document['sequence']}, empreinte {document['hash']}.\n\n"
+        "Conservez ce courriel, hors du système. Pour vérifier plus tard qu'aucune entrée jusqu'à ce numéro n'a été "
+        f"supprimée ni réécrite, enregistrez le texte ci-dessous dans un fichier « {name} », seul ou avec les "
+        "précédents dans un dossier, puis lancez : python manage.py verify_journal --checkpoints DOSSIER\n\n"
+        f"{json.dumps(document, indent=2, ensure_ascii=False)}\n"
+    )
+    with transaction.atomic():
+        enqueue(
+            # Also the Message-ID: the file's name (no colon, unlike the ISO date).
+            key=f"journal-{name.removesuffix('.json')}",
+            to=settings.JOURNAL_WITNESS_EMAIL,
+            subject=f"Point de contrôle signé du journal : entrée n° {document['sequence']}",
+            text=text,
+            ref="journal-checkpoint",
+        )

@@ -1,14 +1,17 @@
 """Walking the hash chain: the first broken link, or the number of entries checked and the head.
 
-Streams the entries in sequence order (`iterator()`, memory flat whatever the size of the journal).
+Streams the entries in sequence order (`iterator()`, memory flat whatever the size of the journal), and compares
+them with the signed checkpoints given (journal/checkpoints.py) on the way: no extra query.
 """
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
 
+from .checkpoints import Checkpoint
 from .hashing import GENESIS_HASH, HASHED_FIELDS, entry_hash
 from .models import Entry
 
@@ -27,7 +30,8 @@ class Head:
 
 @dataclass(frozen=True)
 class Break:
-    # sequence_gap, reordered, content_hash_mismatch, prev_hash_mismatch, checkpoint_missing, checkpoint_mismatch
+    # sequence_gap, reordered, content_hash_mismatch, prev_hash_mismatch, checkpoint_missing, checkpoint_mismatch;
+    # against a signed checkpoint: signed_checkpoint_mismatch, journal_truncated, journal_emptied
     kind: str
     sequence: int | None
     entry_id: int | None
@@ -39,6 +43,8 @@ class Report:
     checked: int
     head: Head | None
     broken: Break | None
+    # The most recent signed checkpoint the chain matches (None without any).
+    anchor: Checkpoint | None = None
 
     @property
     def ok(self) -> bool:
@@ -57,8 +63,15 @@ def head_document(head: Head | None) -> str:
     return json.dumps(data, indent=2) + "\n"
 
 
-def verify(*, since: tuple[int, str] | None = None, using: str = "default") -> Report:
-    """Check every link from the genesis, or from a checkpoint (sequence, hash) recorded earlier."""
+def verify(
+    *, since: tuple[int, str] | None = None, signed: Sequence[Checkpoint] = (), using: str = "default"
+) -> Report:
+    """Check every link from the genesis, or from a checkpoint (sequence, hash) recorded earlier.
+
+    `signed`: checkpoints whose signature was verified. Each one in the range read must match the entry at its
+    sequence, and the journal must reach the highest one: a chain rewritten and re-hashed, cut at its end or
+    emptied is reported with the checkpoint's number.
+    """
     rows = Entry.objects.using(using).order_by("sequence").values("id", "prev_hash", "hash", *HASHED_FIELDS)
     if since is None:
         expected_sequence, expected_prev = 1, GENESIS_HASH
@@ -66,6 +79,10 @@ def verify(*, since: tuple[int, str] | None = None, using: str = "default") -> R
         expected_sequence, expected_prev = since[0], None  # the checkpoint's own predecessor is not checked
         rows = rows.filter(sequence__gte=since[0])
     checked, last = 0, None
+    expected_hashes = {}
+    for checkpoint in signed:
+        expected_hashes.setdefault(checkpoint.sequence, []).append(checkpoint)
+    anchor = None
 
     def broken(kind, row, message):
         return Report(checked, None, Break(kind, row["sequence"] if row else None, row["id"] if row else None, message))
@@ -120,9 +137,46 @@ def verify(*, since: tuple[int, str] | None = None, using: str = "default") -> R
                 row,
                 f"{where} : le contenu ne correspond plus à son empreinte {row['hash']} (entrée modifiée)",
             )
+        for checkpoint in expected_hashes.get(sequence, ()):
+            if row["hash"] != checkpoint.hash:
+                start = anchor.sequence + 1 if anchor else since[0] if since else 1
+                return broken(
+                    "signed_checkpoint_mismatch",
+                    row,
+                    f"{where} : empreinte {row['hash']}, le point de contrôle signé du {checkpoint.signed_on} "
+                    f"attend {checkpoint.hash} : la chaîne a été réécrite puis recalculée entre l'entrée "
+                    f"n° {start} et l'entrée n° {sequence}",
+                )
+            anchor = checkpoint
         checked += 1
         expected_sequence, expected_prev, last = sequence + 1, row["hash"], row
     if since is not None and checked == 0:
         return broken("checkpoint_missing", None, f"l'entrée n° {since[0]} du point de contrôle n'existe plus")
     head = Head(last["sequence"], last["hash"], last["created_at"]) if last else None
-    return Report(checked, head, None)
+    latest = max(signed, key=lambda checkpoint: checkpoint.order, default=None)
+    if latest and head is None:
+        return Report(
+            0,
+            None,
+            Break(
+                "journal_emptied",
+                latest.sequence,
+                None,
+                f"le journal est vide alors que le point de contrôle signé du {latest.signed_on} atteste "
+                f"l'entrée n° {latest.sequence} : entrées n° 1 à {latest.sequence} supprimées",
+            ),
+        )
+    if latest and head.sequence < latest.sequence:
+        return Report(
+            checked,
+            None,
+            Break(
+                "journal_truncated",
+                latest.sequence,
+                None,
+                f"le journal s'arrête à l'entrée n° {head.sequence} alors que le point de contrôle signé du "
+                f"{latest.signed_on} atteste l'entrée n° {latest.sequence} : entrée(s) n° {head.sequence + 1} "
+                f"à {latest.sequence} supprimée(s)",
+            ),
+        )
+    return Report(checked, head, None, anchor)

@@ -1,0 +1,96 @@
+"""PostgreSQL: the application's role (not the owner) appends to the journal and cannot change, wipe or unguard it."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
+
+from dossiers.models import Dossier
+from journal.checks import application_role
+from journal.models import Action, ActorRole, Entry
+from journal.roles import application_role_grants
+from journal.services import record
+from tests.factories import DossierFactory
+
+OWNER = "must be owner of (table|relation) journal_entry"
+
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="database roles exist on PostgreSQL")
+
+
+@pytest.fixture
+def app_role(db):
+    """A role named after the test database (roles are shared by the whole server), created in the test's
+    transaction: the rollback at the end of the test removes it."""
+    role = f"{connection.settings_dict['NAME']}_app"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role} NOLOGIN")
+    call_command("grant_app_role", role, stdout=io.StringIO())
+    return role
+
+
+@pytest.fixture
+def as_app(app_role):
+    """Run the enclosed statements as the application role (SET ROLE), then back to the test's own user."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET ROLE {app_role}")
+    try:
+        yield app_role
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+
+
+def journaled(name="Dr Essai"):
+    return record(action=Action.LOGIN, actor_user=None, actor_name=name, actor_role=ActorRole.DOCTOR)
+
+
+def test_the_application_role_appends_and_works_elsewhere(db, as_app):
+    first, second = journaled("A"), journaled("B")
+    assert (second.sequence, second.prev_hash) == (first.sequence + 1, first.hash)
+    dossier = DossierFactory()
+    assert Dossier.objects.filter(pk=dossier.pk).update(dossier_type="USLD") == 1
+    assert Entry.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("statement", "refusal"),
+    [
+        ("UPDATE journal_entry SET detail = 'x'", "permission denied for table journal_entry"),
+        ("DELETE FROM journal_entry", "permission denied for table journal_entry"),
+        ("TRUNCATE journal_entry", "permission denied for table journal_entry"),
+        ("ALTER TABLE journal_entry DISABLE TRIGGER USER", OWNER),
+        ("ALTER TABLE journal_entry DISABLE TRIGGER journal_entry_append_only", OWNER),
+        ("DROP TABLE journal_entry", OWNER),
+        ("DROP TRIGGER journal_entry_no_truncate ON journal_entry", OWNER),
+        ("CREATE TABLE journal_entry_copy (id int)", "permission denied for schema public"),
+    ],
+)
+def test_the_application_role_cannot_change_wipe_or_unguard_the_journal(db, as_app, statement, refusal):
+    entry = journaled()
+    with pytest.raises(DatabaseError, match=refusal), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # else TRUNCATE stops at the pending foreign key checks
+        cursor.execute(statement)
+    assert Entry.objects.filter(pk=entry.pk, detail="").exists()
+
+
+def test_grants_refuse_a_superuser_or_the_owner(db):
+    for role in ("postgres", connection.settings_dict["USER"] or "postgres"):
+        with pytest.raises(CommandError, match="superutilisateur|possède"):
+            call_command("grant_app_role", role, stdout=io.StringIO())
+
+
+def test_grants_refuse_an_unknown_or_malformed_role(db):
+    with pytest.raises(CommandError, match="n'existe pas"):
+        call_command("grant_app_role", "role_inexistant_journal", stdout=io.StringIO())
+    with pytest.raises(ValueError, match="invalide"):
+        application_role_grants("app; DROP TABLE journal_entry")
+
+
+def test_check_deploy_warns_when_the_application_owns_the_journal(db):
+    assert [warning.id for warning in application_role(None)] == ["journal.W001"]  # the test user: superuser
+
+
+def test_check_deploy_is_quiet_for_the_application_role(db, as_app):
+    assert application_role(None) == []
