@@ -134,6 +134,9 @@ def add_colleague(*, actor, colleague, email: str, rights, starts_on, ends_on):
     _check(Kind.COLLEAGUE, rights, starts_on, ends_on)
     if colleague.pk == doctor.pk:
         raise DelegationError("Vous ne pouvez pas vous déléguer des droits à vous-même.")
+    # Read again, locked: the directory entry as it is now (an import may have deactivated it since the page), and
+    # an import deactivating him waits for this invitation, which its suspension sweep then finds.
+    colleague = type(colleague).objects.select_for_update().get(pk=colleague.pk)
     if not colleague.is_active or not colleague.is_doctor:
         raise DelegationError("Ce médecin ne peut pas être sélectionné : il n'est plus actif dans l'annuaire.")
     if not email:
