@@ -26,7 +26,7 @@ from tests.factories import DoctorUserFactory, DossierFactory, PatientFactory, U
 ANON = "anonyme"
 STRANGER = "inconnu (CPE, aucune délégation)"
 DOCTOR = "Dr MARTIN (CPS, son espace)"
-STATES = [State.PENDING, State.ACCEPTED, State.REFUSED, State.DELETED, State.EXPIRED]
+STATES = [State.PENDING, State.ACCEPTED, State.REFUSED, State.DELETED, State.EXPIRED, State.SUSPENDED]
 # Each delegate's session says « Agir au nom de Dr MARTIN »; it holds only if the delegation is in force.
 ASSISTANTS = {state: f"assistante ({state.label}) pour Dr MARTIN" for state in STATES}
 COLLEAGUES = {state: f"confrère ({state.label}) pour Dr MARTIN" for state in STATES}
