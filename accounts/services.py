@@ -83,7 +83,7 @@ INACTIVE_IN_DIRECTORY = (
     "Votre inscription à l'annuaire national des professionnels de santé n'est plus active : vous ne pouvez plus "
     "vous connecter à l'espace médecins, et les délégations de droits qui vous concernent sont suspendues. "
     "S'il s'agit d'une erreur, rapprochez-vous de votre ordre professionnel : vous pourrez vous connecter de nouveau "
-    "après la mise à jour suivante de l'annuaire."
+    "dès que l'annuaire vous comptera de nouveau parmi ses inscrits."
 )
 
 
