@@ -270,3 +270,26 @@ def test_an_assistant_tied_to_an_inactive_directory_entry_cannot_accept(martin):
         services.accept_delegation(actor=actor_for(assistant), delegation_id=pending.pk, token=token)
     pending.refresh_from_db()
     assert pending.state == State.PENDING
+
+
+def test_a_failing_suspension_does_not_undo_the_import_and_the_daily_command_finishes_it(
+    tmp_path, django_capture_on_commit_callbacks, monkeypatch, martin, dubois, caplog
+):
+    """The import is committed whatever its receivers do; what a failed one left, the daily catch-up does."""
+    accepted = make_delegation(martin, dubois, kind=Kind.COLLEAGUE, ends_on=TODAY() + DAY)
+
+    def broken(**kwargs):
+        raise RuntimeError("panne")
+
+    monkeypatch.setattr(services, "suspend_for_inactive_professionals", broken)
+    stats = run_import(tmp_path, [MARTIN], django_capture_on_commit_callbacks)
+    assert stats["deactivated"] == 2  # the two people the factories made are not in the file
+    assert "a échoué" in caplog.text
+    accepted.refresh_from_db()
+    assert accepted.state == State.ACCEPTED and not Professional.objects.get(pk=dubois.holder.professional.pk).is_active
+    # decide() already refuses; the daily command writes the suspension.
+    assert not decide(delegate_actor(dubois, martin), DossierAction.VIEW)
+    monkeypatch.undo()
+    call_command("expire_delegations", stdout=io.StringIO())
+    accepted.refresh_from_db()
+    assert accepted.state == State.SUSPENDED
