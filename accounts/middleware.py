@@ -3,6 +3,7 @@ import time
 from django.conf import settings
 
 from .actor import SESSION_ACTING_FOR, SESSION_AUTH_MODE, SESSION_CARD_TYPE, SESSION_LOGIN_METHOD, Actor
+from .services import end_refused_session, login_refusal
 
 
 class ActorMiddleware:
@@ -20,6 +21,12 @@ class ActorMiddleware:
             auth_mode=session.get(SESSION_AUTH_MODE, ""),
             acting_for_id=session.get(SESSION_ACTING_FOR),
         )
+        # The same rule as at login: a professional who left the directory loses his session in progress. The user
+        # comes with his directory entry (UserBackend): no extra query.
+        refusal = login_refusal(request.user) if request.actor.is_authenticated else ""
+        if refusal:
+            end_refused_session(request, request.actor, refusal)
+            request.actor = Actor(user=request.user)
         return self.get_response(request)
 
 

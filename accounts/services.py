@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login as django_login
 from django.contrib.auth import logout as django_logout
 from django.db import transaction
@@ -76,16 +77,69 @@ def check_card_pin(*, card_id: int, pin: str, method: str = DEMO_METHOD) -> tupl
     )
 
 
-@transaction.atomic
+# Said to a professional whose directory entry is inactive (struck off, retired, deceased), at login and when his
+# session in progress ends.
+INACTIVE_IN_DIRECTORY = (
+    "Votre inscription à l'annuaire national des professionnels de santé n'est plus active : vous ne pouvez plus "
+    "vous connecter à l'espace médecins, et les délégations de droits qui vous concernent sont suspendues. "
+    "S'il s'agit d'une erreur, rapprochez-vous de votre ordre professionnel : vous pourrez vous connecter de nouveau "
+    "dès que l'annuaire vous comptera de nouveau parmi ses inscrits."
+)
+
+
+class LoginRefused(Exception):
+    """The person may not log in; the message is French and says why."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def refusal_for(professional) -> str:
+    """Why the person of this directory entry may not be logged in ("" if he may)."""
+    if professional is not None and not professional.is_active:
+        return INACTIVE_IN_DIRECTORY
+    return ""
+
+
+def login_refusal(user) -> str:
+    """THE rule every login method (complete_login) and every request (ActorMiddleware) share."""
+    return refusal_for(getattr(user, "professional", None))
+
+
 def complete_login(request, *, user, card_type: str, method: str, auth_mode: str = "") -> None:
-    """Open the session (the key rotates: no session fixation) and journal the login."""
+    """Open the session (the key rotates: no session fixation) and journal the login.
+
+    Raises LoginRefused (the refusal journaled as LOGIN_FAILED) for a person who may no longer log in, whatever
+    the login method.
+    """
+    actor = Actor(user=user, card_type=card_type, login_method=method, auth_mode=auth_mode)
+    refusal = login_refusal(user)
+    if refusal:
+        with transaction.atomic():
+            record(action=Action.LOGIN_FAILED, **actor.journal_fields(), detail="inscription à l'annuaire inactive")
+        raise LoginRefused(refusal)
+    with transaction.atomic():
+        _open_session(request, actor)
+
+
+def _open_session(request, actor: Actor) -> None:
+    user, card_type, method, auth_mode = actor.user, actor.card_type, actor.login_method, actor.auth_mode
     django_login(request, user, backend="accounts.backends.UserBackend")
     request.session[SESSION_CARD_TYPE] = card_type
     request.session[SESSION_LOGIN_METHOD] = method
     request.session[SESSION_AUTH_MODE] = auth_mode
     request.session.pop(SESSION_ACTING_FOR, None)
-    actor = Actor(user=user, card_type=card_type, login_method=method, auth_mode=auth_mode)
     record(action=Action.LOGIN, **actor.journal_fields())
+
+
+@transaction.atomic
+def end_refused_session(request, actor: Actor, refusal: str) -> None:
+    """A person who may no longer be logged in (his directory entry became inactive): the session ends at his next
+    request, journaled, and the next page tells him why."""
+    record(action=Action.LOGOUT, **actor.journal_fields(), detail="session fermée : inscription à l'annuaire inactive")
+    django_logout(request)
+    messages.error(request, refusal)
 
 
 def logout(request) -> None:

@@ -44,6 +44,7 @@ class Reason(models.TextChoices):
     RIGHT_NOT_GRANTED = "right_not_granted", "Droit non accordé par le médecin"
     NOT_A_SIGNATURE = "not_a_signature", "Seul un médecin connecté avec sa CPS peut valider"
     DELEGATE_CANNOT_DELEGATE = "delegate_cannot_delegate", "Un délégataire ne peut pas déléguer"
+    LEFT_DIRECTORY = "left_directory", "Inscription à l'annuaire national inactive"
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,18 @@ def delegation_in_force(actor) -> Delegation | None:
     return actor.cache[key]
 
 
+def left_directory(professional) -> bool:
+    """Struck off, retired or deceased: absent from the last directory import. Such a person acts for nobody, and
+    nobody acts for him, from that moment on, whether or not his delegations are already marked « Suspendue »."""
+    return professional is not None and not professional.is_active
+
+
 def decide(actor, action: DossierAction) -> Decision:
     """Decide for the actor's current principal: himself, or the doctor chosen via « Agir au nom de »."""
     if actor is None or not actor.is_authenticated:
         return Decision(False, Reason.ANONYMOUS)
+    if left_directory(actor.professional):
+        return Decision(False, Reason.LEFT_DIRECTORY)
     if actor.acting_for_id:
         return _decide_as_delegate(actor, DossierAction(action))
     if not actor.is_doctor:
@@ -85,6 +94,9 @@ def _decide_as_delegate(actor, action: DossierAction) -> Decision:
     delegation = delegation_in_force(actor)
     if delegation is None:
         return Decision(False, Reason.NO_DELEGATION)
+    if left_directory(delegation.doctor):
+        # delegation_in_force_between already asks for an active doctor; said again here, where decisions live.
+        return Decision(False, Reason.LEFT_DIRECTORY)
     context = {"principal": delegation.doctor, "is_delegated": True, "delegation": delegation}
     if actor.card_type not in DELEGATE_CARD_TYPES:
         return Decision(False, Reason.CARD_NOT_ALLOWED, **context)
@@ -103,6 +115,8 @@ def may_manage_delegations(actor) -> Decision:
         return Decision(False, Reason.ANONYMOUS)
     if actor.acting_for_id:
         return Decision(False, Reason.DELEGATE_CANNOT_DELEGATE)
+    if left_directory(actor.professional):
+        return Decision(False, Reason.LEFT_DIRECTORY)
     if not actor.is_doctor:
         return Decision(False, Reason.NO_OWN_SPACE)
     return Decision(True, Reason.ALLOWED, principal=actor.professional)

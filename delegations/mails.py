@@ -12,6 +12,7 @@ SUBJECTS = {
     "deleted": "Délégation de droits : le médecin {doctor} a supprimé votre délégation",
     "ending": "Délégation de droits : fin prochaine de la délégation du médecin {doctor}",
     "expired": "Délégation de droits : la délégation du médecin {doctor} a expiré",
+    "suspended": "Délégation de droits : la délégation du médecin {doctor} est suspendue",
 }
 
 

@@ -22,6 +22,9 @@ class State(models.TextChoices):
     REFUSED = "refusee", "Refusée"
     DELETED = "supprimee", "Supprimée"
     EXPIRED = "expiree", "Expirée"
+    # Terminal, like Supprimée: the delegate or the doctor left the national directory. Nothing brings it back;
+    # the doctor invites again once the person is back.
+    SUSPENDED = "suspendue", "Suspendue"
 
 
 class Right(models.TextChoices):
@@ -88,6 +91,8 @@ class Delegation(models.Model):
     answered_at = models.DateTimeField("répondu le", null=True, blank=True)
     deleted_at = models.DateTimeField("supprimée le", null=True, blank=True)
     reminder_sent_on = models.DateField("rappel de fin envoyé le", null=True, blank=True)
+    suspended_at = models.DateTimeField("suspendue le", null=True, blank=True)
+    suspension_reason = models.CharField("motif de la suspension", max_length=300, blank=True)
 
     objects = DelegationQuerySet.as_manager()
 

@@ -5,8 +5,9 @@ import hashlib
 import secrets
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,7 +15,7 @@ from journal.models import Action
 from journal.services import record
 
 from . import mails
-from .authz import DELEGATE_CARD_TYPES, may_manage_delegations
+from .authz import DELEGATE_CARD_TYPES, left_directory, may_manage_delegations
 from .models import INVITATION_VALIDITY, LIVE_STATES, Delegation, Invitation, Kind, Right, State, person_key
 
 
@@ -133,6 +134,9 @@ def add_colleague(*, actor, colleague, email: str, rights, starts_on, ends_on):
     _check(Kind.COLLEAGUE, rights, starts_on, ends_on)
     if colleague.pk == doctor.pk:
         raise DelegationError("Vous ne pouvez pas vous déléguer des droits à vous-même.")
+    # Read again, locked: the directory entry as it is now (an import may have deactivated it since the page), and
+    # an import deactivating him waits for this invitation, which its suspension sweep then finds.
+    colleague = type(colleague).objects.select_for_update().get(pk=colleague.pk)
     if not colleague.is_active or not colleague.is_doctor:
         raise DelegationError("Ce médecin ne peut pas être sélectionné : il n'est plus actif dans l'annuaire.")
     if not email:
@@ -165,6 +169,34 @@ def _summary(delegation: Delegation) -> str:
     return f"Droits : {', '.join(delegation.rights_labels())} ; du {delegation.starts_on:%d/%m/%Y}{end}"
 
 
+def suspension_reason(delegation: Delegation) -> str:
+    """Why the delegation is, or must at once be, suspended: its delegate or its doctor left the national directory
+    (struck off, retired, deceased). "" when neither did."""
+    if delegation.state == State.SUSPENDED:
+        return delegation.suspension_reason
+    if left_directory(delegation.doctor):
+        return (
+            f"Le médecin {delegation.doctor.display_name} n'est plus inscrit "
+            "à l'annuaire national des professionnels de santé."
+        )
+    delegate = delegation.colleague if delegation.kind == Kind.COLLEAGUE else None
+    if delegate is None and delegation.delegate_id:
+        delegate = delegation.delegate.professional
+    if left_directory(delegate):
+        who = "Le médecin " if delegate.is_doctor else ""
+        return f"{who}{delegate.display_name} n'est plus inscrit(e) à l'annuaire national des professionnels de santé."
+    return ""
+
+
+def _refuse_if_suspended(delegation: Delegation, doing: str) -> None:
+    reason = suspension_reason(delegation)
+    if reason:
+        raise DelegationError(
+            f"{reason} La délégation est suspendue : vous ne pouvez plus {doing}. Si cette personne figure de "
+            "nouveau à l'annuaire, ajoutez une nouvelle délégation."
+        )
+
+
 def _own(actor, delegation_id) -> Delegation:
     doctor = _manager(actor)
     delegation = Delegation.objects.select_for_update().filter(pk=delegation_id, doctor=doctor).first()
@@ -176,6 +208,7 @@ def _own(actor, delegation_id) -> Delegation:
 @transaction.atomic
 def resend_invitation(*, actor, delegation_id: int) -> Delegation:
     delegation = _own(actor, delegation_id)
+    _refuse_if_suspended(delegation, "renvoyer l'invitation")
     if delegation.effective_state != State.PENDING:
         raise DelegationError("Seule une délégation en attente peut être renvoyée.")
     _journal(actor, Action.DELEGATION_RESENT, delegation)
@@ -186,6 +219,7 @@ def resend_invitation(*, actor, delegation_id: int) -> Delegation:
 @transaction.atomic
 def modify_delegation(*, actor, delegation_id: int, rights, starts_on, ends_on) -> Delegation:
     delegation = _own(actor, delegation_id)
+    _refuse_if_suspended(delegation, "la modifier ni la prolonger")
     if delegation.effective_state not in LIVE_STATES:
         raise DelegationError("Cette délégation n'est plus modifiable.")
     _check(delegation.kind, rights, starts_on, ends_on)
@@ -275,6 +309,15 @@ def _answerable(actor, delegation_id: int, token: str | None) -> tuple[Delegatio
         raise DelegationError("Cette délégation n'est plus en attente de réponse.")
     if actor.professional is not None and actor.professional.pk == delegation.doctor_id:
         raise DelegationError("Vous ne pouvez pas accepter une délégation de vous-même.")
+    if left_directory(actor.professional):
+        # An assistant whose card is tied to a directory entry that became inactive.
+        raise DelegationError(
+            "Votre inscription à l'annuaire national des professionnels de santé n'est plus active : vous ne pouvez "
+            "pas accepter cette délégation."
+        )
+    reason = suspension_reason(delegation)
+    if reason:
+        raise DelegationError(f"{reason} Cette invitation ne peut plus être acceptée.")
     if not identity_matches(actor, delegation):
         raise IdentityMismatch(delegation)
     if (
@@ -368,3 +411,68 @@ def expire_and_remind(*, today=None) -> tuple[int, int]:
             _notify_both("ending", delegation, key=str(delegation.ends_on))
             reminded += 1
     return expired, reminded
+
+
+# --- Suspension: a delegate or a doctor left the national directory ---------------------------------------
+
+
+def _to_suspend(today):
+    """Live delegations, not past their end, whose doctor, invited colleague or bound delegate is inactive in the
+    directory."""
+    return (
+        Delegation.objects.live()
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        .filter(Q(doctor__is_active=False) | Q(colleague__is_active=False) | Q(delegate__professional__is_active=False))
+    )
+
+
+def _doctor_email(doctor) -> str:
+    """The doctor's account address, else the directory's."""
+    try:
+        email = doctor.user.email
+    except ObjectDoesNotExist:
+        email = ""
+    return email or doctor.first_email
+
+
+@transaction.atomic
+def suspend_delegation(*, delegation_id: int) -> Delegation | None:
+    """Suspend one delegation whose delegate or doctor left the directory: terminal (nothing brings it back), its
+    links revoked, journaled, and the other side told by mail. None when there is nothing to suspend."""
+    delegation = (
+        Delegation.objects.select_for_update(of=("self",))
+        .select_related("doctor", "colleague", "delegate__professional")
+        .filter(pk=delegation_id)
+        .first()
+    )
+    if delegation is None or delegation.state not in LIVE_STATES:
+        return None
+    reason = suspension_reason(delegation)
+    if not reason:
+        return None
+    now = timezone.now()
+    delegation.state = State.SUSPENDED
+    delegation.suspension_reason = reason
+    delegation.suspended_at = delegation.updated_at = now
+    delegation.save()
+    delegation.invitations.open().update(revoked_at=now)
+    _journal(None, Action.DELEGATION_SUSPENDED, delegation, detail=reason)
+    if left_directory(delegation.doctor):
+        # The delegate loses access to the dossiers of a doctor who left: he is told why.
+        mails.queue("suspended", key="delegate", to=delegation.invited_email, delegation=delegation, reason=reason)
+    else:
+        address = _doctor_email(delegation.doctor)
+        if address:
+            mails.queue("suspended", key="doctor", to=address, delegation=delegation, reason=reason, to_doctor=True)
+    return delegation
+
+
+def suspend_for_inactive_professionals(*, today=None) -> int:
+    """Suspend every live delegation of people inactive in the directory: after an import (directory signal), and
+    daily with expire_delegations as a catch-up, so that nothing depends on one signal being delivered. One
+    transaction per delegation. Returns how many were suspended."""
+    suspended = 0
+    for delegation_id in _to_suspend(today or timezone.localdate()).values_list("pk", flat=True):
+        if suspend_delegation(delegation_id=delegation_id) is not None:
+            suspended += 1
+    return suspended

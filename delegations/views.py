@@ -151,8 +151,14 @@ def delegation_detail(request, pk):
 @login_required
 def delegation_modify(request, pk):
     delegation = _own_or_404(request, pk)
-    if delegation.effective_state not in (State.PENDING, State.ACCEPTED):
-        messages.error(request, "Cette délégation n'est plus modifiable.")
+    suspended = services.suspension_reason(delegation)
+    if suspended or delegation.effective_state not in (State.PENDING, State.ACCEPTED):
+        messages.error(
+            request,
+            f"{suspended} La délégation est suspendue : elle ne peut plus être modifiée ni prolongée."
+            if suspended
+            else "Cette délégation n'est plus modifiable.",
+        )
         return redirect("delegations:list")
     form = ModifyDelegationForm(request.POST or None, delegation=delegation)
     if request.method == "POST" and form.is_valid():
@@ -246,7 +252,9 @@ def invitation(request, token):
         return redirect_to_login(request.get_full_path())
     found = services.invitation_for_token(token)
     problem = None
-    if found is None or not found.is_usable:
+    if found is not None and found.delegation.state == State.SUSPENDED:
+        problem = f"{found.delegation.suspension_reason} La délégation est suspendue : cette invitation ne vaut plus."
+    elif found is None or not found.is_usable:
         problem = "Ce lien d'invitation n'est plus valable : il a déjà servi, a expiré ou a été remplacé."
     elif found.delegation.effective_state != State.PENDING:
         problem = "Cette délégation n'est plus en attente de réponse."

@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from functools import lru_cache
+from functools import lru_cache, partial
 from hashlib import blake2b
 from operator import itemgetter
 from pathlib import Path
@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from core.text import normalize
 
-from . import staging
+from . import signals, staging
 from .extract import FIELDS, ExtractReader, open_binary
 from .models import IdentifierType, PracticePlace, Professional
 
@@ -129,7 +129,7 @@ def import_extract(
     """Import the extraction at `path` (.txt or .zip). Returns the summary:
     lines, created, updated, unchanged, deactivated, rejected_count, rejected (first (line, reason) pairs)."""
     stats = {"lines": 0, "created": 0, "updated": 0, "unchanged": 0, "deactivated": 0,
-             "rejected_count": 0, "rejected": []}  # fmt: skip
+             "rejected_count": 0, "rejected": [], "deactivated_ids": []}  # fmt: skip
     phase = phase or (lambda message: None)
     with open_binary(Path(path)) as (stream, size), transaction.atomic():
         reader = ExtractReader(stream, size)
@@ -143,6 +143,9 @@ def import_extract(
             _merge(stats, phase)
         # On failure the rollback drops them (DDL is transactional on both databases).
         staging.drop_tables()
+        if stats["deactivated_ids"]:
+            # After the commit only: the apps above (delegations) suspend what the people who left had.
+            transaction.on_commit(partial(signals.send_professionals_deactivated, stats["deactivated_ids"]))
     if stats["created"] + stats["updated"] + stats["deactivated"]:
         phase("Statistiques de la base…")
         staging.analyze(Professional._meta.db_table, PracticePlace._meta.db_table, temporary=False)
@@ -272,8 +275,10 @@ def _merge(stats: dict, phase) -> None:
         cursor.execute(f"""
             UPDATE {pro} SET is_active = %s, updated_at = %s
             WHERE is_active AND NOT EXISTS (SELECT 1 FROM {person} sp WHERE sp.national_id = {pro}.national_id)
+            RETURNING id
         """, [False, now])  # noqa: S608  # fmt: skip
-        stats["deactivated"] = cursor.rowcount
+        stats["deactivated_ids"] = [row[0] for row in cursor.fetchall()]
+        stats["deactivated"] = len(stats["deactivated_ids"])
         if stats["deactivated"]:
             # Their places' copy of the flag (PracticePlace.PERSON_COPY): off the search-by-place indexes.
             cursor.execute(f"""

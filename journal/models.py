@@ -130,7 +130,9 @@ class Entry(models.Model):
     def sentence(self) -> str:
         """The seed's wording: « l'assistant(e) X a fait l'action « … » au nom du médecin Y »."""
         who = {ActorRole.DOCTOR: "le médecin", ActorRole.OPERATOR: "l'opérateur"}.get(self.actor_role, "l'assistant(e)")
-        text = f"{who} {self.actor_name} a fait l'action « {self.action_label} »"
+        if not self.actor_role and self.actor_id is None:
+            who = ""  # nobody's card: the platform itself (expiry, suspension) or an unknown identity
+        text = f"{who} {self.actor_name} a fait l'action « {self.action_label} »".lstrip()
         if self.is_delegated and self.on_behalf_name:
             text += f" au nom du médecin {self.on_behalf_name}"
         return text

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from core.forms import DsfrForm
 
 from ..models import Card
-from ..services import DEMO_METHOD, check_card_pin, complete_login
+from ..services import DEMO_METHOD, LoginRefused, check_card_pin, complete_login
 from ..views import render_login_page
 from . import LoginMethod
 from .next_url import safe_next_url
@@ -57,8 +57,13 @@ class DemoCardReader(LoginMethod):
         form = DemoCardLoginForm(request.POST)
         if form.is_valid():
             card, result = check_card_pin(card_id=form.cleaned_data["card"].pk, pin=form.cleaned_data["pin"])
-            if result.ok:
-                complete_login(request, user=card.holder, card_type=card.card_type, method=DEMO_METHOD)
-                return redirect(safe_next_url(request, form.cleaned_data["next"]))
-            form.add_error("pin", result.message)
+            if not result.ok:
+                form.add_error("pin", result.message)
+            else:
+                try:
+                    complete_login(request, user=card.holder, card_type=card.card_type, method=DEMO_METHOD)
+                except LoginRefused as refused:
+                    form.add_error(None, refused.message)
+                else:
+                    return redirect(safe_next_url(request, form.cleaned_data["next"]))
         return render_login_page(request, {self.key: {"form": form}}, status=200)

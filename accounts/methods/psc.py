@@ -28,7 +28,7 @@ from journal.models import Action
 from journal.services import record
 
 from ..models import User
-from ..services import complete_login
+from ..services import LoginRefused, complete_login, refusal_for
 from . import LoginMethod
 from .next_url import safe_next_url
 
@@ -244,7 +244,16 @@ def user_for(identity: Identity) -> User:
             message="Votre identité n'est pas connue de l'espace médecins : aucun professionnel de l'annuaire "
             "ne correspond à votre identifiant national.",
         )
-    if not professional.is_active or (user is not None and not user.is_active):
+    # The rule every login method shares (accounts.services), asked before an account is created.
+    refusal = refusal_for(professional)
+    if refusal:
+        raise _refuse(
+            user=user,
+            identity=identity,
+            detail=f"identifiant national {identity.national_id} : inscription à l'annuaire inactive",
+            message=refusal,
+        )
+    if user is not None and not user.is_active:
         raise _refuse(
             user=user,
             identity=identity,
@@ -332,7 +341,10 @@ class ProSanteConnect(LoginMethod):
             user, identity, token, next_url = self._finish(request, pending)
         except PscError as error:
             return error_page(request, error)
-        complete_login(request, user=user, card_type=CARD_TYPE, method=PSC_METHOD, auth_mode=identity.auth_mode)
+        try:
+            complete_login(request, user=user, card_type=CARD_TYPE, method=PSC_METHOD, auth_mode=identity.auth_mode)
+        except LoginRefused as refused:
+            return error_page(request, PscError(refused.message, status=403))
         request.session[SESSION_ID_TOKEN] = token["id_token"]
         return redirect(next_url)
 

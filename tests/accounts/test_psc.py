@@ -189,10 +189,12 @@ def test_an_inactive_professional_is_refused_and_journaled(martin):
     martin.professional.save()
     client = Client()
     response, _ = log_in(client, JEAN_MARTIN)
-    assert response.status_code == 403 and "n'est plus actif" in text(response)
+    assert response.status_code == 403 and "annuaire national des professionnels de santé n'est plus active" in text(
+        response
+    )
     assert logged_in_user_id(client) is None
     entry = Entry.objects.get(action=Action.LOGIN_FAILED)
-    assert entry.actor == martin and "inactif" in entry.detail
+    assert entry.actor == martin and "inscription à l'annuaire inactive" in entry.detail
 
 
 @pytest.mark.django_db

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.actor import SESSION_ACTING_FOR, SESSION_CARD_TYPE, SESSION_LOGIN_METHOD
 from delegations import services as delegation_services
 from delegations.models import Delegation, Kind, State
+from directory.models import Professional
 from dossiers.models import Status
 from tests.factories import DoctorUserFactory, DossierFactory, PatientFactory, UserFactory
 
@@ -25,11 +26,21 @@ from tests.factories import DoctorUserFactory, DossierFactory, PatientFactory, U
 ANON = "anonyme"
 STRANGER = "inconnu (CPE, aucune délégation)"
 DOCTOR = "Dr MARTIN (CPS, son espace)"
-STATES = [State.PENDING, State.ACCEPTED, State.REFUSED, State.DELETED, State.EXPIRED]
+STATES = [State.PENDING, State.ACCEPTED, State.REFUSED, State.DELETED, State.EXPIRED, State.SUSPENDED]
 # Each delegate's session says « Agir au nom de Dr MARTIN »; it holds only if the delegation is in force.
 ASSISTANTS = {state: f"assistante ({state.label}) pour Dr MARTIN" for state in STATES}
 COLLEAGUES = {state: f"confrère ({state.label}) pour Dr MARTIN" for state in STATES}
-PERSONAS = [ANON, STRANGER, DOCTOR, *ASSISTANTS.values(), *COLLEAGUES.values()]
+# Who left the national directory (inactive after an import), their delegations not (yet) suspended: the session
+# of a professional who left ends at his next request (so he is anonymous), and a delegate of a doctor who left acts
+# for nobody (so she is a stranger to everything).
+LEFT_COLLEAGUE = "confrère (Acceptée) pour Dr MARTIN, inactif dans l'annuaire"
+LEFT_DOCTOR = "Dr ROBERT (CPS, son espace), inactif dans l'annuaire"
+LEFT_DOCTORS_ASSISTANT = "assistante (Acceptée) pour Dr ROBERT, inactif dans l'annuaire"
+PERSONAS = [
+    ANON, STRANGER, DOCTOR, *ASSISTANTS.values(), *COLLEAGUES.values(),
+    LEFT_COLLEAGUE, LEFT_DOCTOR, LEFT_DOCTORS_ASSISTANT,
+]  # fmt: skip
+LOGGED_OUT_AT_ONCE = {LEFT_COLLEAGUE, LEFT_DOCTOR}
 
 LOGGED_IN = set(PERSONAS) - {ANON}
 IN_FORCE = {ASSISTANTS[State.ACCEPTED], COLLEAGUES[State.ACCEPTED]}
@@ -46,6 +57,9 @@ def who(default, *rules) -> dict:
     for personas, status in rules:
         for persona in personas if isinstance(personas, set | list | tuple) else [personas]:
             table[persona] = status
+    for persona in LOGGED_OUT_AT_ONCE:
+        table[persona] = table[ANON]
+    table[LEFT_DOCTORS_ASSISTANT] = table[STRANGER]
     return table
 
 
@@ -208,6 +222,17 @@ def world(db):
             martin, Kind.COLLEAGUE, state, colleague
         )
         sessions[COLLEAGUES[state]] = _session(client, colleague, "CPS", martin.professional.pk)
+    # Those who left the directory: flagged inactive by an import, nothing else written (no suspension yet).
+    left_colleague = DoctorUserFactory(first_name="Luc", last_name="Radie")
+    _delegation(martin, Kind.COLLEAGUE, State.ACCEPTED, left_colleague)
+    sessions[LEFT_COLLEAGUE] = _session(client, left_colleague, "CPS", martin.professional.pk)
+    robert = DoctorUserFactory(first_name="Henri", last_name="ROBERT")
+    DossierFactory(medecin_traitant=robert.professional, patient=PatientFactory(birth_name="Belzébuth"))
+    robert_assistant = UserFactory(first_name="Lise", last_name="Assistante")
+    _delegation(robert, Kind.ASSISTANT, State.ACCEPTED, robert_assistant)
+    sessions[LEFT_DOCTOR] = _session(client, robert, "CPS")
+    sessions[LEFT_DOCTORS_ASSISTANT] = _session(client, robert_assistant, "CPE", robert.professional.pk)
+    Professional.objects.filter(pk__in=[left_colleague.professional.pk, robert.professional.pk]).update(is_active=False)
     return {
         "martin": martin,
         "dossier": dossier,
@@ -282,6 +307,9 @@ def test_everybody_on_every_url(world, settings):
                 body = response.content.decode(errors="replace").lower() if response.status_code == 200 else ""
                 if ("quasimodo" in body or dossier_number.lower() in body) and persona not in DOCTOR_AND_IN_FORCE:
                     failures.append(f"{method} {path} as {persona}: shows Dr MARTIN's patient")
+                # Dr ROBERT left the directory: his patient appears on nobody's page, not even his own.
+                if "belzébuth" in body:
+                    failures.append(f"{method} {path} as {persona}: shows Dr ROBERT's patient")
     assert failures == [], "\n".join(failures)
 
 
@@ -311,7 +339,7 @@ def test_another_doctors_objects_are_404_for_everybody(world):
         method = "POST" if "POST" in EXPECTATIONS[name] else "GET"
         for persona in PERSONAS:
             outcome = _outcome(_request(world, persona, method, path))
-            expected = LOGIN if persona == ANON else 404
+            expected = LOGIN if persona == ANON or persona in LOGGED_OUT_AT_ONCE else 404
             if outcome != expected:
                 failures.append(f"{method} {path} as {persona}: {outcome}, expected {expected}")
     assert failures == [], "\n".join(failures)

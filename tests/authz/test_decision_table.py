@@ -40,7 +40,7 @@ CARDS = ["CPS", "CPF", "CPE", "CPA"]
 
 # The delegation from Dr MARTIN in the situation: none, or one in each state.
 NONE = "none"
-STATES = [NONE, State.PENDING, State.ACCEPTED, State.REFUSED, State.DELETED, State.EXPIRED]
+STATES = [NONE, State.PENDING, State.ACCEPTED, State.REFUSED, State.DELETED, State.EXPIRED, State.SUSPENDED]
 
 RIGHTS = ["consult", "create", "edit", "validate"]
 
@@ -48,6 +48,11 @@ RIGHTS = ["consult", "create", "edit", "validate"]
 BEFORE_START, WITHIN, AFTER_END, NO_END = "before_start", "within", "after_end", "no_end"
 
 ACTIONS = ["view", "create", "edit_medical", "validate_medical", "send", "archive"]
+
+# Who left the national directory (struck off, retired, deceased: inactive after an import), as the directory says
+# now, whatever the delegation's state says: nobody, the actor (if he has a directory entry), or Dr MARTIN.
+NOBODY_LEFT, ACTOR_LEFT, MARTIN_LEFT = "nobody_left", "actor_left", "martin_left"
+LEFT = [NOBODY_LEFT, ACTOR_LEFT, MARTIN_LEFT]
 
 # --- The spec, restated as data ------------------------------------------------------------------------
 
@@ -69,36 +74,40 @@ DELEGATE_CARDS = {"CPS", "CPE", "CPA"}  # a CPF (student) card is not enough
 
 # fmt: off
 # First matching row wins. Columns: who acts, for whom, card, delegation state, dates,
-# holds the right the action needs, action  →  may do it on Dr MARTIN's dossiers.
+# holds the right the action needs, action, who left the directory  →  may do it on Dr MARTIN's dossiers.
 DECISION_TABLE = [
-    # who                 for whom    card            state           dates           right  action              allowed
+    # who             for whom   card            state           dates         right  action              left allowed
+    # Who left the directory acts for nobody, and nobody acts for him: at once, whatever the delegation's state.
+    (ANY,             ANY,       ANY,            ANY,            ANY,          ANY,   ANY,
+                                                                                  {ACTOR_LEFT, MARTIN_LEFT}, False),
     # The doctor himself, in his own space, with his CPS: everything on his own dossiers.
-    (DOCTOR,              OWN_SPACE,  {"CPS"},        ANY,            ANY,            ANY,   ANY,                True),
+    (DOCTOR,          OWN_SPACE, {"CPS"},        ANY,            ANY,          ANY,   ANY,                ANY, True),
     # Not with another card: a CPS is what makes him act as a doctor.
-    (DOCTOR,              ANY,        ANY,            ANY,            ANY,            ANY,   ANY,                False),
+    (DOCTOR,          ANY,       ANY,            ANY,            ANY,          ANY,   ANY,                ANY, False),
     # A stranger gets nothing, whatever his session says.
-    (STRANGER,            ANY,        ANY,            ANY,            ANY,            ANY,   ANY,                False),
-    (STRANGER_DOCTOR,     ANY,        ANY,            ANY,            ANY,            ANY,   ANY,                False),
+    (STRANGER,        ANY,       ANY,            ANY,            ANY,          ANY,   ANY,                ANY, False),
+    (STRANGER_DOCTOR, ANY,       ANY,            ANY,            ANY,          ANY,   ANY,                ANY, False),
     # A delegate in his own space is not in Dr MARTIN's (a médecin's own space holds his own dossiers).
-    (ANY,                 OWN_SPACE,  ANY,            ANY,            ANY,            ANY,   ANY,                False),
+    (ANY,             OWN_SPACE, ANY,            ANY,            ANY,          ANY,   ANY,                ANY, False),
     # Nobody gets anything on a doctor who did not delegate.
-    (ANY,                 DURAND,     ANY,            ANY,            ANY,            ANY,   ANY,                False),
-    # Only an accepted delegation gives anything...
-    (ANY,                 MARTIN,     ANY,            {NONE, State.PENDING, State.REFUSED, State.DELETED,
-                                                       State.EXPIRED}, ANY,           ANY,   ANY,                False),
+    (ANY,             DURAND,    ANY,            ANY,            ANY,          ANY,   ANY,                ANY, False),
+    # Only an accepted delegation gives anything (a suspended one, never again)...
+    (ANY,             MARTIN,    ANY,            {NONE, State.PENDING, State.REFUSED, State.DELETED, State.EXPIRED,
+                                                  State.SUSPENDED},
+                                                                 ANY,          ANY,   ANY,                ANY, False),
     # ... within its dates...
-    (ANY,                 MARTIN,     ANY,            State.ACCEPTED, {BEFORE_START, AFTER_END},
-                                                                                      ANY,   ANY,                False),
+    (ANY,             MARTIN,    ANY,            State.ACCEPTED, {BEFORE_START, AFTER_END},
+                                                                               ANY,   ANY,                ANY, False),
     # ... to a CPS, CPE or CPA card...
-    (ANY,                 MARTIN,     {"CPF"},        State.ACCEPTED, GIVING_DATES,   ANY,   ANY,                False),
+    (ANY,             MARTIN,    {"CPF"},        State.ACCEPTED, GIVING_DATES, ANY,   ANY,                ANY, False),
     # ... for the actions whose right was granted.
-    (ANY,                 MARTIN,     DELEGATE_CARDS, State.ACCEPTED, GIVING_DATES,   False, ANY,                False),
+    (ANY,             MARTIN,    DELEGATE_CARDS, State.ACCEPTED, GIVING_DATES, False, ANY,                ANY, False),
     # Validating signs: only a confrère, logged in with his own CPS.
-    (COLLEAGUE,           MARTIN,     {"CPS"},        State.ACCEPTED, GIVING_DATES,   True,  "validate_medical", True),
-    (ANY,                 MARTIN,     DELEGATE_CARDS, State.ACCEPTED, GIVING_DATES,   True,  "validate_medical", False),
+    (COLLEAGUE,       MARTIN,    {"CPS"},        State.ACCEPTED, GIVING_DATES, True,  "validate_medical", ANY, True),
+    (ANY,             MARTIN,    DELEGATE_CARDS, State.ACCEPTED, GIVING_DATES, True,  "validate_medical", ANY, False),
     # Every other action of a granted right.
     ({ASSISTANT, COLLEAGUE, DOCTOR_AS_ASSISTANT},
-                          MARTIN,     DELEGATE_CARDS, State.ACCEPTED, GIVING_DATES,   True,  ANY,                True),
+                      MARTIN,    DELEGATE_CARDS, State.ACCEPTED, GIVING_DATES, True,  ANY,                ANY, True),
 ]
 # fmt: on
 
@@ -124,6 +133,7 @@ def expected_on_martin(situation) -> bool:
         situation["dates"],
         RIGHT_NEEDED[situation["action"]] in held,
         situation["action"],
+        situation["left"],
     )
     for row in DECISION_TABLE:
         if all(_matches(cell, value) for cell, value in zip(row[:-1], values, strict=True)):
@@ -132,9 +142,11 @@ def expected_on_martin(situation) -> bool:
 
 
 def expected_may_manage(situation) -> bool:
-    """MES DELEGATIONS: a médecin with his CPS in his own space; never a delegate acting for someone."""
+    """MES DELEGATIONS: a médecin with his CPS in his own space; never a delegate acting for someone; never a
+    médecin who left the directory."""
     is_medecin = situation["actor"] in {DOCTOR, COLLEAGUE, DOCTOR_AS_ASSISTANT, STRANGER_DOCTOR}
-    return situation["acting_for"] == OWN_SPACE and is_medecin and situation["card"] == "CPS"
+    has_left = situation["left"] == ACTOR_LEFT or (situation["left"] == MARTIN_LEFT and situation["actor"] == DOCTOR)
+    return situation["acting_for"] == OWN_SPACE and is_medecin and situation["card"] == "CPS" and not has_left
 
 
 def test_the_table_is_complete():
@@ -146,21 +158,23 @@ def test_the_table_is_complete():
                     for dates in (BEFORE_START, WITHIN, AFTER_END, NO_END):
                         for rights in ([], ["consult"], ["create"], ["edit"], ["validate"]):
                             for action in ACTIONS:
-                                expected_on_martin(
-                                    {
-                                        "actor": actor,
-                                        "acting_for": acting_for,
-                                        "card": card,
-                                        "state": state,
-                                        "dates": dates,
-                                        "rights": rights,
-                                        "action": action,
-                                    }
-                                )
+                                for left in LEFT:
+                                    expected_on_martin(
+                                        {
+                                            "actor": actor,
+                                            "acting_for": acting_for,
+                                            "card": card,
+                                            "state": state,
+                                            "dates": dates,
+                                            "rights": rights,
+                                            "action": action,
+                                            "left": left,
+                                        }
+                                    )
 
 
 def test_a_few_rows_read_as_the_spec_says():
-    base = {"acting_for": MARTIN, "state": State.ACCEPTED, "dates": WITHIN, "card": "CPE"}
+    base = {"acting_for": MARTIN, "state": State.ACCEPTED, "dates": WITHIN, "card": "CPE", "left": NOBODY_LEFT}
     # An assistant with « Modifier » may edit, send and archive, and consult; not create nor validate.
     for action, allowed in [("edit_medical", True), ("send", True), ("archive", True), ("view", True)]:
         assert expected_on_martin({**base, "actor": ASSISTANT, "rights": ["edit"], "action": action}) is allowed
@@ -172,6 +186,11 @@ def test_a_few_rows_read_as_the_spec_says():
     # The end date is inclusive, but the day after gives nothing.
     assert not expected_on_martin({**base, "actor": ASSISTANT, "rights": ["consult"], "action": "view",
                                    "dates": AFTER_END})  # fmt: skip
+    # Dr DUBOIS struck off: he validates nothing for Dr MARTIN, and Dr MARTIN gone, nobody acts for him.
+    assert not expected_on_martin({**colleague, "card": "CPS", "left": ACTOR_LEFT})
+    assert not expected_on_martin({**colleague, "card": "CPS", "left": MARTIN_LEFT})
+    assert not expected_on_martin({**base, "actor": DOCTOR, "acting_for": OWN_SPACE, "card": "CPS", "rights": [],
+                                   "action": "view", "left": ACTOR_LEFT})  # fmt: skip
 
 
 # --- The property test: build each situation in the database, ask decide() --------------------------------
@@ -185,6 +204,9 @@ def _rights_for(actor):
 
 # Offsets in days from today: small ones often, to hit the boundaries (start today, end today).
 _offset = st.one_of(st.integers(-2, 2), st.integers(-60, 60), st.integers(-60, 0))
+
+
+NO_ENTRY = {ASSISTANT, STRANGER}
 
 
 @st.composite
@@ -205,6 +227,9 @@ def situations(draw):
         "bound": draw(st.booleans()),
         "rights": draw(_rights_for(actor)),
         "action": draw(st.sampled_from(ACTIONS)),
+        # Nobody left most of the time, so that the rest of the table is explored as much. The assistant and the
+        # stranger have no directory entry: nothing of theirs can leave it.
+        "left": draw(st.sampled_from([NOBODY_LEFT] * 4 + [MARTIN_LEFT] + ([] if actor in NO_ENTRY else [ACTOR_LEFT]))),
     }
 
 
@@ -264,6 +289,15 @@ def _delegation(people, situation, today) -> Delegation | None:
     )
 
 
+def _leave_directory(people, situation) -> None:
+    """Who left is inactive in the directory (as an import leaves him); nothing else is written (no suspension):
+    decide() must refuse from the directory alone."""
+    who = {NOBODY_LEFT: None, ACTOR_LEFT: people[situation["actor"]], MARTIN_LEFT: people["martin"]}[situation["left"]]
+    if who is not None:
+        who.professional.is_active = False
+        who.professional.save(update_fields=["is_active"])
+
+
 def _actor(people, situation) -> Actor:
     acting_for_id = {
         OWN_SPACE: None,
@@ -289,11 +323,15 @@ def test_decide_agrees_with_the_decision_table(people):
     def check(situation):
         today = timezone.localdate()
         with transaction.atomic():
+            _leave_directory(people, situation)
             delegation = _delegation(people, situation, today)
             actor = _actor(people, situation)
             decision = decide(actor, DossierAction(situation["action"]))
             manage = may_manage_delegations(_actor(people, situation))
             transaction.set_rollback(True)
+        for user in people.values():
+            if getattr(user, "professional", None) is not None:
+                user.professional.is_active = True  # the rollback restored the rows, not these objects
         if timezone.localdate() != today:
             return  # midnight passed during the example: its dates moved
         situation = {**situation, "dates": _dates_category(situation["starts"], situation["ends"])}
