@@ -5,16 +5,21 @@ The limits sit in a middleware, so the views (and the login methods others write
   blocks after CARD_MAX_PIN_ATTEMPTS wrong PINs);
 - every Pro Santé Connect view (`accounts:psc…`, the start and the callback): per IP address;
 - directory searches (`directory:search` and the colleague search of `delegations:add-colleague`, when the
-  request carries query parameters): per user.
+  request carries query parameters): per user;
+- the operators' login (`admin:login`, the admin at ADMIN_URL): per IP address and per account (the submitted
+  identifier, normalised). Every attempt is counted before the password is checked (parallel guesses each count),
+  and a successful login gives its attempt back: only failures use up a legitimate operator's allowance.
 Over the limit the answer is a French 429 page. Rates are settings (RATELIMIT_* in the README).
 """
 
+import contextlib
 import logging
+import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.shortcuts import render
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import _get_window, _make_cache_key, _split_rate, is_ratelimited
 
 from .logs import log_event
 
@@ -31,6 +36,8 @@ class Rule:
     setting: str
     key: str
     methods: tuple[str, ...]
+    # A successful attempt (a login that opened a session) is given back: only failures count.
+    refund_success: bool = False
 
     @property
     def rate(self) -> str:
@@ -43,6 +50,15 @@ PIN_RULES = (
 )
 PSC_RULES = (Rule("psc-ip", "RATELIMIT_PSC_PER_IP", "ip", tuple(ALL)),)
 SEARCH_RULES = (Rule("directory-search", "RATELIMIT_SEARCH_PER_USER", "user_or_ip", ("GET", "HEAD")),)
+ADMIN_RULES = (
+    Rule("admin-ip", "RATELIMIT_ADMIN_PER_IP", "ip", ("POST",), refund_success=True),
+    Rule("admin-account", "RATELIMIT_ADMIN_PER_ACCOUNT", "core.ratelimit.submitted_username", ("POST",), True),
+)
+
+
+def submitted_username(group, request) -> str:
+    """The identifier typed in the admin's login form, so that « Admin », « admin » and « admin  » share a counter."""
+    return unicodedata.normalize("NFKC", request.POST.get("username", "")).strip().casefold()
 
 
 def rules_for(request) -> tuple[Rule, ...]:
@@ -51,6 +67,8 @@ def rules_for(request) -> tuple[Rule, ...]:
         return ()
     if match.view_name == "accounts:demo-login":
         return PIN_RULES
+    if match.view_name == "admin:login":
+        return ADMIN_RULES
     if match.namespace == "accounts" and (match.url_name or "").startswith("psc"):
         return PSC_RULES
     if match.view_name == "directory:search" and request.GET:
@@ -86,9 +104,15 @@ class RateLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        counted = getattr(request, "_ratelimit_counted", ())
+        if counted and response.status_code == 302 and getattr(request.user, "is_authenticated", False):
+            for rule in counted:
+                refund(request, rule)
+        return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
+        counted = []
         for rule in rules_for(request):
             if request.method not in rule.methods:
                 continue
@@ -97,7 +121,26 @@ class RateLimitMiddleware:
             ):
                 log_event("rate_limited", group=rule.group, view=request.resolver_match.view_name)
                 return too_many_attempts(request, rule)
+            if rule.refund_success:
+                counted.append(rule)
+        request._ratelimit_counted = tuple(counted)
         return None
+
+
+def refund(request, rule: Rule) -> None:
+    """Give back the attempt counted for this request: django-ratelimit's key for the current window, decremented."""
+    from django.core.cache import caches
+    from django.utils.module_loading import import_string
+    from django_ratelimit.core import _SIMPLE_KEYS
+
+    value = (
+        _SIMPLE_KEYS[rule.key](request) if rule.key in _SIMPLE_KEYS else import_string(rule.key)(rule.group, request)
+    )
+    _, period = _split_rate(rule.rate)
+    key = _make_cache_key(rule.group, _get_window(value, period), rule.rate, value, list(rule.methods))
+    # ValueError: the window ended meanwhile, nothing left to give back.
+    with contextlib.suppress(ValueError):
+        caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")].decr(key)
 
 
 def client_ip(request) -> str:
