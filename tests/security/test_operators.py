@@ -436,3 +436,13 @@ def test_the_admin_url_is_configurable(settings):
         importlib.reload(config.urls)
         clear_url_caches()
     assert resolve("/gestion/login/").view_name == "admin:login"
+
+
+@pytest.mark.django_db
+def test_the_unblock_command_names_the_operator_in_the_journal(operator, marc):
+    Card.objects.filter(pk=marc.pk).update(is_blocked=True, failed_attempts=3)
+    call_command("unblock_card", marc.number, "--operator", operator.identifier)
+    entry = Entry.objects.get(action=Action.CARD_UNBLOCKED)
+    assert (entry.actor, entry.actor_role) == (operator, ActorRole.OPERATOR)
+    with pytest.raises(CommandError):
+        call_command("unblock_card", marc.number, "--operator", marc.holder.identifier)  # not an operator
