@@ -155,7 +155,7 @@ def correct_identity(
     reason = (reason or "").strip()
     if not reason:
         raise IdentityError("Indiquez le motif de la correction (pièce justificative, demande de la personne…).")
-    person = User.objects.select_for_update().select_related("professional").get(pk=user.pk)
+    person = User.objects.select_for_update(of=("self",)).select_related("professional").get(pk=user.pk)
     changes = []
 
     def change(obj, field, new, label_obj=None):
