@@ -446,3 +446,47 @@ def test_the_unblock_command_names_the_operator_in_the_journal(operator, marc):
     assert (entry.actor, entry.actor_role) == (operator, ActorRole.OPERATOR)
     with pytest.raises(CommandError):
         call_command("unblock_card", marc.number, "--operator", marc.holder.identifier)  # not an operator
+
+
+@pytest.mark.django_db
+def test_the_admin_correction_page_needs_a_reason_and_goes_through_the_service(operator, martin, marc):
+    client = operator_client(operator)
+    url = f"{ADMIN}accounts/user/{marc.holder.pk}/correction-identite/"
+    assert "Corriger l'identité" in client.get(f"{ADMIN}accounts/user/{marc.holder.pk}/change/").content.decode()
+    page = client.get(url).content.decode()
+    assert "Motif de la correction" in page and 'name="identifier"' in page
+    form = {
+        "identifier": marc.holder.identifier,
+        "first_name": "Marc",
+        "last_name": "PETIT",
+        "professional": "",
+        f"card_{marc.pk}_type": "CPA",
+        f"card_{marc.pk}_number": marc.number,
+    }
+    # No reason: refused, nothing written.
+    response = client.post(url, {**form, "last_name": "PETITJEAN"})
+    assert response.status_code == 200 and "Indiquez le motif de la correction." in response.content.decode()
+    # The attack, with a reason: Dr MARTIN's directory entry and a CPS card for Marc — refused.
+    attack = {**form, "professional": martin.holder.professional.national_id, f"card_{marc.pk}_type": "CPS"}
+    response = client.post(url, {**attack, "reason": "demande de Marc"})
+    assert response.status_code == 200 and "même identifiant national" in response.content.decode()
+    marc.holder.refresh_from_db()
+    marc.refresh_from_db()
+    assert marc.holder.last_name == "PETIT" and marc.holder.professional is None and marc.card_type == "CPA"
+    assert not Entry.objects.filter(action=Action.IDENTITY_CORRECTED).exists()
+    # A real correction: journaled with the reason, Marc's sessions end.
+    marc_session = login_client(marc)
+    response = client.post(url, {**form, "last_name": "PETIT-DUVAL", "reason": "nom d'usage (acte de mariage)"})
+    assert response.status_code == 302
+    entry = Entry.objects.get(action=Action.IDENTITY_CORRECTED)
+    assert entry.actor == operator and "acte de mariage" in entry.detail
+    assert entry.changes == [{"field": "last_name", "label": "nom", "old": "PETIT", "new": "PETIT-DUVAL"}]
+    assert_logged_out(marc_session)
+
+
+@pytest.mark.django_db
+def test_operator_logout_is_journaled(operator):
+    client = operator_client(operator)
+    client.post(f"{ADMIN}logout/")
+    entry = Entry.objects.order_by("-sequence").first()
+    assert (entry.action, entry.actor, entry.actor_role) == (Action.LOGOUT, operator, ActorRole.OPERATOR)
