@@ -490,3 +490,19 @@ def test_operator_logout_is_journaled(operator):
     client.post(f"{ADMIN}logout/")
     entry = Entry.objects.order_by("-sequence").first()
     assert (entry.action, entry.actor, entry.actor_role) == (Action.LOGOUT, operator, ActorRole.OPERATOR)
+
+
+@pytest.mark.django_db
+def test_a_card_login_after_an_operator_login_closes_the_admin(settings, martin):
+    """Same person, same browser: the card login keeps the session's data (same user) but not the admin."""
+    settings.DEMO = True
+    holder = martin.holder
+    holder.is_staff = holder.is_superuser = True
+    holder.set_password(PASSWORD)
+    holder.save()
+    client = Client()
+    assert admin_login(client, holder.identifier, PASSWORD).status_code == 302
+    assert client.get(ADMIN).status_code == 200
+    assert client.post("/connexion/demo/", {"card": martin.pk, "pin": "1234"}).status_code == 302
+    response = client.get(ADMIN)
+    assert response.status_code == 302 and response["Location"].startswith(LOGIN)
