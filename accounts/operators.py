@@ -60,8 +60,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 class JournaledAdmin(admin.ModelAdmin):
-    """Every add, change or delete made through this admin (inlines included) is written to the journal, in the
-    transaction of the change (the admin's views run in one)."""
+    """Every add, change or delete made through this admin is written to the journal, in the transaction of the
+    change (the admin's views run in one). Inlines stay read-only (tests/security/test_operators.py checks it)."""
 
     # The journal entry's dossier= / delegation= when the object is one (never on its deletion: the journal keeps it).
     journal_link: str | None = None
@@ -98,21 +98,6 @@ class JournaledAdmin(admin.ModelAdmin):
             change=change,
             link=True,
         )
-
-    def save_formset(self, request, form, formset, change):
-        befores = {
-            f.instance.pk: snapshot(type(f.instance)._default_manager.get(pk=f.instance.pk), self._names(f))
-            for f in formset.initial_forms
-            if f.instance.pk and f.has_changed()
-        }
-        super().save_formset(request, form, formset, change)
-        for child in formset.new_objects:
-            self._record(request, child, detail="création", link=False)
-        for child, names in formset.changed_objects:
-            changes = diff(type(child), befores.get(child.pk, {}), snapshot(child, names))
-            self._record(request, child, detail="modification", changes=changes, link=False)
-        for child in formset.deleted_objects:
-            self._record(request, child, detail="suppression", link=False)
 
     @transaction.atomic
     def delete_model(self, request, obj):

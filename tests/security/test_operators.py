@@ -302,7 +302,7 @@ def test_every_admin_on_people_cards_delegations_dossiers_is_read_only_or_journa
         assert not writes or isinstance(model_admin, JournaledAdmin), model
         for inline in model_admin.get_inline_instances(request):
             assert not inline.has_add_permission(request, None), inline
-            assert not inline.has_change_permission(request) or isinstance(model_admin, JournaledAdmin), inline
+            assert not inline.has_change_permission(request), inline
             assert not inline.has_delete_permission(request), inline
 
 
