@@ -9,6 +9,8 @@ SESSION_LOGIN_METHOD = "login_method"
 SESSION_AUTH_MODE = "auth_mode"
 # Set by the delegations app when a delegate chooses « Agir au nom de » a doctor.
 SESSION_ACTING_FOR = "acting_for_professional_id"
+# Set only by the operators' login (accounts/admin_site.py): the admin opens to no other session.
+SESSION_OPERATOR = "operator_login"
 
 
 @dataclass
@@ -50,3 +52,15 @@ class Actor:
             "login_method": self.login_method,
             "auth_mode": self.auth_mode,
         }
+
+
+UNKNOWN_OPERATOR = "inconnu"
+
+
+def operator_fields(user) -> dict:
+    """The journal's actor fields for an operator (no card: he logs in to the admin with a password)."""
+    return {
+        "actor_user": user,
+        "actor_name": (user.display_name or user.identifier) if user is not None else UNKNOWN_OPERATOR,
+        "actor_role": ActorRole.OPERATOR,
+    }

@@ -4,6 +4,7 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from core.text import display_name
 
@@ -54,6 +55,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def display_name(self) -> str:
         return display_name(self.first_name, self.last_name)
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django drops a session whose stored hash no longer matches (AuthenticationMiddleware, every request, every
+        instance): covering who the person is, not only the password, ends his sessions as soon as his identity
+        changes, whatever changed it. From the user's row only: no query added to each request."""
+        identity = "\x1f".join(
+            [self.password, self.identifier, str(self.professional_id or ""), self.first_name, self.last_name]
+        )
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash", identity, secret=secret, algorithm="sha256"
+        ).hexdigest()
 
 
 class CardType(models.TextChoices):

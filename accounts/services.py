@@ -12,8 +12,16 @@ from django.utils import timezone
 from journal.models import Action
 from journal.services import record
 
-from .actor import SESSION_ACTING_FOR, SESSION_AUTH_MODE, SESSION_CARD_TYPE, SESSION_LOGIN_METHOD, Actor
-from .models import Card
+from .actor import (
+    SESSION_ACTING_FOR,
+    SESSION_AUTH_MODE,
+    SESSION_CARD_TYPE,
+    SESSION_LOGIN_METHOD,
+    SESSION_OPERATOR,
+    Actor,
+    operator_fields,
+)
+from .models import Card, CardType, User
 
 DEMO_METHOD = "demo"
 
@@ -130,6 +138,7 @@ def _open_session(request, actor: Actor) -> None:
     request.session[SESSION_LOGIN_METHOD] = method
     request.session[SESSION_AUTH_MODE] = auth_mode
     request.session.pop(SESSION_ACTING_FOR, None)
+    request.session.pop(SESSION_OPERATOR, None)  # a card session never opens the admin
     record(action=Action.LOGIN, **actor.journal_fields())
 
 
@@ -151,14 +160,130 @@ def logout(request) -> None:
 
 @transaction.atomic
 def unblock_card(*, card: Card, operator=None) -> Card:
-    card = Card.objects.select_for_update().get(pk=card.pk)
+    """Unblock a card; `operator` is the operator's user (the admin) or None (the command unblock_card)."""
+    card = Card.objects.select_for_update(of=("self",)).select_related("holder").get(pk=card.pk)
     card.is_blocked = False
     card.blocked_at = None
     card.failed_attempts = 0
     card.save(update_fields=["is_blocked", "blocked_at", "failed_attempts"])
-    record(
-        action=Action.CARD_UNBLOCKED,
-        **_card_actor(card, "").journal_fields(),
-        detail=f"débloquée par {operator}" if operator else "débloquée par l'opérateur",
-    )
+    if operator is not None:
+        fields = operator_fields(operator)
+        detail = f"carte {card.card_type} n° {card.number} de {card.holder.display_name} débloquée par l'opérateur"
+    else:
+        fields = _card_actor(card, "").journal_fields()
+        detail = "débloquée par la commande unblock_card"
+    record(action=Action.CARD_UNBLOCKED, **fields, detail=detail)
     return card
+
+
+class IdentityError(Exception):
+    """A correction refused: the message says why, in French."""
+
+
+UNCHANGED = object()
+
+
+@transaction.atomic
+def correct_identity(
+    *,
+    operator,
+    user: User,
+    reason: str,
+    identifier: str | None = None,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    professional=UNCHANGED,
+    cards: dict | None = None,
+) -> User:
+    """Correct who a person is: national identifier, names, directory entry, cards' type and number.
+
+    The only way to do so (the admin shows these fields read-only). The operator must be an active operator allowed
+    to change users, and give a reason; the journal gets one entry with every field before → after and the reason.
+    The person's sessions end everywhere: his session hash covers his identity (User._get_session_auth_hash) and his
+    password is withdrawn (a card holder's unusable one drawn again, which ends them when only a card changed; an
+    operator's own, who then sets a new one). `cards` maps a card's id to
+    {"card_type": …, "number": …}.
+    """
+    if operator is None or not (operator.is_active and operator.is_staff and operator.has_perm("accounts.change_user")):
+        raise IdentityError("Seul un opérateur habilité peut corriger une identité.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise IdentityError("Indiquez le motif de la correction (pièce justificative, demande de la personne…).")
+    person = User.objects.select_for_update(of=("self",)).select_related("professional").get(pk=user.pk)
+    changes = []
+
+    def change(obj, field, new, label_obj=None):
+        old = getattr(obj, field)
+        if new is None or new is UNCHANGED or new == old:
+            return
+        setattr(obj, field, new)
+        label = str(obj._meta.get_field(field.removesuffix("_id")).verbose_name)
+        if label_obj is not None:
+            label = f"{label} ({label_obj})"
+        changes.append({"field": field, "label": label, "old": _text(old), "new": _text(new)})
+
+    change(person, "identifier", identifier.strip() if identifier else None)
+    change(person, "first_name", first_name)
+    change(person, "last_name", last_name)
+    if professional is not UNCHANGED:
+        old = person.professional
+        if (old.pk if old else None) != (professional.pk if professional else None):
+            person.professional = professional
+            changes.append(
+                {
+                    "field": "professional",
+                    "label": "fiche de l'annuaire",
+                    "old": f"{old.national_id} — {old.display_name}" if old else "",
+                    "new": f"{professional.national_id} — {professional.display_name}" if professional else "",
+                }
+            )
+    if person.professional is not None:
+        if person.professional.national_id != person.identifier:
+            raise IdentityError(
+                "La fiche de l'annuaire doit porter le même identifiant national que la personne "
+                f"({person.identifier}) : corrigez d'abord l'identifiant national."
+            )
+        holder = User.objects.filter(professional=person.professional).exclude(pk=person.pk).first()
+        if holder is not None:
+            raise IdentityError(
+                f"Cette fiche de l'annuaire est déjà celle de {holder.display_name} ({holder.identifier}) : "
+                "corrigez d'abord son identité."
+            )
+    if User.objects.filter(identifier=person.identifier).exclude(pk=person.pk).exists():
+        raise IdentityError(f"L'identifiant national {person.identifier} est déjà celui d'une autre personne.")
+    card_rows = []
+    for card_id, values in (cards or {}).items():
+        card = Card.objects.select_for_update(of=("self",)).filter(pk=card_id, holder=person).first()
+        if card is None:
+            raise IdentityError("Cette carte n'appartient pas à la personne dont vous corrigez l'identité.")
+        shown = f"carte n° {card.number}"
+        change(card, "card_type", values.get("card_type"), shown)
+        change(card, "number", values.get("number"), shown)
+        if card.card_type not in CardType.values:
+            raise IdentityError("Type de carte inconnu : choisissez CPS, CPF, CPE ou CPA.")
+        if card.card_type in (CardType.CPS, CardType.CPF) and person.professional is None:
+            raise IdentityError(
+                "Une carte CPS ou CPF est celle d'un professionnel de santé : rattachez d'abord la personne à sa "
+                "fiche de l'annuaire."
+            )
+        if Card.objects.filter(number=card.number).exclude(pk=card.pk).exists():
+            raise IdentityError(f"Le numéro de carte {card.number} est déjà celui d'une autre carte.")
+        card_rows.append(card)
+    if not changes:
+        raise IdentityError("Aucune correction : l'identité est déjà celle-ci.")
+    # Ends every session of the person, on every instance (with the identity in the session hash).
+    person.set_unusable_password()
+    person.save()
+    for card in card_rows:
+        card.save(update_fields=["card_type", "number"])
+    record(
+        action=Action.IDENTITY_CORRECTED,
+        **operator_fields(operator),
+        changes=changes,
+        detail=f"identité de {person.display_name} ({person.identifier}) corrigée ; motif : {reason}",
+    )
+    return person
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)

@@ -20,7 +20,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[_site_host, "127.0.0.1", "loc
 CSRF_TRUSTED_ORIGINS = [f"{urlsplit(SITE_URL).scheme}://{urlsplit(SITE_URL).netloc}"]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with the operators' site (accounts/admin_site.py): login journaled, no bulk delete.
+    "accounts.admin_apps.OperatorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -113,6 +114,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.UserBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dossiers:list"
+# Where the operators' admin is mounted (README « Production »: expose it on a separate host or an IP allow-list).
+ADMIN_URL = (env("ADMIN_URL", default="gestion/").strip("/") or "gestion") + "/"
 
 # Login methods offered on the login page, in order. A method is a class with its own views;
 # adding one (Pro Santé Connect) touches this list, not the login views.
@@ -232,6 +235,9 @@ RATELIMIT_PIN_PER_IP = env("RATELIMIT_PIN_PER_IP", default="20/5m")
 RATELIMIT_PIN_PER_CARD = env("RATELIMIT_PIN_PER_CARD", default="10/5m")
 RATELIMIT_PSC_PER_IP = env("RATELIMIT_PSC_PER_IP", default="30/5m")
 RATELIMIT_SEARCH_PER_USER = env("RATELIMIT_SEARCH_PER_USER", default="60/m")
+# The operators' login (admin): failed attempts per IP address and per submitted identifier.
+RATELIMIT_ADMIN_PER_IP = env("RATELIMIT_ADMIN_PER_IP", default="20/15m")
+RATELIMIT_ADMIN_PER_ACCOUNT = env("RATELIMIT_ADMIN_PER_ACCOUNT", default="5/15m")
 # Behind N reverse proxies, the client's address is the N-th from the right in X-Forwarded-For.
 RATELIMIT_PROXY_COUNT = env.int("RATELIMIT_PROXY_COUNT", default=0)
 RATELIMIT_IP_META_KEY = "core.ratelimit.client_ip"

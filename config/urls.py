@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -11,5 +12,5 @@ urlpatterns = [
     path("dossiers/", include("dossiers.urls")),
     path("annuaire/", include("directory.urls")),
     path("delegations/", include("delegations.urls")),
-    path("gestion/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
 ]

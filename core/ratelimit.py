@@ -4,22 +4,28 @@ The limits sit in a middleware, so the views (and the login methods others write
 - the demo card reader's PIN (`accounts:demo-login`): per IP address (failed attempts only: a practice's
   shared address must not be locked out by its own successful logins) and per card, whatever way the card's
   identifier is written (the card itself also blocks after CARD_MAX_PIN_ATTEMPTS wrong PINs);
+- the operators' login (`admin:login`, the admin at ADMIN_URL): per IP address and per account (the submitted
+  identifier, normalised), failed attempts only;
 - every Pro Santé Connect view (`accounts:psc…`, the start and the callback): per IP address;
 - directory searches (`directory:search` and the colleague search of `delegations:add-colleague`, when the
   request carries query parameters): per user.
+« Failed attempts only » is done by counting every attempt before the view (parallel guesses each count) and
+giving back the attempt of a request that logged someone in.
 Over the limit the answer is a French 429 page. Rates are settings (RATELIMIT_* in the README).
 A counter that cannot be read or written (database error) is never taken for « too many »: the answer is the
 French 503 page, and the attempt is not let through either (an unlimited brute force is worse than a refusal).
 """
 
+import contextlib
 import logging
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import DatabaseError
 from django.shortcuts import render
-from django_ratelimit.core import get_usage
+from django_ratelimit.core import _get_window, _make_cache_key, _split_rate, get_usage
 
 from .logs import log_event
 from .views import UNAVAILABLE, static_error
@@ -37,8 +43,8 @@ class Rule:
     setting: str
     key: str | Callable
     methods: tuple[str, ...]
-    # False: the attempt is counted only when it did not log anyone in.
-    counts_success: bool = True
+    # A successful attempt (a request that logged someone in) is given back: only failures count.
+    refund_success: bool = False
 
     @property
     def rate(self) -> str:
@@ -56,11 +62,20 @@ def card_key(group, request) -> str:
 
 
 PIN_RULES = (
-    Rule("pin-ip", "RATELIMIT_PIN_PER_IP", "ip", ("POST",), counts_success=False),
+    Rule("pin-ip", "RATELIMIT_PIN_PER_IP", "ip", ("POST",), refund_success=True),
     Rule("pin-card", "RATELIMIT_PIN_PER_CARD", card_key, ("POST",)),
 )
 PSC_RULES = (Rule("psc-ip", "RATELIMIT_PSC_PER_IP", "ip", tuple(ALL)),)
 SEARCH_RULES = (Rule("directory-search", "RATELIMIT_SEARCH_PER_USER", "user_or_ip", ("GET", "HEAD")),)
+ADMIN_RULES = (
+    Rule("admin-ip", "RATELIMIT_ADMIN_PER_IP", "ip", ("POST",), refund_success=True),
+    Rule("admin-account", "RATELIMIT_ADMIN_PER_ACCOUNT", "core.ratelimit.submitted_username", ("POST",), True),
+)
+
+
+def submitted_username(group, request) -> str:
+    """The identifier typed in the admin's login form, so that « Admin », « admin » and « admin  » share a counter."""
+    return unicodedata.normalize("NFKC", request.POST.get("username", "")).strip().casefold()
 
 
 def rules_for(request) -> tuple[Rule, ...]:
@@ -69,6 +84,8 @@ def rules_for(request) -> tuple[Rule, ...]:
         return ()
     if match.view_name == "accounts:demo-login":
         return PIN_RULES
+    if match.view_name == "admin:login":
+        return ADMIN_RULES
     if match.namespace == "accounts" and (match.url_name or "").startswith("psc"):
         return PSC_RULES
     if match.view_name == "directory:search" and request.GET:
@@ -118,12 +135,26 @@ def usage(request, rule: Rule, *, increment: bool) -> dict | None:
 
 
 def over_limit(request, rule: Rule) -> bool:
-    if rule.counts_success:
-        found = usage(request, rule, increment=True)
-        return found is not None and found["should_limit"]
-    # Read only; counted after the view, if it logged no one in.
-    found = usage(request, rule, increment=False)
-    return found is not None and found["count"] >= found["limit"]
+    found = usage(request, rule, increment=True)
+    return found is not None and found["should_limit"]
+
+
+def refund(request, rule: Rule) -> None:
+    """Give back the attempt counted for this request: django-ratelimit's key for the current window, decremented.
+    Its private helpers are used so that the key is exactly its own (tests/security/test_operators.py fails if
+    they change)."""
+    from django.core.cache import caches
+    from django.utils.module_loading import import_string
+    from django_ratelimit.core import _SIMPLE_KEYS
+
+    value = (
+        _SIMPLE_KEYS[rule.key](request) if rule.key in _SIMPLE_KEYS else import_string(rule.key)(rule.group, request)
+    )
+    _, period = _split_rate(rule.rate)
+    key = _make_cache_key(rule.group, _get_window(value, period), rule.rate, value, list(rule.methods))
+    # ValueError: the window ended meanwhile, nothing left to give back; a database error: the attempt stays counted.
+    with contextlib.suppress(ValueError, DatabaseError):
+        caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")].decr(key)
 
 
 def logged_in(sender, request=None, **kwargs):
@@ -146,12 +177,8 @@ class RateLimitMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if getattr(request, "ratelimit_logged_in", False):
-            return response
-        for rule in getattr(request, "ratelimit_count_after", ()):
-            try:
-                usage(request, rule, increment=True)
-            except CounterUnavailable:
-                return unavailable(request)
+            for rule in getattr(request, "ratelimit_refundable", ()):
+                refund(request, rule)
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
@@ -165,8 +192,8 @@ class RateLimitMiddleware:
             if limited:
                 log_event("rate_limited", group=rule.group, view=request.resolver_match.view_name)
                 return too_many_attempts(request, rule)
-            if not rule.counts_success:
-                request.ratelimit_count_after = [*getattr(request, "ratelimit_count_after", ()), rule]
+            if rule.refund_success:
+                request.ratelimit_refundable = [*getattr(request, "ratelimit_refundable", ()), rule]
         return None
 
 
