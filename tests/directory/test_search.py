@@ -128,10 +128,11 @@ def test_page_searches(directory, doctor_card):
     assert "Marseille" not in page and "1 résultat." in page
 
 
-def test_page_paginates(tmp_path, doctor_card):
+def test_page_paginates(tmp_path, request):
     import_extract(write_extract(tmp_path / "x.txt", [person(f"997000020{i:02d}", "DURAND", f"P{i:02d}")
                                                       for i in range(25)]))  # fmt: skip
-    client = login_client(doctor_card)
+    # The doctor comes after the import: one made before would be absent from it, so inactive and logged out.
+    client = login_client(request.getfixturevalue("doctor_card"))
     page = client.get(reverse("directory:search"), {"name": "durand"}).content.decode()
     assert "25 résultats." in page and "P00" in page and "P20" not in page and "Page suivante" in page
     page = client.get(reverse("directory:search"), {"name": "durand", "page": 2}).content.decode()
