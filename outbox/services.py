@@ -99,8 +99,6 @@ def deliver(message_id: int) -> bool:
     message = Message.objects.get(pk=message_id)
     attempts = message.attempts + 1
     try:
-        if not is_email_address(message.to):  # queued before addresses were checked at entry
-            raise ValueError(INVALID_ADDRESS)
         email = EmailMultiAlternatives(
             subject=message.subject,
             body=message.body_text,
