@@ -38,7 +38,7 @@ RUN_ENV = DEBUG=$${DEBUG:-1} DEMO=$${DEMO:-1} SITE_URL=$${SITE_URL:-http://$(HOS
 run: install
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	$(RUN_ENV) $(PY) manage.py load_demo
-	@# The mail worker retries what could not be sent at once; it stops with the server.
+	@# The mail worker sends every mail (requests only queue them) and retries; it stops with the server.
 	$(RUN_ENV) $(PY) manage.py run_mail_worker & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(RUN_ENV) $(PY) manage.py runserver $(HOST)
