@@ -274,3 +274,14 @@ def test_a_directory_address_that_is_not_one_address_is_never_used():
     assert Professional.objects.get(pk=professional.pk).first_email == "claire.dubois@example.org"
     professional.places.exclude(pk=bad.pk).delete()
     assert Professional.objects.get(pk=professional.pk).first_email == ""
+
+
+@pytest.mark.django_db
+def test_a_failed_mail_about_a_deleted_delegation_gives_no_advice_to_delete_it(martin, smtp_server):
+    smtp_server.refuse[SOPHIE] = "550 5.1.1 Mailbox unavailable"
+    doctor = login_client(martin)
+    invite_sophie(doctor)
+    doctor.post(f"/delegations/{Delegation.objects.get().pk}/supprimer/")
+    run_worker()
+    page = text(doctor.get("/delegations/"))
+    assert "Le courriel n'a pas pu être envoyé à cette adresse." in page and "supprimez cette délégation" not in page
