@@ -41,8 +41,8 @@ RUN_ENV = DEBUG=$${DEBUG:-1} DEMO=$${DEMO:-1} SITE_URL=$${SITE_URL:-http://$(HOS
 run: install
 	$(RUN_ENV) $(PY) manage.py migrate --noinput
 	$(RUN_ENV) $(PY) manage.py load_demo
-	@# The mail worker retries what could not be sent at once; the journal is signed now and every hour.
-	@# Both stop with the server.
+	@# The mail worker sends every mail (requests only queue them) and retries; the journal is signed now and
+	@# every hour. Both stop with the server.
 	$(RUN_ENV) $(PY) manage.py run_mail_worker & worker=$$!; \
 	  $(RUN_ENV) $(PY) manage.py journal_checkpoint --create-key --first --every 3600 & checkpoints=$$!; \
 	  trap 'kill $$worker $$checkpoints 2>/dev/null' EXIT INT TERM; \

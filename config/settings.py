@@ -167,8 +167,9 @@ if not DEBUG and SITE_URL.startswith("https://"):
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Espace médecins <ne-pas-repondre@example.org>")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
-# Durable mail (outbox): first try right after commit, then the worker retries with exponential backoff.
-OUTBOX_SEND_ON_COMMIT = env.bool("OUTBOX_SEND_ON_COMMIT", default=True)
+# Durable mail (outbox): requests only queue; the worker (run_mail_worker) sends, woken at commit on PostgreSQL
+# (LISTEN/NOTIFY) and at least every OUTBOX_POLL_SECONDS, and retries with exponential backoff.
+OUTBOX_POLL_SECONDS = env.float("OUTBOX_POLL_SECONDS", default=1.0)
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=30)
 OUTBOX_RETRY_MAX_SECONDS = env.int("OUTBOX_RETRY_MAX_SECONDS", default=3600)
 OUTBOX_CLAIM_TIMEOUT_SECONDS = env.int("OUTBOX_CLAIM_TIMEOUT_SECONDS", default=300)

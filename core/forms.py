@@ -4,6 +4,8 @@ from django import forms
 from dsfr.forms import DsfrBaseForm, DsfrBoundField, DsfrDjangoTemplates
 from dsfr.utils import dsfr_input_class_attr
 
+from .text import strip_controls
+
 # django-dsfr gives each form instance a new renderer, hence a new template engine that compiles the form
 # templates again on every request (a third of a dossier page's time). One renderer for every form, as Django
 # does with its default renderer (thread-safe), keeps them compiled.
@@ -14,6 +16,13 @@ class DsfrForm(DsfrBaseForm):
     """The base of the project's plain forms: django-dsfr's, with the shared renderer."""
 
     default_renderer = DSFR_RENDERER
+
+
+class SingleLineField(forms.CharField):
+    """Text on one line (a name): control characters become spaces, so it can never break a mail header."""
+
+    def to_python(self, value):
+        return strip_controls(super().to_python(value))
 
 
 class DsfrModelForm(forms.ModelForm):

@@ -17,3 +17,30 @@ def normalize(value: str | None) -> str:
 def display_name(first_name: str, last_name: str) -> str:
     """The French administrative form: 'Jean MARTIN'."""
     return f"{first_name} {last_name.upper()}".strip()
+
+
+# Control characters (C0, DEL, C1) and Unicode line/paragraph separators: none belongs in a name or an address,
+# and a bare « \r » or « \n » in a name would break the header of a mail that quotes it.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def strip_controls(value: str) -> str:
+    """'DUPONT\\rJean' -> 'DUPONT Jean': each run of control characters becomes one space; ends trimmed."""
+    if value.isprintable():  # the usual case, without a regex
+        return value.strip()
+    return _CONTROLS.sub(" ", value).strip()
+
+
+def is_email_address(value: str) -> bool:
+    """ONE bare address: no display name, no list (« a@x, b@y »), no scheme (« javascript:… »), no control
+    character, no surrounding space. What a mail's « To » may receive without surprise."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    if not isinstance(value, str) or not value or value != value.strip() or not value.isprintable():
+        return False
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils import timezone
 
-from core.forms import DateInput, DsfrForm
+from core.forms import DateInput, DsfrForm, SingleLineField
 
 from .models import Right
 
@@ -53,8 +53,8 @@ class RightsAndDatesForm(DsfrForm):
 
 
 class AssistantDelegationForm(RightsAndDatesForm):
-    last_name = forms.CharField(label="Nom", max_length=100, error_messages={"required": "Saisissez le nom."})
-    first_name = forms.CharField(label="Prénom", max_length=100, error_messages={"required": "Saisissez le prénom."})
+    last_name = SingleLineField(label="Nom", max_length=100, error_messages={"required": "Saisissez le nom."})
+    first_name = SingleLineField(label="Prénom", max_length=100, error_messages={"required": "Saisissez le prénom."})
     email = forms.EmailField(
         label="Adresse électronique",
         error_messages={"required": "Saisissez l'adresse électronique.", "invalid": "Saisissez une adresse valide."},

@@ -1,9 +1,10 @@
 """Mails to delegates and doctors: French, plain text and HTML, written to the outbox in the caller's
-transaction (delivered after commit, retried by the worker)."""
+transaction (sent by the mail worker once it commits, retried on failure)."""
 
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from core.text import strip_controls
 from outbox.services import enqueue
 
 SUBJECTS = {
@@ -31,7 +32,8 @@ def queue(kind: str, *, key: str, to: str, delegation, **context) -> None:
     enqueue(
         key=f"delegation-{delegation.pk}-{kind}-{key}",
         to=to,
-        subject=SUBJECTS[kind].format(doctor=context["doctor"]),
+        # A name stored before names were cleaned must not break the header: the mail would never leave.
+        subject=strip_controls(SUBJECTS[kind].format(doctor=context["doctor"])),
         text=render_to_string(f"delegations/mails/{kind}.txt", context),
         html=render_to_string(f"delegations/mails/{kind}.html", context),
         ref=ref(delegation),

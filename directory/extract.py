@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from operator import itemgetter
 from pathlib import Path
 
-from core.text import normalize
+from core.text import normalize, strip_controls
 
 # Header names (verbatim in the extraction) -> our field names. Unknown columns are ignored.
 COLUMNS = {
@@ -169,11 +169,20 @@ class ExtractReader:
             else:
                 yield number, None, f"{count - (not values[-1])} champs au lieu de {width}"
                 continue
-            yield number, tuple(map(str.strip, getter(values))), ""
+            yield number, clean_fields(getter(values)), ""
 
     def __iter__(self) -> Iterator[tuple[int, tuple | None, str]]:
         for number, block in self.blocks():
             yield from self.parse(number, block)
+
+
+def clean_fields(values) -> tuple:
+    """Each value trimmed, and without control characters: a bare « \\r » in a name (the file's lines end with
+    « \\n ») would otherwise reach the header of a mail that quotes it."""
+    fields = tuple(map(str.strip, values))
+    if "".join(fields).isprintable():  # the usual line: one check, no regex
+        return fields
+    return tuple(map(strip_controls, fields))
 
 
 def read_extract(path: Path) -> Iterator[tuple[int, dict | None, str]]:

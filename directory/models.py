@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from core.text import display_name
+from core.text import display_name, is_email_address
 
 DOCTOR_PROFESSION_CODE = "10"  # TRE_G15: Médecin
 
@@ -77,7 +77,8 @@ class Professional(models.Model):
 
     @property
     def first_email(self) -> str:
-        return next((p.email for p in self.places.all() if p.email), "")
+        # The extraction's address as it stands may be a list or garbage: only one valid address is mailed to.
+        return next((p.email for p in self.places.all() if is_email_address(p.email)), "")
 
 
 class PracticePlace(models.Model):

@@ -5,11 +5,12 @@ from .models import Message
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "subject", "state", "attempts", "next_attempt_at", "sent_at", "last_error"]
+    list_display = ["created_at", "to", "subject", "state", "attempts", "next_attempt_at", "sent_at", "last_error"]
+    # « Échec définitif »: never retried; the doctor sees it in MES DELEGATIONS too.
     list_filter = ["state"]
-    search_fields = ["ref", "idempotency_key"]
+    search_fields = ["ref", "idempotency_key", "to"]
     readonly_fields = [f.name for f in Message._meta.fields]
-    # The body holds the invitation link: operators see the delivery state, not the content.
+    # The body holds the invitation link (until sent): operators see the delivery state, not the content.
     exclude = ["body_text", "body_html"]
 
     def has_add_permission(self, request):

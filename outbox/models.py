@@ -8,6 +8,8 @@ class MessageState(models.TextChoices):
     PENDING = "pending", "En attente d'envoi"
     SENDING = "sending", "Envoi en cours"
     SENT = "sent", "Envoyé"
+    # Never retried: the address or the content is refused for good (the sender must correct it).
+    FAILED = "failed", "Échec définitif"
 
 
 class Message(models.Model):
@@ -17,7 +19,8 @@ class Message(models.Model):
     ref = models.CharField("objet concerné", max_length=100, db_index=True, blank=True)
     to = models.CharField("destinataire", max_length=300)
     subject = models.CharField("objet", max_length=300)
-    body_text = models.TextField("texte")
+    # Emptied once the message is sent or has failed for good: they hold the invitation link.
+    body_text = models.TextField("texte", blank=True)
     body_html = models.TextField("HTML", blank=True)
     state = models.CharField("état", max_length=10, choices=MessageState.choices, default=MessageState.PENDING)
     attempts = models.PositiveIntegerField("essais", default=0)
@@ -26,6 +29,7 @@ class Message(models.Model):
     last_error = models.TextField("dernière erreur", blank=True)
     created_at = models.DateTimeField("créé le", default=timezone.now)
     sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+    failed_at = models.DateTimeField("échec définitif le", null=True, blank=True)
 
     class Meta:
         verbose_name = "courriel"
@@ -38,4 +42,9 @@ class Message(models.Model):
 
     @property
     def is_failing(self) -> bool:
-        return self.state != MessageState.SENT and self.attempts > 0
+        """Not sent yet after at least one try, and still retried."""
+        return self.state in (MessageState.PENDING, MessageState.SENDING) and self.attempts > 0
+
+    @property
+    def has_failed(self) -> bool:
+        return self.state == MessageState.FAILED

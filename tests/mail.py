@@ -2,8 +2,8 @@
 
 Django sends with its SMTP backend to that server; every message received is parsed with the ``email``
 package (policy ``default``: headers decoded, ``get_body()`` available) and appended to
-``smtp_server.messages``. The SMTP exchange is synchronous: once ``send_mail`` (or the request that
-sends) has returned, the message is in the list.
+``smtp_server.messages``. The SMTP exchange is synchronous: once ``send_mail`` (or ``run_worker``, the mail
+worker's pass) has returned, the message is in the list.
 """
 
 import email
@@ -43,6 +43,8 @@ class SmtpServer:
     host: str
     port: int
     received: list[ReceivedMail] = field(default_factory=list)
+    # Recipient -> the server's answer to RCPT TO (e.g. "550 5.1.1 Boîte inconnue"), to play a refusal.
+    refuse: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -54,6 +56,12 @@ class SmtpServer:
         """The mails whose envelope recipients include `address`."""
         with self._lock:
             return [mail for mail in self.received if address in mail.rcpt_tos]
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
         message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
@@ -86,3 +94,13 @@ def smtp_server(settings):
         yield server
     finally:
         controller.stop()
+
+
+def run_worker() -> tuple[int, int]:
+    """One pass of the mail worker, as `run_mail_worker` does: requests only queue, the worker sends.
+
+    The SMTP exchange is synchronous: once this has returned, the mails it sent are in `smtp_server.messages`.
+    """
+    from outbox.services import send_due
+
+    return send_due()

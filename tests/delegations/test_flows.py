@@ -1,4 +1,4 @@
-"""Delegation flows through the views, with a real SMTP server reading the mails."""
+"""Delegation flows through the views, with a real SMTP server reading the mails (sent by the worker: `run_worker`)."""
 
 import datetime
 import html
@@ -14,6 +14,7 @@ from journal.models import Action, Entry
 from tests.conftest import login_client
 from tests.delegations.conftest import make_delegation
 from tests.factories import CardFactory, DossierFactory, PracticePlaceFactory, UserFactory
+from tests.mail import run_worker
 
 TODAY = timezone.localdate  # the application's date (Paris), not the machine's: they differ near midnight
 
@@ -59,6 +60,7 @@ def test_assistant_story(martin, sophie, smtp_server, django_capture_on_commit_c
     assert response.status_code == 302
     delegation = Delegation.objects.get()
     assert delegation.state == State.PENDING and delegation.can_consult and delegation.can_edit
+    run_worker()
     [mail] = smtp_server.to("sophie.bernard@example.org")
     assert "Jean MARTIN" in mail.subject
     assert "Modifier les dossiers" in mail.body and "expire dans 7 jours" in mail.body
@@ -105,6 +107,7 @@ def test_assistant_story(martin, sophie, smtp_server, django_capture_on_commit_c
             f"/delegations/{delegation.pk}/modifier/",
             {"can_consult": "on", "starts_on": TODAY().isoformat(), "ends_on": ""},
         )
+    run_worker()
     assert "a modifié vos droits" in smtp_server.to("sophie.bernard@example.org")[-1].subject
     assert (
         assistant.post(f"/dossiers/{yvette.number}/volet-medical/", {"antecedents": "x", "version": 2}).status_code
@@ -112,6 +115,7 @@ def test_assistant_story(martin, sophie, smtp_server, django_capture_on_commit_c
     )
     with django_capture_on_commit_callbacks(execute=True):
         doctor.post(f"/delegations/{delegation.pk}/supprimer/")
+    run_worker()
     assert "a supprimé votre délégation" in smtp_server.to("sophie.bernard@example.org")[-1].subject
     after = assistant.get(f"/dossiers/{yvette.number}/")
     assert after.status_code == 404
@@ -132,6 +136,7 @@ def test_only_the_invited_assistant_can_accept(martin, sophie, smtp_server, djan
 
     with django_capture_on_commit_callbacks(execute=True):
         invite_sophie(login_client(martin))
+    run_worker()
     url = path_of(link_in(smtp_server.to("sophie.bernard@example.org")[0]))
     intruder = CardFactory(card_type="CPA", holder=UserFactory(first_name="Marc", last_name="PETIT"))
     response = login_client(intruder).post(url, {"accepter": "1"})
@@ -149,6 +154,7 @@ def test_only_the_invited_assistant_can_accept(martin, sophie, smtp_server, djan
 def test_refusal_shows_as_refused(martin, sophie, smtp_server, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         invite_sophie(login_client(martin))
+    run_worker()
     url = path_of(link_in(smtp_server.to("sophie.bernard@example.org")[0]))
     login_client(sophie).post(url, {"refuser": "1"})
     assert Delegation.objects.get().state == State.REFUSED
@@ -160,10 +166,12 @@ def test_resend_kills_the_old_link(martin, sophie, smtp_server, django_capture_o
     doctor = login_client(martin)
     with django_capture_on_commit_callbacks(execute=True):
         invite_sophie(doctor)
+    run_worker()
     old = path_of(link_in(smtp_server.to("sophie.bernard@example.org")[0]))
     delegation = Delegation.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
         doctor.post(f"/delegations/{delegation.pk}/renvoyer/")
+    run_worker()
     new = path_of(link_in(smtp_server.to("sophie.bernard@example.org")[1]))
     assert old != new
     assistant = login_client(sophie)
@@ -175,6 +183,7 @@ def test_resend_kills_the_old_link(martin, sophie, smtp_server, django_capture_o
 def test_expired_link_grants_nothing(martin, sophie, smtp_server, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         invite_sophie(login_client(martin))
+    run_worker()
     url = path_of(link_in(smtp_server.to("sophie.bernard@example.org")[0]))
     Invitation.objects.update(expires_at=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC))
     response = login_client(sophie).post(url, {"accepter": "1"})
@@ -191,6 +200,7 @@ def test_mail_failure_is_shown_and_retried(martin, settings, django_capture_on_c
     doctor = login_client(martin)
     with django_capture_on_commit_callbacks(execute=True):
         invite_sophie(doctor)
+    run_worker()
     delegation = Delegation.objects.get()
     message = Message.objects.get(ref=f"delegation:{delegation.pk}")
     assert delegation.state == State.PENDING
@@ -219,6 +229,7 @@ def test_colleague_story(martin, dubois, smtp_server, django_capture_on_commit_c
     assert response.status_code == 302
     delegation = Delegation.objects.get()
     assert delegation.kind == Kind.COLLEAGUE and delegation.can_validate and delegation.can_consult
+    run_worker()
     url = path_of(link_in(smtp_server.to("claire.dubois@example.org")[0]))
     colleague = login_client(dubois)
     colleague.post(url, {"accepter": "1"})
@@ -340,6 +351,7 @@ def test_expiry_needs_no_job_and_the_command_marks_and_mails(
     delegation.refresh_from_db()
     soon.refresh_from_db()
     assert delegation.state == State.EXPIRED and soon.reminder_sent_on == TODAY()
+    run_worker()
     assert any("a expiré" in m.subject for m in smtp_server.to("sophie.bernard@example.org"))
     assert Entry.objects.filter(action=Action.DELEGATION_EXPIRED, delegation=delegation).exists()
     assert Entry.objects.filter(action=Action.DELEGATION_REMINDED, delegation=soon).exists()
@@ -378,6 +390,7 @@ def test_a_missed_day_does_not_lose_the_reminder_and_a_new_end_date_gets_one(
     with django_capture_on_commit_callbacks(execute=True):
         call_command("expire_delegations")
         call_command("expire_delegations")  # once only
+    run_worker()
     assert len([m for m in smtp_server.to("sophie.bernard@example.org") if "fin prochaine" in m.subject]) == 1
     with django_capture_on_commit_callbacks(execute=True):
         login_client(martin).post(
@@ -389,6 +402,7 @@ def test_a_missed_day_does_not_lose_the_reminder_and_a_new_end_date_gets_one(
             },
         )
         call_command("expire_delegations")
+    run_worker()
     assert len([m for m in smtp_server.to("sophie.bernard@example.org") if "fin prochaine" in m.subject]) == 2
 
 

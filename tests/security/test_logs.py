@@ -15,6 +15,7 @@ from journal.models import Action, ActorRole
 from journal.services import record
 from tests.delegations.test_flows import invite_sophie, link_in, path_of
 from tests.factories import DoctorUserFactory, DossierFactory
+from tests.mail import run_worker
 
 PIN = "1234"
 # Eight digits: a four-digit PIN turned up by chance inside a random request id (a UUID) and failed CI.
@@ -60,6 +61,7 @@ def test_a_full_story_leaves_no_personal_data_in_the_logs(
     # A delegation to an assistant with her e-mail address; she accepts through the mailed link.
     with django_capture_on_commit_callbacks(execute=True):
         assert invite_sophie(doctor).status_code == 302
+    run_worker()
     [mail] = smtp_server.to("sophie.bernard@example.org")
     link = path_of(link_in(mail))
     token = link.rstrip("/").rsplit("/", 1)[-1]

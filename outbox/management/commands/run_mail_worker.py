@@ -1,9 +1,10 @@
 import logging
-import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections, connection
 
+from outbox import wakeup
 from outbox.services import send_due
 
 logger = logging.getLogger(__name__)
@@ -14,9 +15,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="une seule passe, puis s'arrêter")
-        parser.add_argument("--interval", type=float, default=5.0, help="secondes entre deux passes")
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=None,
+            help="secondes au plus entre deux passes (par défaut OUTBOX_POLL_SECONDS ; "
+            "sur PostgreSQL, un courriel mis en file réveille le processus aussitôt)",
+        )
 
-    def handle(self, *args, once=False, interval=5.0, **options):
+    def handle(self, *args, once=False, interval=None, **options):
+        interval = settings.OUTBOX_POLL_SECONDS if interval is None else interval
         while True:
             # As between two requests: a broken connection (database restarted) is dropped and reopened, and a
             # persistent one (CONN_MAX_AGE) renewed when due. Never from inside a transaction (a caller's, or a
@@ -24,6 +32,8 @@ class Command(BaseCommand):
             if not connection.in_atomic_block:
                 close_old_connections()
             try:
+                # Before the pass: a message queued during the pass wakes the wait below at once.
+                wakeup.listen(connection)
                 sent, failing = send_due()
             except DatabaseError:
                 if once:
@@ -32,7 +42,7 @@ class Command(BaseCommand):
                 logger.exception("Base de données indisponible : nouvelle passe dans %s s.", interval)
             else:
                 if sent or failing:
-                    self.stdout.write(f"{sent} courriel(s) envoyé(s), {failing} en échec (nouvel essai plus tard).")
+                    self.stdout.write(f"{sent} courriel(s) envoyé(s), {failing} non envoyé(s).")
             if once:
                 return
-            time.sleep(interval)
+            wakeup.wait(connection, interval)
