@@ -413,6 +413,7 @@ def test_someone_else_opening_the_link_is_told_at_once_and_sees_nothing_of_the_d
 ):
     with django_capture_on_commit_callbacks(execute=True):
         invite_sophie(login_client(martin), ends_on=(TODAY() + datetime.timedelta(days=30)).isoformat())
+    run_worker()
     delegation = Delegation.objects.get()
     url = path_of(link_in(smtp_server.to("sophie.bernard@example.org")[0]))
     if intruder_kind == "assistant":
@@ -451,6 +452,7 @@ def test_the_doctor_opening_his_own_invitation_link_is_not_journaled_as_an_attem
 ):
     with django_capture_on_commit_callbacks(execute=True):
         invite_sophie(login_client(martin))
+    run_worker()
     url = path_of(link_in(smtp_server.to("sophie.bernard@example.org")[0]))
     assert login_client(martin).get(url).status_code == 403
     assert not Entry.objects.filter(action=Action.DELEGATION_ACCEPT_DENIED).exists()

@@ -15,13 +15,14 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client
 
+from accounts.models import User
 from delegations.models import Delegation
 from outbox import wakeup
 from outbox.models import Message, MessageState
 from outbox.services import enqueue
 from tests.conftest import login_client
 from tests.delegations.test_flows import invite_sophie, link_in
-from tests.factories import PracticePlaceFactory, UserFactory
+from tests.factories import PracticePlaceFactory
 from tests.mail import HOST, _free_port, run_worker
 
 ON_POSTGRESQL = connection.vendor == "postgresql"
@@ -205,9 +206,11 @@ def test_a_refused_address_is_shown_to_the_doctor_and_the_operator_and_not_retri
     page = text(doctor.get("/delegations/"))
     assert "Le courriel n'a pas pu être envoyé à cette adresse. Vérifiez-la" in page
     assert "sinon, renvoyez l'invitation." in page
-    operator = UserFactory(is_staff=True, is_superuser=True)
+    # The admin opens only to a session opened by its own login (tests/security/test_operators.py).
+    operator = User.objects.create_superuser("operateur.durand", "mot de passe de l'opérateur")
     admin = Client()
-    admin.force_login(operator)
+    login = {"username": operator.identifier, "password": "mot de passe de l'opérateur", "next": "/gestion/"}
+    assert admin.post("/gestion/login/", login).status_code == 302
     listing = text(admin.get("/gestion/outbox/message/", {"state__exact": "failed"}))
     assert SOPHIE in listing and "Échec définitif" in listing and "550" in listing
 
