@@ -75,7 +75,7 @@ test-postgres: install-dev browser-deps
 MUTATION_CHILDREN ?= 2
 .PHONY: mutation
 mutation: install-dev
-	env -u DATABASE_URL $(VENV)/bin/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
+	set -f; env -u DATABASE_URL $(VENV)/bin/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
 	$(VENV)/bin/mutmut results
 
 # Security audit: bandit over the project's Python, pip-audit over the dependencies (README, « Durcissement »).

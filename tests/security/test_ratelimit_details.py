@@ -71,7 +71,10 @@ def test_the_429_page_announces_the_window_of_the_limit_reached(settings, client
         response = client.post(LOGIN_URL, {"card": card.pk, "pin": "0000"})
     assert response.status_code == 429
     assert response["Retry-After"] == "300"
-    assert "Trop de tentatives" in response.content.decode().split("</title>")[0]
+    page = response.content.decode()
+    # The site's own page, drawn with the request (its context: the site's name, the header).
+    assert "<title>Trop de tentatives — Espace médecins libéraux</title>" in page
+    assert "<h1>Trop de tentatives</h1>" in page and "Erreur 429." in page
     events = [r for r in caplog.records if getattr(r, "action", None) == "rate_limited"]
     assert [(e.group, e.view) for e in events] == [("pin-ip", "accounts:demo-login")]
 
