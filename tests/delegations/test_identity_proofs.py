@@ -172,3 +172,89 @@ def test_an_unknown_link_is_refused_by_the_service(martin, sophie):
     with pytest.raises(services.DelegationError, match="n'est plus valable"):
         services.accept_delegation(actor=actor_for(sophie), delegation_id=delegation.pk, token="inconnu")
     assert state_of(delegation) == State.PENDING
+
+
+# --- Answering without the link (« Délégations reçues »), and the exact messages --------------------
+
+
+def refused_with(message, answer, **kwargs):
+    with pytest.raises(services.DelegationError) as error:
+        answer(**kwargs)
+    assert str(error.value) == message
+
+
+@pytest.mark.django_db
+def test_without_the_link_an_assistant_must_have_the_invited_address(martin, sophie):
+    delegation, _ = invite_assistant(martin, sophie)
+    homonym = CardFactory(
+        card_type="CPE", holder=UserFactory(first_name="Sophie", last_name="BERNARD", email="autre@example.org")
+    )
+    no_address = CardFactory(card_type="CPE", holder=UserFactory(first_name="Sophie", last_name="Bernard", email=""))
+    for card in (homonym, no_address):
+        refused_with(
+            "Pour répondre, suivez le lien reçu par courriel.",
+            services.accept_delegation,
+            actor=actor_for(card),
+            delegation_id=delegation.pk,
+        )
+    assert state_of(delegation) == State.PENDING
+    sophie.holder.email = "Sophie.BERNARD@example.org"  # the address, whatever its case
+    sophie.holder.save()
+    services.accept_delegation(actor=actor_for(sophie), delegation_id=delegation.pk)
+    assert state_of(delegation) == State.ACCEPTED
+
+
+@pytest.mark.django_db
+def test_with_the_link_the_address_of_the_account_does_not_matter(martin, sophie):
+    delegation, token = invite_assistant(martin, sophie)
+    sophie.holder.email = "sophie.perso@example.net"
+    sophie.holder.save()
+    services.accept_delegation(actor=actor_for(sophie), delegation_id=delegation.pk, token=token)
+    assert state_of(delegation) == State.ACCEPTED
+
+
+@pytest.mark.django_db
+def test_without_the_link_a_colleague_needs_no_address(martin, dubois):
+    delegation, _ = invite_colleague(martin, dubois)  # invited at confrere@example.org
+    services.accept_delegation(actor=actor_for(dubois), delegation_id=delegation.pk)
+    assert state_of(delegation) == State.ACCEPTED
+
+
+@pytest.mark.django_db
+def test_without_the_link_an_expired_invitation_is_refused(martin, sophie):
+    delegation, _ = invite_assistant(martin, sophie)
+    Invitation.objects.filter(delegation=delegation).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    refused_with(
+        "L'invitation a expiré : demandez au médecin de vous la renvoyer.",
+        services.accept_delegation,
+        actor=actor_for(sophie),
+        delegation_id=delegation.pk,
+    )
+    assert state_of(delegation) == State.PENDING
+
+
+@pytest.mark.django_db
+def test_the_refusals_say_what_happened(martin, sophie):
+    delegation, token = invite_assistant(martin, sophie)
+    refused_with(
+        "Ce lien d'invitation n'est plus valable.",
+        services.accept_delegation,
+        actor=actor_for(sophie),
+        delegation_id=delegation.pk,
+        token="inconnu",
+    )
+    refused_with(
+        "Vous ne pouvez pas accepter une délégation de vous-même.",
+        services.accept_delegation,
+        actor=actor_for(martin),
+        delegation_id=delegation.pk,
+        token=token,
+    )
+    services.refuse_delegation(actor=actor_for(sophie), delegation_id=delegation.pk, token=token)
+    refused_with(
+        "Cette délégation n'est plus en attente de réponse.",
+        services.accept_delegation,
+        actor=actor_for(sophie),
+        delegation_id=delegation.pk,
+    )
+    assert state_of(delegation) == State.REFUSED
