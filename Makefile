@@ -73,12 +73,22 @@ test: install-dev browser-deps lint
 test-postgres: install-dev browser-deps
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/espace_medecins} $(VENV)/bin/pytest -q
 
+# Mutation testing (README « Tests de mutation »): mutmut changes the protections' modules one mutant at a time
+# ([tool.mutmut] in pyproject.toml) and re-runs the tests that reach it. Slow: run by hand before resolving an
+# issue that touches them, never in CI. SQLite in memory (forked workers cannot share one PostgreSQL test
+# database). Narrow it with MUTANTS, e.g. make mutation MUTANTS='core.ratelimit*'.
+MUTATION_CHILDREN ?= 2
+.PHONY: mutation
+mutation: install-dev
+	set -f; env -u DATABASE_URL $(VENV)/bin/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
+	$(VENV)/bin/mutmut results
+
 # Security audit: bandit over the project's Python, pip-audit over the dependencies (README, « Durcissement »).
 audit: install-dev
 	VENV=$(VENV) bash .ci/audit
 
 clean:
-	rm -rf $(VENV) node_modules tests/oidc/node_modules staticfiles db.sqlite3* var .import_linter_cache
+	rm -rf $(VENV) node_modules tests/oidc/node_modules staticfiles db.sqlite3* var .import_linter_cache mutants
 
 # National-scale load benchmark on PostgreSQL (README « Performance à l'échelle nationale », about 10 minutes):
 # seeds bench_national (COPY) and bench_small, then gunicorn + wrk. Debian's wrk is installed when missing.
