@@ -7,10 +7,32 @@ the connection and never logged, so the staging costs no WAL and vanishes with t
 
 from contextlib import contextmanager
 
-from django.db import connection
+from django.db import connection, transaction
 
 LINE_TABLE = "directory_stage_line"
 PERSON_TABLE = "directory_stage_person"
+
+
+@contextmanager
+def session():
+    """The import's staging (reading the file, grouping its lines), in which importer._merge opens the
+    transaction of its writes to the directory.
+
+    PostgreSQL: the whole import in one transaction, as its readers and writers never wait for it (MVCC, and the
+    import locks only the directory's rows it writes). SQLite allows one writer at a time, and a transaction
+    holds that lock until it ends: users' writes (journal, sessions) would wait for the whole import and fail
+    past their busy timeout. The staging tables are TEMPORARY, that is in SQLite's separate temp database,
+    whose writes lock nothing in the main one: the staging runs outside any transaction, and only the final
+    writes take the lock. Either way a failure or an interruption changes nothing in the directory."""
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            yield
+            drop_tables()  # on failure the rollback drops them (DDL is transactional)
+    else:
+        try:
+            yield
+        finally:
+            drop_tables()
 
 
 def create_line_table(columns: list[tuple[str, str]]) -> None:
