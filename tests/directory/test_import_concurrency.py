@@ -12,6 +12,11 @@ import pytest
 from django.db import connection
 
 from bench.generate_extract import generate
+from directory import importer
+from directory.importer import import_extract
+from directory.models import Professional
+
+from .helpers import person, write_extract
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -155,3 +160,25 @@ def test_users_write_during_an_import_which_stays_all_or_nothing(tmp_path):
     assert outcome["probes"] > 10 and outcome["writes"] > outcome["probes"]
     assert outcome["interrupted"] == [True, True]
     assert outcome["professionals"] > 1000
+
+
+def test_a_change_to_the_directory_during_the_grouping_is_taken_into_account(tmp_path, monkeypatch):
+    """The statuses (new, changed, same) are computed before the write lock; if the directory changed meanwhile
+    (another import, an edit), they are computed again under it: a person added meanwhile is updated, and keeps
+    only the file's places."""
+    original, calls = importer._group, []
+
+    def group_then_someone_adds_martin(cursor, stats):
+        original(cursor, stats)
+        calls.append(stats["created"])
+        if len(calls) == 1:
+            martin = Professional.objects.create(national_id="899700001011", id_type="8", identifier="99700001011",
+                                                 last_name="MARTIN", profession_code="10")  # fmt: skip
+            martin.places.create(commune="Bron")
+
+    monkeypatch.setattr(importer, "_group", group_then_someone_adds_martin)
+    stats = import_extract(write_extract(tmp_path / "x.txt", [person(commune="Lyon")]))
+    assert calls == [1, 0]  # grouped again, under the lock
+    assert (stats["created"], stats["updated"]) == (0, 1)
+    martin = Professional.objects.get()
+    assert [place.commune for place in martin.places.all()] == ["Lyon"]
