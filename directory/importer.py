@@ -283,25 +283,27 @@ def _group(cursor, stats: dict) -> None:
     cursor.execute(f"SELECT status, COUNT(*) FROM {person} GROUP BY status")  # noqa: S608
     counts = dict(cursor.fetchall())
     stats["created"], stats["updated"], stats["unchanged"] = (counts.get(k, 0) for k in "ncs")
+    # The active people absent from the file: found here, a scan of the whole directory, so that the write lock
+    # is held only to deactivate them.
+    cursor.execute(f"DROP TABLE IF EXISTS {staging.ABSENT_TABLE}")
+    cursor.execute(f"""
+        CREATE TEMPORARY TABLE {staging.ABSENT_TABLE} AS
+        SELECT id FROM {pro}
+        WHERE is_active AND NOT EXISTS (SELECT 1 FROM {person} sp WHERE sp.national_id = {pro}.national_id)
+    """)  # noqa: S608
 
 
 def _write(cursor, stats: dict, phase) -> None:
     line, person = staging.LINE_TABLE, staging.PERSON_TABLE
     pro, place = Professional._meta.db_table, PracticePlace._meta.db_table
     now = timezone.now()
-    # Before the upsert, so that it only scans the people already there.
     phase("Professionnels absents du fichier désactivés…")
-    cursor.execute(f"""
-        UPDATE {pro} SET is_active = %s, updated_at = %s
-        WHERE is_active AND NOT EXISTS (SELECT 1 FROM {person} sp WHERE sp.national_id = {pro}.national_id)
-    """, [False, now])  # noqa: S608  # fmt: skip
+    absent = f"SELECT id FROM {staging.ABSENT_TABLE}"  # noqa: S608
+    cursor.execute(f"UPDATE {pro} SET is_active = %s, updated_at = %s WHERE id IN ({absent})", [False, now])  # noqa: S608
     stats["deactivated"] = cursor.rowcount
     if stats["deactivated"]:
         # Their places' copy of the flag (PracticePlace.PERSON_COPY): off the search-by-place indexes.
-        cursor.execute(f"""
-            UPDATE {place} SET is_active = %s
-            WHERE is_active AND professional_id IN (SELECT id FROM {pro} WHERE NOT is_active)
-        """, [False])  # noqa: S608  # fmt: skip
+        cursor.execute(f"UPDATE {place} SET is_active = %s WHERE is_active AND professional_id IN ({absent})", [False])  # noqa: S608
 
     if not stats["created"] + stats["updated"]:
         return  # the usual monthly case for most people: nothing else to write

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 
 LINE_TABLE = "directory_stage_line"
 PERSON_TABLE = "directory_stage_person"
+ABSENT_TABLE = "directory_stage_absent"
 
 
 @contextmanager
@@ -46,7 +47,7 @@ def create_line_table(columns: list[tuple[str, str]]) -> None:
 
 def drop_tables() -> None:
     with connection.cursor() as cursor:
-        for table in (PERSON_TABLE, LINE_TABLE):
+        for table in (ABSENT_TABLE, PERSON_TABLE, LINE_TABLE):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
