@@ -5,8 +5,9 @@
 2. Set-based SQL merges it: new people inserted, people whose lines changed (fingerprint) updated and their places
    of practice replaced, people absent from the file deactivated (never deleted: other tables refer to them).
 
-Everything runs in ONE transaction: a failed or interrupted import leaves the previous directory as it was,
-and readers see the old directory until the commit.
+The writes to the directory run in ONE transaction: a failed or interrupted import leaves the previous directory
+as it was, and readers see the old directory until the commit. On SQLite the reading and grouping come before
+it, outside any transaction, so that its write lock is held only for the writes (staging.session).
 """
 
 import multiprocessing

@@ -2,7 +2,7 @@
 
 The import streams the file into a temporary table (COPY on PostgreSQL, large executemany batches on SQLite),
 then merges it into the directory with portable set-based SQL (see importer.py). Temporary tables are private to
-the connection and never logged, so the staging costs no WAL and vanishes with the transaction.
+the connection and never logged, so the staging costs no WAL; they are dropped at the end (see session()).
 """
 
 from contextlib import contextmanager
