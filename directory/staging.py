@@ -86,6 +86,11 @@ class _SqliteWriter:
     def __enter__(self):
         connection.ensure_connection()
         self._raw = connection.connection  # the sqlite3 connection: no per-row parameter rewriting
+        # One transaction for the whole table rather than one per block. DEFERRED, unlike Django's (IMMEDIATE):
+        # it writes only to the temp database, so it takes no lock on the main one (see session()).
+        self._own = connection.get_autocommit()
+        if self._own:
+            self._raw.execute("BEGIN DEFERRED")
         return self
 
     def write_block(self, text: str) -> None:
@@ -93,7 +98,9 @@ class _SqliteWriter:
             # Numbers arrive as text: the columns' integer affinity stores them as integers.
             self._raw.executemany(self.sql, [row.split("|") for row in text.split("\n")])
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, *exc):
+        if self._own and self._raw.in_transaction:
+            self._raw.execute("ROLLBACK" if exc_type else "COMMIT")
         return False
 
 
