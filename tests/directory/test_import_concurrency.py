@@ -104,6 +104,7 @@ except Blocked:
 finally:
     done.set()
     background.join()
+    importer._group = original_group
 
 
 def directory():
