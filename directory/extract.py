@@ -61,9 +61,9 @@ _BY_KEY = {normalize(name): field for name, field in COLUMNS.items()}
 
 MEMBER_NAME = re.compile(r"PS_LibreAcces_Personne_activite.*\.txt$", re.IGNORECASE)
 SAMPLE_BYTES = 1 << 16
-# Longest line accepted, in characters: real lines hold less than 1,000 (a corrupt file may hold gigabytes
-# without a line end). A longer line is rejected (its number
-# and reason in the summary) and reading goes on at the next line; at most 4 bytes a character are read of it.
+# Longest line accepted, in characters: real lines hold less than 1,000, a corrupt file may hold gigabytes without
+# a line end. A longer line is rejected (its number and reason in the summary) and reading goes on at the next
+# line; no more of it than 4 bytes a character is ever held.
 MAX_LINE = 1 << 16
 _LIMIT = f"{MAX_LINE:,} caractères".replace(",", "\u00a0")
 TOO_LONG = f"ligne trop longue (plus de {_LIMIT})"
