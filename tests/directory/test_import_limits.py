@@ -77,7 +77,7 @@ def test_an_endless_line_does_not_hold_memory(tmp_path):
     with open(path, "ab") as f:
         f.write(b"8|99700001045|")
         f.truncate(f.tell() + 400 * 1024 * 1024)  # NUL bytes to the end, never written
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": "sqlite://:memory:"}
     result = subprocess.run(  # noqa: S603 (our own interpreter and script)
         [sys.executable, "-c", READ_ENDLESS_LINE, str(path)], cwd=ROOT, env=env, capture_output=True, text=True,
         timeout=120,
@@ -159,6 +159,7 @@ def test_an_unreadable_zip_gives_a_message_not_a_traceback(tmp_path):
     result = subprocess.run(  # noqa: S603 (our own interpreter and command)
         [sys.executable, "manage.py", "import_annuaire", str(_truncated(tmp_path)), "--no-progress"],
         cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}"},  # never the project's
     )  # fmt: skip
     assert result.returncode == 1
     assert "Archive ZIP illisible" in result.stderr and "Traceback" not in result.stderr
