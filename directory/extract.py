@@ -6,9 +6,11 @@ without BOM, else cp1252 (older files).
 """
 
 import codecs
+import contextlib
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from operator import itemgetter
@@ -59,28 +61,59 @@ _BY_KEY = {normalize(name): field for name, field in COLUMNS.items()}
 
 MEMBER_NAME = re.compile(r"PS_LibreAcces_Personne_activite.*\.txt$", re.IGNORECASE)
 SAMPLE_BYTES = 1 << 16
+# Longest line accepted, in characters: real lines hold less than 1,000, a corrupt file may hold gigabytes without
+# a line end. A longer line is rejected (its number and reason in the summary) and reading goes on at the next
+# line; no more of it than 4 bytes a character is ever held.
+MAX_LINE = 1 << 16
+_LIMIT = f"{MAX_LINE:,} caractères".replace(",", "\u00a0")
+TOO_LONG = f"ligne trop longue (plus de {_LIMIT})"
+UNREADABLE_ZIP = (
+    "Archive ZIP illisible ({}) : l'annuaire n'est pas modifié. Téléchargez de nouveau l'extraction sur "
+    "annuaire.sante.fr, ou importez le fichier .txt qu'elle contient."
+)
+# A damaged member shows part-way through its reading (bad compressed data, missing end, bad CRC at its end).
+_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError)
+# Opening: unreadable directory, unsupported compression or encryption.
+_OPEN_ERRORS = (*_READ_ERRORS, NotImplementedError, RuntimeError, ValueError)
 
 
 class ExtractError(Exception):
     """The file cannot be imported at all (not an extraction, unknown header, no text file in the zip)."""
 
 
+def _is_zip(path: Path) -> bool:
+    if path.suffix.lower() == ".zip":
+        return True
+    with open(path, "rb") as f:
+        return f.read(4) == b"PK\x03\x04" or zipfile.is_zipfile(path)
+
+
 @contextmanager
 def open_binary(path: Path):
-    """The extraction as a binary stream, and its size: the .txt itself, or its member in the official zip."""
+    """The extraction as a binary stream, and its size: the .txt itself, or its member in the official zip.
+    A damaged archive raises ExtractError « Archive ZIP illisible », also when found part-way through."""
     path = Path(path)
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
+    if not _is_zip(path):
+        with open(path, "rb", buffering=1 << 20) as f:
+            yield f, path.stat().st_size
+        return
+    with contextlib.ExitStack() as stack:
+        try:
+            archive = stack.enter_context(zipfile.ZipFile(path))
             members = [i for i in archive.infolist() if MEMBER_NAME.search(i.filename.rsplit("/", 1)[-1])]
             if not members:
                 members = [i for i in archive.infolist() if i.filename.lower().endswith(".txt")]
             if len(members) != 1:
-                raise ExtractError("L'archive ne contient pas un et un seul fichier PS_LibreAcces_Personne_activite.")
-            with archive.open(members[0]) as member:
-                yield io.BufferedReader(member, buffer_size=1 << 20), members[0].file_size
-    else:
-        with open(path, "rb", buffering=1 << 20) as f:
-            yield f, path.stat().st_size
+                raise ExtractError(UNREADABLE_ZIP.format(
+                    "elle doit contenir un et un seul fichier PS_LibreAcces_Personne_activite_….txt"
+                ))  # fmt: skip
+            member = stack.enter_context(archive.open(members[0]))
+        except _OPEN_ERRORS as error:
+            raise ExtractError(UNREADABLE_ZIP.format("archive endommagée, incomplète ou vide")) from error
+        try:
+            yield io.BufferedReader(member, buffer_size=1 << 20), members[0].file_size
+        except _READ_ERRORS as error:
+            raise ExtractError(UNREADABLE_ZIP.format("archive endommagée ou incomplète")) from error
 
 
 def detect_encoding(sample: bytes) -> str:
@@ -100,8 +133,13 @@ class ExtractReader:
         self.stream = stream
         self.size = size
         self.bytes_read = 0
-        first = stream.readline()
+        first = stream.readline(4 * MAX_LINE)
         self.bytes_read += len(first)
+        if not first.endswith(b"\n") and stream.peek(1)[:1]:
+            raise ExtractError(
+                f"En-tête non reconnu : la première ligne dépasse {_LIMIT}. Vérifiez qu'il s'agit bien "
+                "de l'extraction PS_LibreAcces_Personne_activite."
+            )
         if first.startswith(codecs.BOM_UTF8):
             first = first[len(codecs.BOM_UTF8) :]
             self.encoding = "utf-8"
@@ -141,10 +179,25 @@ class ExtractReader:
         read, readline = self.stream.read, self.stream.readline
         while block := read(size):
             if not block.endswith(b"\n"):
-                block += readline()  # up to the end of the line
+                # Up to the end of the line, but no further than a line of MAX_LINE characters can take: a longer
+                # line is cut there (parse rejects it) and the rest of it skipped, never held.
+                start = block.rfind(b"\n") + 1
+                block += readline(max(0, start + 4 * (MAX_LINE + 1) - len(block)))
+                if not block.endswith(b"\n") and len(block) - start >= 4 * (MAX_LINE + 1):
+                    self.bytes_read += self._skip_line() - 1
+                    block += b"\n"  # in place of the skipped line end
             self.bytes_read += len(block)
             yield number, block
             number += block.count(b"\n") + (not block.endswith(b"\n"))
+
+    def _skip_line(self) -> int:
+        """Read the rest of the current line, in bounded chunks; returns the number of bytes skipped."""
+        skipped = 0
+        while chunk := self.stream.readline(1 << 16):
+            skipped += len(chunk)
+            if chunk.endswith(b"\n"):
+                break
+        return skipped
 
     def parse(self, number: int, block: bytes) -> Iterator[tuple[int, tuple | None, str]]:
         """(line number, record, error) of the lines of a block from `blocks`, starting at line `number`."""
@@ -158,6 +211,9 @@ class ExtractReader:
             lines.pop()  # the block ends with its last line's end
         for number, line in enumerate(lines, number):  # noqa: B020 (the numbering goes on from the argument)
             line = line.rstrip("\r")
+            if len(line) > MAX_LINE:
+                yield number, None, TOO_LONG
+                continue
             if not line.strip():
                 continue
             values = line.split("|")

@@ -5,8 +5,9 @@
 2. Set-based SQL merges it: new people inserted, people whose lines changed (fingerprint) updated and their places
    of practice replaced, people absent from the file deactivated (never deleted: other tables refer to them).
 
-Everything runs in ONE transaction: a failed or interrupted import leaves the previous directory as it was,
-and readers see the old directory until the commit.
+The writes to the directory run in ONE transaction: a failed or interrupted import leaves the previous directory
+as it was, and readers see the old directory until the commit. On SQLite the reading and grouping come before
+it, outside any transaction, so that its write lock is held only for the writes (staging.session).
 """
 
 import multiprocessing
@@ -131,7 +132,7 @@ def import_extract(
     stats = {"lines": 0, "created": 0, "updated": 0, "unchanged": 0, "deactivated": 0,
              "rejected_count": 0, "rejected": [], "deactivated_ids": []}  # fmt: skip
     phase = phase or (lambda message: None)
-    with open_binary(Path(path)) as (stream, size), transaction.atomic():
+    with open_binary(Path(path)) as (stream, size), staging.session():
         reader = ExtractReader(stream, size)
         stats["encoding"], stats["columns"] = reader.encoding, reader.width
         staging.create_line_table([(c, "bigint" if c.endswith("_hash") else "text") for c in STAGE_COLUMNS])
@@ -141,11 +142,6 @@ def import_extract(
             phase("Aucune ligne valide : l'annuaire n'est pas modifié.")
         else:
             _merge(stats, phase)
-        # On failure the rollback drops them (DDL is transactional on both databases).
-        staging.drop_tables()
-        if stats["deactivated_ids"]:
-            # After the commit only: the apps above (delegations) suspend what the people who left had.
-            transaction.on_commit(partial(signals.send_professionals_deactivated, stats["deactivated_ids"]))
     if stats["created"] + stats["updated"] + stats["deactivated"]:
         phase("Statistiques de la base…")
         staging.analyze(Professional._meta.db_table, PracticePlace._meta.db_table, temporary=False)
@@ -241,81 +237,112 @@ def _cut(alias: str, field: str) -> str:
 
 
 def _merge(stats: dict, phase) -> None:
-    line, person = staging.LINE_TABLE, staging.PERSON_TABLE
-    pro, place = Professional._meta.db_table, PracticePlace._meta.db_table
-    now = timezone.now()
+    line = staging.LINE_TABLE
+    phase("Regroupement des lignes par professionnel…")
+    staging.more_memory()
     with connection.cursor() as cursor:
-        phase("Regroupement des lignes par professionnel…")
-        staging.more_memory()
         # (person, line): a person's lines in order, to group and join them person by person without sorting.
         cursor.execute(f"CREATE INDEX {line}_nid ON {line} (national_id, line_no)")
         staging.analyze(line)
-        # One row per person, with the identity its first line gives; the fingerprint covers all its lines.
-        # Status: n = new, c = changed (or coming back), s = same as in the directory.
+        state = _directory_state(cursor)
+        _group(cursor, stats)
+    # Only the writes to the directory in this transaction: on SQLite it holds the database's write lock, so it
+    # comes after the reading and grouping, which take none (staging.session).
+    with transaction.atomic(), connection.cursor() as cursor:
+        if _directory_state(cursor) != state:
+            # Changed since the grouping (another import, an edit): the statuses are computed again, locked.
+            _group(cursor, stats)
+        _write(cursor, stats, phase)
+        if stats["deactivated_ids"]:
+            # After the commit only: the apps above (delegations) suspend what the people who left had.
+            transaction.on_commit(partial(signals.send_professionals_deactivated, stats["deactivated_ids"]))
+
+
+def _directory_state(cursor) -> tuple:
+    """Changes whenever a person is added, removed or saved (updated_at is set on every write)."""
+    cursor.execute(f"SELECT COUNT(*), MAX(id), MAX(updated_at) FROM {Professional._meta.db_table}")  # noqa: S608
+    return tuple(cursor.fetchone())
+
+
+def _group(cursor, stats: dict) -> None:
+    person = staging.PERSON_TABLE
+    pro = Professional._meta.db_table
+    cursor.execute(f"DROP TABLE IF EXISTS {person}")
+    # One row per person, with the identity its first line gives; the fingerprint covers all its lines.
+    # Status: n = new, c = changed (or coming back), s = same as in the directory.
+    cursor.execute(f"""
+        CREATE TEMPORARY TABLE {person} AS
+        SELECT g.national_id AS national_id, p.id AS professional_id,
+               {", ".join(f"g.{c}" for c in PROFESSIONAL_FIELDS)},
+               CAST(g.places_sum + g.prof_hash AS bigint) AS fingerprint,
+               CASE WHEN p.id IS NULL THEN 'n'
+                    WHEN p.import_fingerprint = g.places_sum + g.prof_hash AND p.is_active THEN 's'
+                    ELSE 'c' END AS status
+        FROM ({staging.first_lines([*PROFESSIONAL_FIELDS, "prof_hash"], total="place_hash")}) g
+        LEFT JOIN {pro} p ON p.national_id = g.national_id
+        ORDER BY g.national_id
+    """)  # noqa: S608 (table names are ours)
+    cursor.execute(f"CREATE UNIQUE INDEX {person}_nid ON {person} (national_id)")
+    staging.analyze(person)
+    cursor.execute(f"SELECT status, COUNT(*) FROM {person} GROUP BY status")  # noqa: S608
+    counts = dict(cursor.fetchall())
+    stats["created"], stats["updated"], stats["unchanged"] = (counts.get(k, 0) for k in "ncs")
+    # The active people absent from the file: found here, a scan of the whole directory, so that the write lock
+    # is held only to deactivate them.
+    cursor.execute(f"DROP TABLE IF EXISTS {staging.ABSENT_TABLE}")
+    cursor.execute(f"""
+        CREATE TEMPORARY TABLE {staging.ABSENT_TABLE} AS
+        SELECT id FROM {pro}
+        WHERE is_active AND NOT EXISTS (SELECT 1 FROM {person} sp WHERE sp.national_id = {pro}.national_id)
+    """)  # noqa: S608
+
+
+def _write(cursor, stats: dict, phase) -> None:
+    line, person = staging.LINE_TABLE, staging.PERSON_TABLE
+    pro, place = Professional._meta.db_table, PracticePlace._meta.db_table
+    now = timezone.now()
+    phase("Professionnels absents du fichier désactivés…")
+    absent = f"SELECT id FROM {staging.ABSENT_TABLE}"  # noqa: S608
+    cursor.execute(
+        f"UPDATE {pro} SET is_active = %s, updated_at = %s WHERE id IN ({absent}) RETURNING id",  # noqa: S608
+        [False, now],
+    )
+    stats["deactivated_ids"] = [row[0] for row in cursor.fetchall()]
+    stats["deactivated"] = len(stats["deactivated_ids"])
+    if stats["deactivated"]:
+        # Their places' copy of the flag (PracticePlace.PERSON_COPY): off the search-by-place indexes.
+        cursor.execute(f"UPDATE {place} SET is_active = %s WHERE is_active AND professional_id IN ({absent})", [False])  # noqa: S608
+
+    if not stats["created"] + stats["updated"]:
+        return  # the usual monthly case for most people: nothing else to write
+    phase("Professionnels créés et mis à jour…")
+    with staging.indexes_deferred(pro):
         cursor.execute(f"""
-            CREATE TEMPORARY TABLE {person} AS
-            SELECT g.national_id AS national_id, p.id AS professional_id,
-                   {", ".join(f"g.{c}" for c in PROFESSIONAL_FIELDS)},
-                   CAST(g.places_sum + g.prof_hash AS bigint) AS fingerprint,
-                   CASE WHEN p.id IS NULL THEN 'n'
-                        WHEN p.import_fingerprint = g.places_sum + g.prof_hash AND p.is_active THEN 's'
-                        ELSE 'c' END AS status
-            FROM ({staging.first_lines([*PROFESSIONAL_FIELDS, "prof_hash"], total="place_hash")}) g
-            LEFT JOIN {pro} p ON p.national_id = g.national_id
-            ORDER BY g.national_id
-        """)  # noqa: S608 (table names are ours)
-        cursor.execute(f"CREATE UNIQUE INDEX {person}_nid ON {person} (national_id)")
-        staging.analyze(person)
-        cursor.execute(f"SELECT status, COUNT(*) FROM {person} GROUP BY status")  # noqa: S608
-        counts = dict(cursor.fetchall())
-        stats["created"], stats["updated"], stats["unchanged"] = (counts.get(k, 0) for k in "ncs")
+            INSERT INTO {pro} (national_id, {", ".join(PROFESSIONAL_FIELDS)}, is_active, updated_at,
+                               import_fingerprint)
+            SELECT sp.national_id, {", ".join(_cut("sp", c) for c in PROFESSIONAL_FIELDS)}, %s, %s, sp.fingerprint
+            FROM {person} sp
+            WHERE sp.status <> 's'
+            ORDER BY sp.national_id
+            ON CONFLICT (national_id) DO UPDATE SET
+                {", ".join(f"{c} = excluded.{c}" for c in PROFESSIONAL_FIELDS)},
+                is_active = excluded.is_active, updated_at = excluded.updated_at,
+                import_fingerprint = excluded.import_fingerprint
+        """, [True, now])  # noqa: S608  # fmt: skip
 
-        # Before the upsert, so that it only scans the people already there.
-        phase("Professionnels absents du fichier désactivés…")
+    phase("Lieux d'exercice remplacés…")
+    if stats["updated"]:
         cursor.execute(f"""
-            UPDATE {pro} SET is_active = %s, updated_at = %s
-            WHERE is_active AND NOT EXISTS (SELECT 1 FROM {person} sp WHERE sp.national_id = {pro}.national_id)
-            RETURNING id
-        """, [False, now])  # noqa: S608  # fmt: skip
-        stats["deactivated_ids"] = [row[0] for row in cursor.fetchall()]
-        stats["deactivated"] = len(stats["deactivated_ids"])
-        if stats["deactivated"]:
-            # Their places' copy of the flag (PracticePlace.PERSON_COPY): off the search-by-place indexes.
-            cursor.execute(f"""
-                UPDATE {place} SET is_active = %s
-                WHERE is_active AND professional_id IN (SELECT id FROM {pro} WHERE NOT is_active)
-            """, [False])  # noqa: S608  # fmt: skip
-
-        if not stats["created"] + stats["updated"]:
-            return  # the usual monthly case for most people: nothing else to write
-        phase("Professionnels créés et mis à jour…")
-        with staging.indexes_deferred(pro):
-            cursor.execute(f"""
-                INSERT INTO {pro} (national_id, {", ".join(PROFESSIONAL_FIELDS)}, is_active, updated_at,
-                                   import_fingerprint)
-                SELECT sp.national_id, {", ".join(_cut("sp", c) for c in PROFESSIONAL_FIELDS)}, %s, %s, sp.fingerprint
-                FROM {person} sp
-                WHERE sp.status <> 's'
-                ORDER BY sp.national_id
-                ON CONFLICT (national_id) DO UPDATE SET
-                    {", ".join(f"{c} = excluded.{c}" for c in PROFESSIONAL_FIELDS)},
-                    is_active = excluded.is_active, updated_at = excluded.updated_at,
-                    import_fingerprint = excluded.import_fingerprint
-            """, [True, now])  # noqa: S608  # fmt: skip
-
-        phase("Lieux d'exercice remplacés…")
-        if stats["updated"]:
-            cursor.execute(f"""
-                DELETE FROM {place} WHERE professional_id IN
-                    (SELECT professional_id FROM {person} WHERE status = 'c')
-            """)  # noqa: S608
-        with staging.indexes_deferred(place):
-            cursor.execute(f"""
-                INSERT INTO {place} (professional_id, {", ".join(PLACE_FIELDS)}, {", ".join(PERSON_COPY)})
-                SELECT p.id, {", ".join(_cut("l", c) for c in PLACE_FIELDS)}, {", ".join(f"p.{c}" for c in PERSON_COPY)}
-                FROM {line} l
-                JOIN {person} sp ON sp.national_id = l.national_id
-                JOIN {pro} p ON p.national_id = l.national_id
-                WHERE sp.status <> 's'
-                ORDER BY sp.national_id, l.line_no
-            """)  # a person's places together, in the file's order  # noqa: S608
+            DELETE FROM {place} WHERE professional_id IN
+                (SELECT professional_id FROM {person} WHERE status = 'c')
+        """)  # noqa: S608
+    with staging.indexes_deferred(place):
+        cursor.execute(f"""
+            INSERT INTO {place} (professional_id, {", ".join(PLACE_FIELDS)}, {", ".join(PERSON_COPY)})
+            SELECT p.id, {", ".join(_cut("l", c) for c in PLACE_FIELDS)}, {", ".join(f"p.{c}" for c in PERSON_COPY)}
+            FROM {line} l
+            JOIN {person} sp ON sp.national_id = l.national_id
+            JOIN {pro} p ON p.national_id = l.national_id
+            WHERE sp.status <> 's'
+            ORDER BY sp.national_id, l.line_no
+        """)  # a person's places together, in the file's order  # noqa: S608

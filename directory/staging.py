@@ -2,15 +2,38 @@
 
 The import streams the file into a temporary table (COPY on PostgreSQL, large executemany batches on SQLite),
 then merges it into the directory with portable set-based SQL (see importer.py). Temporary tables are private to
-the connection and never logged, so the staging costs no WAL and vanishes with the transaction.
+the connection and never logged, so the staging costs no WAL; they are dropped at the end (see session()).
 """
 
 from contextlib import contextmanager
 
-from django.db import connection
+from django.db import connection, transaction
 
 LINE_TABLE = "directory_stage_line"
 PERSON_TABLE = "directory_stage_person"
+ABSENT_TABLE = "directory_stage_absent"
+
+
+@contextmanager
+def session():
+    """The import's staging (reading the file, grouping its lines), in which importer._merge opens the
+    transaction of its writes to the directory.
+
+    PostgreSQL: the whole import in one transaction, as its readers and writers never wait for it (MVCC, and the
+    import locks only the directory's rows it writes). SQLite allows one writer at a time, and a transaction
+    holds that lock until it ends: users' writes (journal, sessions) would wait for the whole import and fail
+    past their busy timeout. The staging tables are TEMPORARY, that is in SQLite's separate temp database,
+    whose writes lock nothing in the main one: the staging runs outside any transaction, and only the final
+    writes take the lock. Either way a failure or an interruption changes nothing in the directory."""
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            yield
+            drop_tables()  # on failure the rollback drops them (DDL is transactional)
+    else:
+        try:
+            yield
+        finally:
+            drop_tables()
 
 
 def create_line_table(columns: list[tuple[str, str]]) -> None:
@@ -24,7 +47,7 @@ def create_line_table(columns: list[tuple[str, str]]) -> None:
 
 def drop_tables() -> None:
     with connection.cursor() as cursor:
-        for table in (PERSON_TABLE, LINE_TABLE):
+        for table in (ABSENT_TABLE, PERSON_TABLE, LINE_TABLE):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
@@ -63,6 +86,11 @@ class _SqliteWriter:
     def __enter__(self):
         connection.ensure_connection()
         self._raw = connection.connection  # the sqlite3 connection: no per-row parameter rewriting
+        # One transaction for the whole table rather than one per block. DEFERRED, unlike Django's (IMMEDIATE):
+        # it writes only to the temp database, so it takes no lock on the main one (see session()).
+        self._own = connection.get_autocommit()
+        if self._own:
+            self._raw.execute("BEGIN DEFERRED")
         return self
 
     def write_block(self, text: str) -> None:
@@ -70,7 +98,9 @@ class _SqliteWriter:
             # Numbers arrive as text: the columns' integer affinity stores them as integers.
             self._raw.executemany(self.sql, [row.split("|") for row in text.split("\n")])
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, *exc):
+        if self._own and self._raw.in_transaction:
+            self._raw.execute("ROLLBACK" if exc_type else "COMMIT")
         return False
 
 

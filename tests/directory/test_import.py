@@ -140,13 +140,13 @@ def test_failed_import_keeps_the_previous_directory(tmp_path, monkeypatch, failu
     snapshot = list(Professional.objects.values_list("national_id", "last_name", "is_active", "updated_at"))
     places = list(PracticePlace.objects.values_list("id", "commune"))
     if failure == "merge":
-        original = importer._merge
+        original = importer._write
 
-        def merge_then_fail(stats, phase):
-            original(stats, phase)  # everything written, then the process is interrupted
+        def write_then_fail(cursor, stats, phase):
+            original(cursor, stats, phase)  # everything written, then the process is interrupted before the commit
             raise KeyboardInterrupt
 
-        monkeypatch.setattr(importer, "_merge", merge_then_fail)
+        monkeypatch.setattr(importer, "_write", write_then_fail)
     else:
         original_writer = importer.staging.line_writer
 
