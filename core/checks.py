@@ -8,7 +8,7 @@ from django.core.checks import Tags, Warning, register
 def demo_off_in_production(app_configs=None, **kwargs):
     """The demo card reader lets anyone log in as any demo card holder with a PIN shown in the README: an https
     SITE_URL says the site is public, where it must never be on."""
-    if settings.DEMO and settings.SITE_URL.startswith("https://"):
+    if settings.DEMO and settings.SITE_URL.lower().startswith("https://"):
         return [
             Warning(
                 "Le mode démonstration (DEMO=1) est activé sur un site public (SITE_URL en https) : "

@@ -5,7 +5,7 @@ from django.db import DatabaseError
 from django.http import HttpResponseNotFound
 from django.utils.cache import add_never_cache_headers
 
-from .views import not_found
+from .views import BAD_REQUEST, not_found, static_error
 
 
 class NoStoreMiddleware:
@@ -44,3 +44,18 @@ class DebugErrorPagesMiddleware:
         if settings.DEBUG and isinstance(response, HttpResponseNotFound):
             return not_found(request)
         return response
+
+
+class NulBytesMiddleware:
+    """A NUL byte in the address or its query is no real request, and PostgreSQL refuses it in any text it is
+    compared with (a 500 where SQLite finds nothing): the French 400 page, before any view or database read.
+    Forms already refuse it (Django's ProhibitNullCharactersValidator)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "%00" in query or "\x00" in query:
+            return static_error(BAD_REQUEST)
+        return self.get_response(request)

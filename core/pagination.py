@@ -30,7 +30,8 @@ def paginate(request, queryset, *, per_page=20, param="page", bounded=False):
     """
     raw = request.GET.get(param)
     if bounded:
-        requested = int(raw) if raw and raw.isdigit() and len(raw) < 9 else 1
+        # isdecimal() and ASCII: « ² » is a digit to isdigit() and no number to int().
+        requested = int(raw) if raw and raw.isascii() and raw.isdecimal() and len(raw) < 9 else 1
         paginator = BoundedPaginator(queryset, per_page, requested_page=requested)
     else:
         paginator = Paginator(queryset, per_page)

@@ -119,6 +119,7 @@ def test_session_cookie_is_secure_httponly_samesite(settings):
     ("demo", "site_url", "warned"),
     [
         (True, "https://espace-medecins.example.fr", True),
+        (True, "HTTPS://espace-medecins.example.fr", True),
         (True, "http://127.0.0.1:8000", False),
         (False, "https://espace-medecins.example.fr", False),
     ],

@@ -81,3 +81,23 @@ def test_with_debug_on_the_test_client_still_reports_the_exception(debug_on, doc
     """The French page is for the user; the developer (and the test suite) still get the exception."""
     with pytest.raises(RuntimeError, match="Something broke"):
         login_client(doctor_card).get("/essai/panne/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    ["/dossiers/%00/", "/dossiers/%00/historique/", "/annuaire/?name=a%00b", "/dossiers/?page=1%00"],
+)
+def test_a_nul_byte_in_the_address_is_the_french_400_on_both_databases(doctor_card, url):
+    """PostgreSQL refuses a NUL in text it compares with (a 500 there, a 404 on SQLite): refused before any read."""
+    client = login_client(doctor_card)
+    client.raise_request_exception = False
+    assert_french_page(client.get(url), 400, "Requête invalide")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["²", "٣", "1²"])
+def test_a_page_number_that_python_calls_a_digit_but_is_no_number_gives_the_first_page(doctor_card, page):
+    client = login_client(doctor_card)
+    client.raise_request_exception = False
+    assert client.get("/dossiers/", {"page": page}).status_code == 200
