@@ -89,7 +89,7 @@ def test_another_doctor_posting_the_colleague_link_is_refused_in_french(martin, 
     delegation, token = invite_colleague(martin, dubois)
     url = f"/delegations/invitation/{token}/"
     response = login_client(durand).post(url, {"accepter": "1"})
-    assert response.status_code == 400
+    assert response.status_code == 403  # the page « meant for someone else », with nothing of the delegation
     assert "destinée à une autre personne" in response.content.decode()
     assert state_of(delegation) == State.PENDING
     # « Délégations reçues » does not offer it to him either.
