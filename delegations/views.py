@@ -251,6 +251,15 @@ def invitation(request, token):
         messages.info(request, "Connectez-vous avec votre carte CPx pour répondre à l'invitation.")
         return redirect_to_login(request.get_full_path())
     found = services.invitation_for_token(token)
+    if found is not None and services.note_other_person(actor=request.actor, delegation=found.delegation):
+        # Said at once, whatever the link's state, before any answer; nothing of the delegation (doctor, rights,
+        # dates, a suspension's reason) is shown.
+        return render(
+            request,
+            "delegations/invitation_other_person.html",
+            {"title": "Cette invitation est destinée à une autre personne"},
+            status=403,
+        )
     problem = None
     if found is not None and found.delegation.state == State.SUSPENDED:
         problem = f"{found.delegation.suspension_reason} La délégation est suspendue : cette invitation ne vaut plus."
@@ -258,14 +267,6 @@ def invitation(request, token):
         problem = "Ce lien d'invitation n'est plus valable : il a déjà servi, a expiré ou a été remplacé."
     elif found.delegation.effective_state != State.PENDING:
         problem = "Cette délégation n'est plus en attente de réponse."
-    elif services.note_other_person(actor=request.actor, delegation=found.delegation):
-        # Said at once, before any answer; nothing of the delegation (doctor, rights, dates) is shown.
-        return render(
-            request,
-            "delegations/invitation_other_person.html",
-            {"title": "Cette invitation est destinée à une autre personne"},
-            status=403,
-        )
     if problem is None and request.method == "POST":
         service, done = ANSWERS["accepter" if "accepter" in request.POST else "refuser"]
         try:

@@ -236,9 +236,12 @@ def test_a_pending_invitation_to_a_person_who_left_is_suspended_and_its_link_dea
     services.suspend_for_inactive_professionals()
     pending.refresh_from_db()
     assert pending.state == State.SUSPENDED and not pending.invitations.usable().exists()
-    # Anyone else following the link (he cannot log in) reads why it is dead.
+    # Anyone else following the link (the invitee cannot log in) is told it is meant for someone else, and reads
+    # nothing of it: not the reason, which names the person who left, nor the doctor.
     response = login_client(CardFactory()).get(f"/delegations/invitation/{token}/")
-    assert "La délégation est suspendue" in text(response)
+    page = text(response)
+    assert response.status_code == 403 and "destinée à une autre personne" in page
+    assert "suspendue" not in page.lower() and "DUBOIS" not in page.upper() and "MARTIN" not in page.upper()
 
 
 def test_the_daily_command_catches_up_without_the_signal(martin, dubois):
