@@ -92,7 +92,9 @@ def add_colleague(request):
             per_page=10,
         )
     choice = request.GET.get("selectionne", "")
-    selected = selectable_doctor(int(choice)) if choice.isdigit() and int(choice) != doctor.pk else None
+    # isdecimal() and ASCII: « ² » is a digit to isdigit() and no number to int().
+    chosen = int(choice) if choice.isascii() and choice.isdecimal() and len(choice) < 19 else None
+    selected = selectable_doctor(chosen) if chosen is not None and chosen != doctor.pk else None
     form = None
     if selected is not None:
         form = ColleagueDelegationForm(request.POST or None, directory_email=selected.first_email)

@@ -101,3 +101,12 @@ def test_a_page_number_that_python_calls_a_digit_but_is_no_number_gives_the_firs
     client = login_client(doctor_card)
     client.raise_request_exception = False
     assert client.get("/dossiers/", {"page": page}).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("choice", ["²", "٣", "99999999999999999999999"])
+def test_a_chosen_colleague_that_is_no_number_is_no_choice(doctor_card, choice):
+    client = login_client(doctor_card)
+    client.raise_request_exception = False
+    response = client.get("/delegations/medecin/ajouter/", {"selectionne": choice})
+    assert response.status_code == 200
