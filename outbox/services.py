@@ -10,6 +10,7 @@ a message is sent or has failed for good, its bodies (which hold invitation link
 import logging
 import smtplib
 from datetime import timedelta
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -61,18 +62,33 @@ def backoff(attempts: int) -> timedelta:
 def is_permanent(error: Exception) -> bool:
     """True when sending this message again cannot succeed: retrying would only repeat the failure.
 
-    A bad header or address (the mail library's ValueError), or a 5xx answer about this message (recipient,
-    sender or content refused). Network errors, timeouts and 4xx answers are transient. So are a refused login
-    or greeting: they are the server's configuration, not the message's, and a fixed configuration sends it.
+    A bad header or address (the mail library's ValueError), or a 5xx answer about this message (recipient or
+    content refused). Network errors, timeouts and 4xx answers are transient. So is what is the platform's
+    configuration, not the message's — a fixed configuration sends it, and failing every queued mail for good (their
+    bodies wiped) would lose every invitation: a refused login or greeting, a refused sender (DEFAULT_FROM_EMAIL),
+    a security or policy refusal (enhanced status 5.7.x: relay denied, sender not authorised), a bad sender address.
     """
     if isinstance(error, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _ in error.recipients.values()]
-        return bool(codes) and all(code >= 500 for code in codes)
-    if isinstance(error, (smtplib.SMTPAuthenticationError, smtplib.SMTPHeloError, smtplib.SMTPConnectError)):
+        answers = list(error.recipients.values())
+        return bool(answers) and all(code >= 500 and not _policy(text) for code, text in answers)
+    if isinstance(
+        error,
+        (smtplib.SMTPAuthenticationError, smtplib.SMTPHeloError, smtplib.SMTPConnectError, smtplib.SMTPSenderRefused),
+    ):
         return False
     if isinstance(error, smtplib.SMTPResponseException):
-        return error.smtp_code >= 500
-    return isinstance(error, ValueError)
+        return error.smtp_code >= 500 and not _policy(error.smtp_error)
+    if isinstance(error, ValueError):
+        # The platform's sender is wrong, not this message: retried once DEFAULT_FROM_EMAIL is fixed.
+        return is_email_address(parseaddr(settings.DEFAULT_FROM_EMAIL)[1])
+    return False
+
+
+def _policy(text) -> bool:
+    """An enhanced status code 5.7.x (RFC 3463: security or policy), usually the platform's relay settings."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return str(text).lstrip().startswith("5.7.")
 
 
 def _claimable(now) -> Q:

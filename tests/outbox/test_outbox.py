@@ -239,7 +239,10 @@ def test_a_5xx_refusal_fails_for_good_a_4xx_is_retried(smtp_server, retry_now):
 def test_which_errors_are_permanent():
     assert is_permanent(smtplib.SMTPRecipientsRefused({"a@x.org": (550, b"no"), "b@x.org": (553, b"no")}))
     assert not is_permanent(smtplib.SMTPRecipientsRefused({"a@x.org": (550, b"no"), "b@x.org": (450, b"later")}))
-    assert is_permanent(smtplib.SMTPSenderRefused(553, b"no", "from@x.org"))
+    # The platform's configuration, not the message: retried once fixed, never every queued mail failed for good.
+    assert not is_permanent(smtplib.SMTPSenderRefused(553, b"5.1.8 sender refused", "from@x.org"))
+    assert not is_permanent(smtplib.SMTPRecipientsRefused({"a@x.org": (554, b"5.7.1 Relay access denied")}))
+    assert not is_permanent(smtplib.SMTPDataError(550, b"5.7.1 Sender not authorised"))
     assert is_permanent(smtplib.SMTPDataError(554, b"content refused"))
     assert not is_permanent(smtplib.SMTPDataError(451, b"try later"))
     assert not is_permanent(smtplib.SMTPAuthenticationError(535, b"bad credentials"))  # the configuration's fault
@@ -249,6 +252,25 @@ def test_which_errors_are_permanent():
     from django.core.mail import BadHeaderError
 
     assert is_permanent(BadHeaderError("Header values can't contain newlines"))
+
+
+@pytest.mark.django_db
+def test_a_relay_refusal_or_a_bad_sender_keeps_every_mail_for_later(smtp_server, retry_now, settings):
+    """A mail server that refuses to relay for the platform, or a wrong DEFAULT_FROM_EMAIL, would otherwise fail
+    the whole queue for good and wipe its invitation links."""
+    smtp_server.refuse["a@example.org"] = "554 5.7.1 Relay access denied"
+    enqueue(key="k1", to="a@example.org", subject="S", text="lien")
+    assert send_due() == (0, 1)
+    assert Message.objects.get(idempotency_key="k1").state == MessageState.PENDING
+    settings.DEFAULT_FROM_EMAIL = "ne pas répondre <adresse invalide>"
+    enqueue(key="k2", to="b@example.org", subject="S", text="lien")
+    send_due()
+    message = Message.objects.get(idempotency_key="k2")
+    assert message.state == MessageState.PENDING and message.body_text == "lien"
+    # Configuration fixed: both leave.
+    del smtp_server.refuse["a@example.org"]
+    settings.DEFAULT_FROM_EMAIL = "ne-pas-repondre@example.org"
+    assert send_due() == (2, 0)
 
 
 @pytest.mark.django_db
