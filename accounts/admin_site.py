@@ -68,7 +68,13 @@ class OperatorAdminSite(AdminSite):
     @transaction.atomic
     def _failed(request) -> None:
         tried = request.POST.get("username", "")
-        user = get_user_model()._default_manager.filter(identifier=tried).first() if tried else None
+        # Only an operator's account is named: anyone may type a doctor's identifier, and the journal must not
+        # say that doctor tried to log in as an operator. A NUL (PostgreSQL refuses it in text) finds nobody.
+        user = (
+            get_user_model()._default_manager.filter(identifier=tried, is_staff=True).first()
+            if tried and "\x00" not in tried
+            else None
+        )
         why = "identifiant inconnu" if user is None else "mot de passe erroné ou compte non autorisé"
         record(
             action=Action.OPERATOR_LOGIN_FAILED,

@@ -25,7 +25,7 @@ class ActorMiddleware:
         # comes with his directory entry (UserBackend): no extra query.
         refusal = login_refusal(request.user) if request.actor.is_authenticated else ""
         if refusal:
-            end_refused_session(request, request.actor, refusal)
+            end_refused_session(request=request, actor=request.actor, refusal=refusal)
             request.actor = Actor(user=request.user)
         return self.get_response(request)
 

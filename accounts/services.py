@@ -9,6 +9,8 @@ from django.contrib.auth import logout as django_logout
 from django.db import transaction
 from django.utils import timezone
 
+from core.text import strip_controls
+from directory.models import Professional
 from journal.models import Action
 from journal.services import record
 
@@ -143,7 +145,7 @@ def _open_session(request, actor: Actor) -> None:
 
 
 @transaction.atomic
-def end_refused_session(request, actor: Actor, refusal: str) -> None:
+def end_refused_session(*, request, actor: Actor, refusal: str) -> None:
     """A person who may no longer be logged in (his directory entry became inactive): the session ends at his next
     request, journaled, and the next page tells him why."""
     record(action=Action.LOGOUT, **actor.journal_fields(), detail="session fermée : inscription à l'annuaire inactive")
@@ -210,6 +212,8 @@ def correct_identity(
     if not reason:
         raise IdentityError("Indiquez le motif de la correction (pièce justificative, demande de la personne…).")
     person = User.objects.select_for_update(of=("self",)).select_related("professional").get(pk=user.pk)
+    if (person.is_staff or person.is_superuser) and not operator.is_superuser:
+        raise IdentityError("Seul un administrateur (superutilisateur) peut corriger l'identité d'un opérateur.")
     changes = []
 
     def change(obj, field, new, label_obj=None):
@@ -222,9 +226,22 @@ def correct_identity(
             label = f"{label} ({label_obj})"
         changes.append({"field": field, "label": label, "old": _text(old), "new": _text(new)})
 
-    change(person, "identifier", identifier.strip() if identifier else None)
-    change(person, "first_name", first_name)
-    change(person, "last_name", last_name)
+    new_identifier = strip_controls(identifier) if identifier else None
+    if (
+        new_identifier
+        and new_identifier != person.identifier
+        and Professional.objects.filter(national_id=new_identifier).exists()
+    ):
+        # A national identifier of the directory is given by the card itself, never by an operator: otherwise two
+        # corrections (take it from its holder, then give it to someone else) would hand a doctor's identity, his
+        # directory entry and so his patients to another person.
+        raise IdentityError(
+            f"L'identifiant national {new_identifier} est celui d'un professionnel de l'annuaire : il ne s'attribue "
+            "pas par une correction. La personne se connecte avec sa propre carte, qui porte son identifiant."
+        )
+    change(person, "identifier", new_identifier)
+    change(person, "first_name", strip_controls(first_name) if first_name is not None else None)
+    change(person, "last_name", strip_controls(last_name) if last_name is not None else None)
     if professional is not UNCHANGED:
         old = person.professional
         if (old.pk if old else None) != (professional.pk if professional else None):

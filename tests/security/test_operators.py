@@ -7,6 +7,7 @@ import importlib
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import clear_url_caches, resolve
@@ -352,7 +353,7 @@ def test_the_service_refuses_to_give_dr_martins_directory_entry_to_marc(operator
     professional = martin.holder.professional
     with pytest.raises(IdentityError, match="même identifiant national"):
         correct_identity(operator=operator, user=marc.holder, reason="erreur de saisie", professional=professional)
-    with pytest.raises(IdentityError, match="déjà celle de Jean MARTIN"):
+    with pytest.raises(IdentityError, match="celui d'un professionnel de l'annuaire"):
         correct_identity(
             operator=operator,
             user=marc.holder,
@@ -364,6 +365,56 @@ def test_the_service_refuses_to_give_dr_martins_directory_entry_to_marc(operator
         correct_identity(operator=operator, user=marc.holder, reason="erreur", cards={marc.pk: {"card_type": "CPS"}})
     marc.refresh_from_db()
     assert marc.card_type == "CPA" and not Entry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_two_corrections_cannot_hand_dr_martins_identity_to_marc(operator, martin, marc):
+    """Take the identifier and the directory entry away from Dr MARTIN (allowed, journaled), then give them to Marc
+    with a CPS card: refused, a directory's national identifier is never given by an operator."""
+    professional = martin.holder.professional
+    correct_identity(
+        operator=operator,
+        user=martin.holder,
+        reason="doublon supposé",
+        identifier=f"{professional.national_id}-ancien",
+        professional=None,
+    )
+    with pytest.raises(IdentityError, match="celui d'un professionnel de l'annuaire"):
+        correct_identity(
+            operator=operator,
+            user=marc.holder,
+            reason="erreur de saisie",
+            identifier=professional.national_id,
+            professional=professional,
+            cards={marc.pk: {"card_type": "CPS"}},
+        )
+    marc.refresh_from_db()
+    assert marc.card_type == "CPA" and marc.holder.professional is None
+    assert marc.holder.identifier != professional.national_id
+    dossier = DossierFactory(medecin_traitant=professional)
+    assert login_client(marc).get(f"/dossiers/{dossier.number}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_only_a_superuser_corrects_an_operators_identity(operator, marc):
+    clerk = User.objects.create_user("operateur.petit", PASSWORD, is_staff=True)
+    clerk.user_permissions.add(*Permission.objects.filter(codename="change_user"))
+    clerk = User.objects.get(pk=clerk.pk)  # permissions cache
+    with pytest.raises(IdentityError, match="superutilisateur"):
+        correct_identity(operator=clerk, user=operator, reason="nom mal saisi", last_name="DURANT")
+    # Names are cleaned like any typed name (a bare « \r » would break a mail's header).
+    correct_identity(operator=clerk, user=marc.holder, reason="nom mal saisi", last_name="PE\rTIT")
+    assert User.objects.get(pk=marc.holder.pk).last_name == "PE TIT"
+
+
+@pytest.mark.django_db
+def test_a_failed_admin_login_names_only_an_operator(martin):
+    """Anyone may type a doctor's identifier in the admin's login form: the journal must not say he tried."""
+    admin_login(Client(), martin.holder.identifier, "n'importe quoi")
+    admin_login(Client(), "operateur\x00", "n'importe quoi")  # PostgreSQL refuses a NUL in text: no 500
+    entries = list(Entry.objects.order_by("sequence"))
+    assert [e.action for e in entries] == [Action.OPERATOR_LOGIN_FAILED] * 2
+    assert all(e.actor is None and e.actor_name == "inconnu" for e in entries)
 
 
 @pytest.mark.django_db
