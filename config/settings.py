@@ -223,6 +223,9 @@ LOGGING["handlers"]["console"].update({"formatter": "json", "filters": ["context
 # runserver's access lines hold full paths and query strings (names searched, invitation tokens): our own
 # one line per request replaces them.
 LOGGING.setdefault("loggers", {})["django.server"] = {"handlers": ["console"], "level": "WARNING", "propagate": False}
+# Django's own handlers for its « django » logger (a raw console one under DEBUG, mail to ADMINS in production)
+# would print request lines unscrubbed and talk SMTP from a request: everything goes through ours.
+LOGGING["loggers"]["django"] = {"handlers": [], "level": "INFO", "propagate": True}
 
 # One cache shared by every instance, in the database (core/cache.py says why; table made by core/0001).
 CACHES = {

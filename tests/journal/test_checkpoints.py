@@ -195,6 +195,30 @@ def test_first_opens_the_series_only_once(db, signing, settings, monkeypatch):
     assert "Aucun point de contrôle signé" in err.getvalue()
 
 
+def test_first_is_spent_by_the_first_round_even_when_it_fails(db, monkeypatch):
+    """A first round that fails (database down, an alarm) must not leave --first on for the next ones: otherwise an
+    emptied directory and a rewritten chain would be signed later as a new series."""
+    from journal.management.commands import journal_checkpoint
+
+    asked = []
+
+    def once(self, first):
+        asked.append(first)
+        if len(asked) == 1:
+            raise checkpoints.CheckpointError("chaîne rompue")
+        return True
+
+    def next_round(seconds):
+        if len(asked) == 3:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(journal_checkpoint.Command, "once", once)
+    monkeypatch.setattr(journal_checkpoint.time, "sleep", next_round)
+    monkeypatch.setattr(journal_checkpoint, "close_old_connections", lambda: None)
+    call_command("journal_checkpoint", "--first", "--every", "60", stdout=io.StringIO(), stderr=io.StringIO())
+    assert asked == [True, False, False]
+
+
 def test_create_key_writes_a_private_key_once(db, settings, tmp_path):
     path = tmp_path / "var" / "cle.pem"
     settings.JOURNAL_SIGNING_KEY_FILE = str(path)

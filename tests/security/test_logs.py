@@ -136,3 +136,12 @@ def test_a_journal_entry_is_logged_only_once_committed(log_lines, django_capture
         kept = view()
     events = [line for line in log_lines() if line.get("event") == "event"]
     assert [(line["action"], line["entry_id"]) for line in events] == [("dossier_viewed", kept.pk)]
+
+
+def test_djangos_own_log_handlers_are_gone():
+    """Django's « django » logger keeps, unless told, a raw console handler (under DEBUG: request lines with their
+    query strings, unscrubbed) and a mail to ADMINS (SMTP from a request): only our scrubbed handler remains."""
+    import logging
+
+    django_logger = logging.getLogger("django")
+    assert django_logger.handlers == [] and django_logger.propagate

@@ -53,8 +53,8 @@ class Command(BaseCommand):
             raise CommandError("--every : un nombre de secondes supérieur à 0 est attendu.")
         while True:
             try:
-                if self.once(first):
-                    first = False  # --first starts the series; later rounds need the earlier checkpoints
+                opening, first = first, False  # --first is for the first round only, whatever its outcome
+                self.once(opening)
             except CheckpointError as error:
                 # An alarm, repeated at each round until someone looks: the process itself keeps going.
                 logger.error("journal checkpoint refused: %s", error)
