@@ -6,6 +6,7 @@ never added nor deleted here."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -189,3 +190,9 @@ class CardAdmin(admin.ModelAdmin):
         for card in queryset.filter(is_blocked=True):
             services.unblock_card(card=card, operator=request.user)
         messages.success(request, "Cartes débloquées.")
+
+
+# Groups of permissions: no operator is given one through the admin (users' groups are not editable there), and a
+# writable, unjournaled list of permissions has no place next to people and cards.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
