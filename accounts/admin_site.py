@@ -8,11 +8,13 @@
 - Django's « delete selected » action is off for every model.
 """
 
+import unicodedata
+
 from django.contrib.admin import AdminSite
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from core.ratelimit import client_ip
+from core.ratelimit import Rule, client_ip
 from journal.models import Action
 from journal.services import record
 
@@ -23,6 +25,18 @@ from .actor import (
     SESSION_LOGIN_METHOD,
     SESSION_OPERATOR,
     operator_fields,
+)
+
+
+def submitted_username(group, request) -> str:
+    """The identifier typed in the admin's login form, so that « Admin », « admin » and « admin  » share a counter."""
+    return unicodedata.normalize("NFKC", request.POST.get("username", "")).strip().casefold()
+
+
+# The login (`admin:login`, registered by AccountsConfig.ready): per IP address and per account, failed attempts only.
+LOGIN_RATE_LIMITS = (
+    Rule("admin-ip", "RATELIMIT_ADMIN_PER_IP", "ip", ("POST",), refund_success=True),
+    Rule("admin-account", "RATELIMIT_ADMIN_PER_ACCOUNT", submitted_username, ("POST",), refund_success=True),
 )
 
 

@@ -247,8 +247,8 @@ RATELIMIT_ADMIN_PER_ACCOUNT = env("RATELIMIT_ADMIN_PER_ACCOUNT", default="5/15m"
 RATELIMIT_PROXY_COUNT = env.int("RATELIMIT_PROXY_COUNT", default=0)
 RATELIMIT_IP_META_KEY = "core.ratelimit.client_ip"
 
-# Content-Security-Policy (django-csp): nothing inline, nothing from elsewhere; core/csp.py adds the
-# Pro Santé Connect issuer's origin (and CSP_FORM_ACTION_ORIGINS) to form-action.
+# Content-Security-Policy (django-csp): nothing inline, nothing from elsewhere; core/csp.py adds the origins
+# the login methods register (Pro Santé Connect's issuer) and CSP_FORM_ACTION_ORIGINS to form-action.
 CSP_FORM_ACTION_ORIGINS = env.list("CSP_FORM_ACTION_ORIGINS", default=[])
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -9,7 +9,7 @@
   `code=[masqué]`. Objects attached to a record are dropped (the request: `django.request` attaches it, and its
   text holds the query string, an OpenID callback's code and state) or logged as their scrubbed text.
 - `log_event(action, **fields)`: an important event; journal entries are logged as events by their action
-  and ids (see `log_journal_entry`), never their names or details.
+  and ids (`journal.services.record`, once committed), never their names or details.
 """
 
 import json
@@ -17,10 +17,9 @@ import logging
 import re
 import time
 import uuid
-from contextvars import ContextVar, copy_context
-from functools import partial
+from contextvars import ContextVar
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.http import HttpRequest
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -115,21 +114,6 @@ class JsonFormatter(logging.Formatter):
 def log_event(action: str, level: int = logging.INFO, **fields) -> None:
     """One line for an important event: the action and ids only (callers pass no names)."""
     logger.log(level, action, extra={"event": "event", "action": action, **fields})
-
-
-def log_journal_entry(sender, instance, created, using=None, **kwargs) -> None:
-    """post_save of journal.Entry: the journaled action as an event (ids only, no snapshot names), once its
-    transaction commits: an entry rolled back with the change it recorded did not happen."""
-    if not created:
-        return
-    fields = {"entry_id": instance.pk, "actor_id": instance.actor_id}
-    for name in ("dossier_id", "delegation_id", "on_behalf_of_id"):
-        value = getattr(instance, name, None)
-        if value is not None:
-            fields[name] = value
-    # With the request id and actor of now, whenever the commit comes.
-    context = copy_context()
-    transaction.on_commit(partial(context.run, log_event, str(instance.action), **fields), using=using)
 
 
 def _incoming_request_id(request) -> str | None:

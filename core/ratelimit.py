@@ -1,16 +1,10 @@
 """Rate limits on the views an attacker would hammer, keyed on the URL name (django-ratelimit, shared cache).
 
-The limits sit in a middleware, so the views (and the login methods others write) need no change:
-- the demo card reader's PIN (`accounts:demo-login`): per IP address (failed attempts only: a practice's
-  shared address must not be locked out by its own successful logins) and per card, whatever way the card's
-  identifier is written (the card itself also blocks after CARD_MAX_PIN_ATTEMPTS wrong PINs);
-- the operators' login (`admin:login`, the admin at ADMIN_URL): per IP address and per account (the submitted
-  identifier, normalised), failed attempts only;
-- every Pro Santé Connect view (`accounts:psc…`, the start and the callback): per IP address;
-- directory searches (`directory:search` and the colleague search of `delegations:add-colleague`, when the
-  request carries query parameters): per user.
-« Failed attempts only » is done by counting every attempt before the view (parallel guesses each count) and
-giving back the attempt of a request that logged someone in.
+The limits sit in a middleware, so the views (and the login methods others write) need no change. core knows no
+view: each app declares the limits of its own views with `register`, from its AppConfig.ready (the login methods
+through their `rate_limits`, the admin's login, directory searches: see ARCHITECTURE.md « Cross-cutting rules »).
+« Failed attempts only » (`Rule.refund_success`) is done by counting every attempt before the view (parallel
+guesses each count) and giving back the attempt of a request that logged someone in.
 Over the limit the answer is a French 429 page. Rates are settings (RATELIMIT_* in the README).
 A counter that cannot be read or written (database error) is never taken for « too many »: the answer is the
 French 503 page, and the attempt is not let through either (an unlimited brute force is worse than a refusal).
@@ -18,12 +12,12 @@ French 503 page, and the attempt is not let through either (an unlimited brute f
 
 import contextlib
 import logging
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import DatabaseError
+from django.http import HttpRequest
 from django.shortcuts import render
 from django_ratelimit.core import _get_window, _make_cache_key, _split_rate, get_usage
 
@@ -51,48 +45,42 @@ class Rule:
         return getattr(settings, self.setting)
 
 
-def card_key(group, request) -> str:
-    """The card a PIN is typed for, as the card reader finds it: the form posts the card's primary key, and the
-    lookup reads it as Python's int() does, so `04`, `+4`, ` 4` and `0004` are all card 4 and one counter. A value
-    that is no integer finds no card: all such values share one counter."""
-    try:
-        return f"card:{int(request.POST.get('card', ''))}"
-    except ValueError:
-        return "card:none"
+# URL name → (condition on the request or None, rules); predicates for families of views. Filled once, at start-up.
+_by_view_name: dict[str, list[tuple[Callable | None, tuple[Rule, ...]]]] = {}
+_by_predicate: list[tuple[Callable, tuple[Rule, ...]]] = []
 
 
-PIN_RULES = (
-    Rule("pin-ip", "RATELIMIT_PIN_PER_IP", "ip", ("POST",), refund_success=True),
-    Rule("pin-card", "RATELIMIT_PIN_PER_CARD", card_key, ("POST",)),
-)
-PSC_RULES = (Rule("psc-ip", "RATELIMIT_PSC_PER_IP", "ip", tuple(ALL)),)
-SEARCH_RULES = (Rule("directory-search", "RATELIMIT_SEARCH_PER_USER", "user_or_ip", ("GET", "HEAD")),)
-ADMIN_RULES = (
-    Rule("admin-ip", "RATELIMIT_ADMIN_PER_IP", "ip", ("POST",), refund_success=True),
-    Rule("admin-account", "RATELIMIT_ADMIN_PER_ACCOUNT", "core.ratelimit.submitted_username", ("POST",), True),
-)
-
-
-def submitted_username(group, request) -> str:
-    """The identifier typed in the admin's login form, so that « Admin », « admin » and « admin  » share a counter."""
-    return unicodedata.normalize("NFKC", request.POST.get("username", "")).strip().casefold()
+def register(view: str | Callable[[HttpRequest], bool], *rules: Rule, when: Callable | None = None) -> None:
+    """Limit a view by `rules`: `view` is a URL name (« namespace:name ») or a predicate on the request (for a family
+    of views); `when(request)`, if given, must also be true (e.g. only a request carrying a search). Rules of the
+    same group share one counter, whichever view counts. Registering the same thing twice changes nothing."""
+    if not rules or not all(isinstance(rule, Rule) for rule in rules):
+        raise TypeError("register() needs at least one Rule")
+    if isinstance(view, str):
+        entries = _by_view_name.setdefault(view, [])
+        if (when, rules) not in entries:
+            entries.append((when, rules))
+    elif callable(view):
+        if when is not None:
+            raise TypeError("a predicate carries its own condition: no `when`")
+        if (view, rules) not in _by_predicate:
+            _by_predicate.append((view, rules))
+    else:
+        raise TypeError("view: a URL name or a predicate")
 
 
 def rules_for(request) -> tuple[Rule, ...]:
     match = request.resolver_match
     if match is None:
         return ()
-    if match.view_name == "accounts:demo-login":
-        return PIN_RULES
-    if match.view_name == "admin:login":
-        return ADMIN_RULES
-    if match.namespace == "accounts" and (match.url_name or "").startswith("psc"):
-        return PSC_RULES
-    if match.view_name == "directory:search" and request.GET:
-        return SEARCH_RULES
-    if match.view_name == "delegations:add-colleague" and set(request.GET) - {"selectionne"}:
-        return SEARCH_RULES
-    return ()
+    found = [
+        rule
+        for when, rules in _by_view_name.get(match.view_name, ())
+        if when is None or when(request)
+        for rule in rules
+    ]
+    found += [rule for predicate, rules in _by_predicate if predicate(request) for rule in rules]
+    return tuple(dict.fromkeys(found))  # a rule found twice still counts once
 
 
 def too_many_attempts(request, rule: Rule | None = None):
@@ -147,9 +135,12 @@ def refund(request, rule: Rule) -> None:
     from django.utils.module_loading import import_string
     from django_ratelimit.core import _SIMPLE_KEYS
 
-    value = (
-        _SIMPLE_KEYS[rule.key](request) if rule.key in _SIMPLE_KEYS else import_string(rule.key)(rule.group, request)
-    )
+    if callable(rule.key):
+        value = rule.key(rule.group, request)
+    elif rule.key in _SIMPLE_KEYS:
+        value = _SIMPLE_KEYS[rule.key](request)
+    else:
+        value = import_string(rule.key)(rule.group, request)
     _, period = _split_rate(rule.rate)
     key = _make_cache_key(rule.group, _get_window(value, period), rule.rate, value, list(rule.methods))
     # ValueError: the window ended meanwhile, nothing left to give back; a database error: the attempt stays counted.

@@ -27,9 +27,8 @@ BAD_REQUEST = {
 
 
 def home(request):
-    if request.user.is_authenticated:
-        return redirect("dossiers:list")
-    return redirect("accounts:login")
+    # The settings name the pages (core knows no app's URLs).
+    return redirect(settings.LOGIN_REDIRECT_URL if request.user.is_authenticated else settings.LOGIN_URL)
 
 
 def not_found(request, exception=None):

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts.actor import SESSION_ACTING_FOR
 from core.pagination import paginate
 from directory.selectors import search_professionals, selectable_doctor
+from journal.selectors import delegation_history
 
 from . import selectors, services
 from .authz import delegation_in_force, may_manage_delegations
@@ -137,7 +138,8 @@ def add_colleague(request):
 @login_required
 def delegation_detail(request, pk):
     delegation = _own_or_404(request, pk)
-    history = delegation.journal_entries.order_by("-created_at", "-id")
+    # Paginated like a dossier's history: the page costs the same at 5 or 5,000 entries.
+    page = paginate(request, delegation_history(delegation.pk), per_page=25, bounded=True)
     return render(
         request,
         "delegations/detail.html",
@@ -145,7 +147,7 @@ def delegation_detail(request, pk):
             "title": f"Délégation à {delegation.delegate_name}",
             "nav": "delegations",
             "delegation": delegation,
-            "history": history,
+            "page": page,
         },
     )
 

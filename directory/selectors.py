@@ -6,6 +6,7 @@ from functools import partial
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 
+from core.ratelimit import Rule
 from core.text import normalize
 
 from .models import DOCTOR_PROFESSION_CODE, PracticePlace, Professional
@@ -19,6 +20,8 @@ RANGE_ROWS = 10_000  # beyond, a range of communes is searched the general way
 NAME_MAX_COMMUNES = 100  # a name and a commune prefix matching more communes: the general way
 PEEK = 100  # a name and a place: people read by the count, the page then taken from them (_NameWalk)
 NAME_ORDER = ("search_last_name", "search_first_name", "professional_id")
+# Searches per user: one counter for every page that searches (each app registers it on its views: apps.py).
+SEARCH_RATE_LIMIT = Rule("directory-search", "RATELIMIT_SEARCH_PER_USER", "user_or_ip", ("GET", "HEAD"))
 
 
 def prefix_range(prefix: str) -> tuple[str, str]:

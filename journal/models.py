@@ -5,6 +5,9 @@ from django.utils import timezone
 
 
 class Action(models.TextChoices):
+    """The journal's closed vocabulary, every app's actions in one list (ARCHITECTURE.md « Journal » says why):
+    a value and its French label, nothing of the rules that emit them."""
+
     # Session
     LOGIN = "login", "Connexion"
     LOGIN_FAILED = "login_failed", "Échec de connexion"
@@ -20,7 +23,6 @@ class Action(models.TextChoices):
     DOSSIER_ARCHIVED = "dossier_archived", "Archivage du dossier"
     # Delegations
     DELEGATION_ADDED = "delegation_added", "Ajout d'une délégation de droits"
-    # Written to the outbox in the same transaction; its delivery state is shown in MES DELEGATIONS.
     DELEGATION_MAILED = "delegation_mailed", "Courriel d'invitation mis en envoi"
     DELEGATION_RESENT = "delegation_resent", "Nouvel envoi de l'invitation"
     DELEGATION_ACCEPTED = "delegation_accepted", "Acceptation de la délégation"
@@ -30,9 +32,8 @@ class Action(models.TextChoices):
     DELEGATION_DELETED = "delegation_deleted", "Suppression de la délégation"
     DELEGATION_EXPIRED = "delegation_expired", "Expiration de la délégation"
     DELEGATION_REMINDED = "delegation_reminded", "Rappel de fin de délégation"
-    # The delegate left the directory (struck off, retired, deceased): nothing comes back by itself.
     DELEGATION_SUSPENDED = "delegation_suspended", "Suspension de la délégation"
-    # Operators (the admin, /gestion/): a user like the others, limited and traced.
+    # Operators
     OPERATOR_LOGIN = "operator_login", "Connexion d'un opérateur à la gestion"
     OPERATOR_LOGIN_FAILED = "operator_login_failed", "Échec de connexion d'un opérateur à la gestion"
     OPERATOR_CHANGE = "operator_change", "Modification par un opérateur"

@@ -1,11 +1,14 @@
 """Writing to the journal. Callers pass what they know; nothing here imports the domain apps."""
 
 import json
+from contextvars import copy_context
+from functools import partial
 
 from django.conf import settings
 from django.db import connections, router, transaction
 from django.utils import timezone
 
+from core.logs import log_event
 from outbox.services import enqueue
 
 from . import checkpoints
@@ -36,6 +39,7 @@ def record(
 
     The entry is chained to the previous one: under the append lock (held until that transaction ends),
     read the head (highest sequence), hash this entry's content with the head's hash, insert.
+    Once that transaction commits, the entry is also an event in the technical logs (`_log_committed`).
     """
     entry = Entry(
         action=action,
@@ -64,7 +68,20 @@ def record(
         entry.created_at = timezone.now()
         entry.hash = entry_hash(fields_of(entry), entry.prev_hash)
         entry.save(using=db)
+        _log_committed(entry, using=db)
     return entry
+
+
+def _log_committed(entry: Entry, *, using: str) -> None:
+    """The journaled action as a log event (ids only, never the snapshot names nor the detail), after the commit:
+    an entry rolled back with the change it recorded did not happen. With the request id and actor of now
+    (the copied context), whenever the commit comes."""
+    fields = {"entry_id": entry.pk, "actor_id": entry.actor_id}
+    for name in ("dossier_id", "delegation_id", "on_behalf_of_id"):
+        value = getattr(entry, name)
+        if value is not None:
+            fields[name] = value
+    transaction.on_commit(partial(copy_context().run, log_event, str(entry.action), **fields), using=using)
 
 
 def make_checkpoint(*, first: bool = False) -> Checkpoint | None:

@@ -8,6 +8,7 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 
 from core.forms import DsfrForm
+from core.ratelimit import Rule
 
 from ..models import Card
 from ..services import DEMO_METHOD, LoginRefused, check_card_pin, complete_login
@@ -37,10 +38,27 @@ class DemoCardLoginForm(DsfrForm):
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
+def card_key(group, request) -> str:
+    """The card a PIN is typed for, as the card reader finds it: the form posts the card's primary key, and the
+    lookup reads it as Python's int() does, so `04`, `+4`, ` 4` and `0004` are all card 4 and one counter. A value
+    that is no integer finds no card: all such values share one counter."""
+    try:
+        return f"card:{int(request.POST.get('card', ''))}"
+    except ValueError:
+        return "card:none"
+
+
 class DemoCardReader(LoginMethod):
     key = DEMO_METHOD
     label = "Lecteur de carte CPx (démonstration)"
     template_name = "accounts/methods/demo.html"
+    # The PIN: per IP address, failed attempts only (a practice's shared address must not be locked out by its own
+    # successful logins), and per card, whatever way its identifier is written (the card itself also blocks after
+    # CARD_MAX_PIN_ATTEMPTS wrong PINs).
+    rate_limits = (
+        Rule("pin-ip", "RATELIMIT_PIN_PER_IP", "ip", ("POST",), refund_success=True),
+        Rule("pin-card", "RATELIMIT_PIN_PER_CARD", card_key, ("POST",)),
+    )
 
     def is_enabled(self) -> bool:
         return settings.DEMO

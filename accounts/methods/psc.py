@@ -23,6 +23,7 @@ from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_POST
 from joserfc.errors import JoseError
 
+from core.ratelimit import ALL, Rule
 from directory.models import Professional
 from journal.models import Action
 from journal.services import record
@@ -297,9 +298,16 @@ class ProSanteConnect(LoginMethod):
     key = PSC_METHOD
     label = "Pro Santé Connect"
     template_name = "accounts/methods/psc.html"
+    # Every view (the start and the callback): one counter per IP address.
+    rate_limits = (Rule("psc-ip", "RATELIMIT_PSC_PER_IP", "ip", tuple(ALL)),)
 
     def is_enabled(self) -> bool:
         return bool(settings.PSC_ISSUER and settings.PSC_CLIENT_ID and settings.PSC_CLIENT_SECRET)
+
+    def form_action_origins(self) -> list[str]:
+        # The start and « Se déconnecter » post a form answered by a redirect to the provider (authorization, end
+        # of session); browsers apply form-action to it. CSP_FORM_ACTION_ORIGINS adds another host if PSC uses one.
+        return [settings.PSC_ISSUER]
 
     def get_context(self, request) -> dict:
         return {"next": request.GET.get("next", "")}

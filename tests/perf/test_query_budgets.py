@@ -35,6 +35,7 @@ BUDGETS = {
     "dossier_detail": 9,  # + the consultation INSERT, the journal head and (PostgreSQL) the append lock
     "dossier_history": 7,
     "my_delegations": 5,
+    "delegation_detail": 6,  # measured 5 on SQLite
     "received": 5,
     "directory_search": 6,
     "colleague_search": 6,
@@ -200,6 +201,35 @@ def test_my_delegations_is_constant(doctor):
     small = count_queries(client, "/delegations/")
     _grant(doctor, 38)
     assert_constant("my_delegations", {SMALL: small, LARGE: count_queries(client, "/delegations/")})
+
+
+# --- A delegation and its history: 5 vs 200 entries ---------------------------------------------------------
+
+
+def add_delegation_entries(delegation, doctor, n):
+    for i in range(n):
+        record(
+            action=Action.DELEGATION_MODIFIED if i % 2 else Action.DELEGATION_RESENT,
+            actor_user=doctor.holder,
+            actor_name=doctor.holder.display_name,
+            actor_role=ActorRole.DOCTOR,
+            on_behalf_of=doctor.holder.professional,
+            delegation=delegation,
+            changes=[{"field": "ends_on", "label": "Date de fin", "old": str(i), "new": str(i + 1)}] if i % 2 else [],
+        )
+
+
+@pytest.mark.django_db
+def test_delegation_detail_is_constant(doctor):
+    client = client_for(doctor)
+    delegation = _delegation(doctor.holder.professional, UserFactory())
+    url = f"/delegations/{delegation.pk}/"
+    add_delegation_entries(delegation, doctor, 5)
+    small = count_queries(client, url)
+    add_delegation_entries(delegation, doctor, 195)
+    counts = {SMALL: small, LARGE: count_queries(client, url)}
+    assert_constant("delegation_detail", counts)
+    assert count_queries(client, f"{url}?page=5") == counts[LARGE]
 
 
 # --- Délégations reçues: 2 vs 40 doctors delegating to the same assistant --------------------------------
