@@ -43,9 +43,19 @@ _RESERVED = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 _DROP = object()
 
 
+# Long words that are names, not secrets: snake_case event names (« operator_login_failed ») and CamelCase
+# exception names (« SMTPServerDisconnected »). Without a digit, a random token almost never has either shape.
+NAME = re.compile(r"[a-z]{2,}(?:_[a-z]{2,})+|(?:[A-Z][a-z]{2,}|[A-Z]{2,5}(?=[A-Z][a-z]|$))+")
+
+
+def _mask_token(match: re.Match) -> str:
+    word = match.group(0)
+    return word if NAME.fullmatch(word) else "[jeton masqué]"
+
+
 def scrub(text: str) -> str:
     text = SECRET_PARAM.sub(r"\1=[masqué]", text)
-    return TOKEN.sub("[jeton masqué]", EMAIL.sub("[adresse masquée]", text))
+    return TOKEN.sub(_mask_token, EMAIL.sub("[adresse masquée]", text))
 
 
 def loggable(value):

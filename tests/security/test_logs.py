@@ -145,3 +145,16 @@ def test_djangos_own_log_handlers_are_gone():
 
     django_logger = logging.getLogger("django")
     assert django_logger.handlers == [] and django_logger.propagate
+
+
+def test_names_stay_readable_and_tokens_do_not():
+    """The last-resort token mask must leave what an operator needs to read a failure: exception and event names."""
+    import secrets
+
+    from core.logs import scrub
+
+    names = "SMTPServerDisconnected ConnectionRefusedError SMTPRecipientsRefused operator_login_failed"
+    assert scrub(f"outbox message 4 not sent: {names}") == f"outbox message 4 not sent: {names}"
+    for _ in range(2000):  # invitation tokens, session keys, hashes
+        for token in (secrets.token_urlsafe(32), secrets.token_hex(16), secrets.token_hex(32)):
+            assert scrub(f"lien {token} fin") == "lien [jeton masqué] fin"
