@@ -94,3 +94,17 @@ def test_check_deploy_warns_when_the_application_owns_the_journal(db):
 
 def test_check_deploy_is_quiet_for_the_application_role(db, as_app):
     assert application_role(None) == []
+
+
+def test_grants_run_by_a_role_that_may_not_grant_say_so(db, app_role):
+    """Run with the application's own address, PostgreSQL only warns and grants nothing: no false success."""
+    other = f"{app_role}_autre"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {other} NOLOGIN")
+        cursor.execute(f"SET ROLE {app_role}")
+    try:
+        with pytest.raises(CommandError, match="adresse du propriétaire"):
+            call_command("grant_app_role", other, stdout=io.StringIO())
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")

@@ -32,6 +32,14 @@ class Command(BaseCommand):
                 raise CommandError(f"Droits non donnés : {reason}")
             for statement in statements:
                 cursor.execute(statement)
+            # PostgreSQL only warns when a role that may not grant « grants » (run with the application's own
+            # address, say): check what the role really received before saying it is done.
+            cursor.execute("SELECT has_table_privilege(%s, 'journal_entry', 'INSERT')", [role])
+            if not cursor.fetchone()[0]:
+                raise CommandError(
+                    f"Droits non donnés au rôle « {role} » : lancez la commande avec l'adresse du propriétaire des "
+                    "tables (DATABASE_URL du propriétaire), pas celle de l'application."
+                )
         self.stdout.write(
             self.style.SUCCESS(f"Rôle « {role} » : droits ordinaires, et sur le journal lecture et ajout seulement.")
         )
