@@ -26,6 +26,9 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: `runserver` (make run) leaves static files to WhiteNoise, so a missing one is the French
+    # 404, not the English page of Django's own static handler.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
     "widget_tweaks",

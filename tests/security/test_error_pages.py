@@ -110,3 +110,22 @@ def test_a_chosen_colleague_that_is_no_number_is_no_choice(doctor_card, choice):
     client.raise_request_exception = False
     response = client.get("/delegations/medecin/ajouter/", {"selectionne": choice})
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_make_runs_server_leaves_static_files_to_the_application(settings):
+    """`make run` is runserver with DEBUG on: Django's own static handler, wrapped around the application, answers
+    a missing file with its English technical page. WhiteNoise's runserver leaves static files to the application,
+    whose 404 is the French page (the tests above; checked by hand on a running `make run`)."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.core.management import get_commands, load_command_class
+
+    settings.DEBUG = True
+    assert get_commands()["runserver"] == "whitenoise.runserver_nostatic"
+    command = load_command_class(get_commands()["runserver"], "runserver")
+    options = vars(command.create_parser("manage.py", "runserver").parse_args([]))  # as `make run` starts it
+    assert not isinstance(command.get_handler(**options), StaticFilesHandler)
+    client = Client()
+    client.raise_request_exception = False
+    assert_french_page(client.get("/static/absent.css"), 404, "Page introuvable")
+    assert client.get("/static/core/app.css").status_code == 200
