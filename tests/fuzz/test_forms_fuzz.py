@@ -211,7 +211,11 @@ def test_fuzz_directory_search(doctor):
     def run(data):
         response = doctor.get("/annuaire/", data)
         check_answer(response)
-        assert response.status_code == 200
+        if any("\x00" in str(value) for value in data.values()):
+            # A NUL in a query is no real search (PostgreSQL refuses it): the French « Requête invalide » page.
+            assert response.status_code == 400 and "Requête invalide" in response.content.decode()
+        else:
+            assert response.status_code == 200
 
     run()
 
