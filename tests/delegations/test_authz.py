@@ -100,8 +100,8 @@ def test_no_re_delegation(martin, sophie, dubois):
 
 @pytest.mark.django_db
 def test_every_combination_of_rights_implies_consult_through_services(martin, sophie):
-    from delegations.services import _normalize_rights
+    from delegations.policy import normalize
 
     for size in range(1, 4):
         for combo in itertools.combinations(["create", "edit", "validate"], size):
-            assert _normalize_rights(combo)["can_consult"] is True
+            assert normalize(combo)["can_consult"] is True
