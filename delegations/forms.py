@@ -27,9 +27,7 @@ class RightsAndDatesForm(DsfrForm):
         super().__init__(*args, **kwargs)
         self.kind = KINDS[kind or self.kind]
         self.right_policies = rights_for(self.kind.kind)
-        checkboxes = {
-            p.field: forms.BooleanField(label=p.label, help_text=p.hint, required=False) for p in self.right_policies
-        }
+        checkboxes = {p.field: forms.BooleanField(label=p.label, required=False) for p in self.right_policies}
         dates = {name: self.fields.pop(name) for name in ("starts_on", "ends_on")}
         # Checkboxes after the person's fields, before the dates.
         self.fields = {**self.fields, **checkboxes, **dates}
@@ -39,8 +37,9 @@ class RightsAndDatesForm(DsfrForm):
         self.fields["starts_on"].initial = self.fields["starts_on"].initial or timezone.localdate()
 
     def right_fields(self):
-        """The checkboxes, each with its hint (the template writes the hint under its checkbox)."""
-        return [self[p.field] for p in self.right_policies]
+        """(checkbox, hint) of each right. The template writes the hint under its checkbox, outside its label (DSFR
+        would put a help_text in it): the checkbox's name stays the right's name, and the hint describes it."""
+        return [(self[p.field], p.hint) for p in self.right_policies]
 
     def rights(self) -> list:
         return [p.right for p in self.right_policies if self.cleaned_data.get(p.field)]

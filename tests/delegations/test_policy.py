@@ -63,9 +63,9 @@ def test_implied_rights_are_added_once_and_for_all():
 @pytest.mark.django_db
 def test_the_forms_offer_the_rights_each_kind_may_hold_with_their_hints():
     assistant, colleague = AssistantDelegationForm(), ColleagueDelegationForm(directory_email="a@example.org")
-    assert [f.name for f in assistant.right_fields()] == ["can_consult", "can_create", "can_edit"]
-    assert [f.name for f in colleague.right_fields()] == ["can_consult", "can_create", "can_edit", "can_validate"]
-    assert assistant["can_edit"].help_text == policy.RIGHTS[Right.EDIT].hint
+    assert [f.name for f, _ in assistant.right_fields()] == ["can_consult", "can_create", "can_edit"]
+    assert [f.name for f, _ in colleague.right_fields()] == ["can_consult", "can_create", "can_edit", "can_validate"]
+    assert {f.name: hint for f, hint in assistant.right_fields()}["can_edit"] == policy.RIGHTS[Right.EDIT].hint
     assert colleague.fields["ends_on"].required and not assistant.fields["ends_on"].required
 
 
