@@ -51,20 +51,18 @@ def test_every_right_implies_consulting_in_the_database_too(martin, dubois, righ
 
 
 def test_implied_rights_are_added_once_and_for_all():
-    assert policy.normalize([Right.EDIT]) == {
-        "can_consult": True,
-        "can_create": False,
-        "can_edit": True,
-        "can_validate": False,
-    }
-    assert policy.normalize([]) == dict.fromkeys(["can_consult", "can_create", "can_edit", "can_validate"], False)
+    held = policy.normalize([Right.EDIT])
+    assert {field for field, value in held.items() if value} == {"can_edit", "can_consult"}
+    assert not any(policy.normalize([]).values())
 
 
 @pytest.mark.django_db
 def test_the_forms_offer_the_rights_each_kind_may_hold_with_their_hints():
     assistant, colleague = AssistantDelegationForm(), ColleagueDelegationForm(directory_email="a@example.org")
-    assert [f.name for f, _ in assistant.right_fields()] == ["can_consult", "can_create", "can_edit"]
-    assert [f.name for f, _ in colleague.right_fields()] == ["can_consult", "can_create", "can_edit", "can_validate"]
+    # An assistant is offered every right but those that sign; a colleague, every right.
+    assert [f.name for f, _ in assistant.right_fields()] == [p.field for p in policy.RIGHTS.values() if not p.signs]
+    assert [f.name for f, _ in colleague.right_fields()] == [p.field for p in policy.RIGHTS.values()]
+    assert "can_validate" not in assistant.fields and "can_validate" in colleague.fields
     assert {f.name: hint for f, hint in assistant.right_fields()}["can_edit"] == policy.RIGHTS[Right.EDIT].hint
     assert colleague.fields["ends_on"].required and not assistant.fields["ends_on"].required
 
