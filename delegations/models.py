@@ -9,7 +9,7 @@ from django.utils import timezone
 from core.text import normalize
 
 from . import policy
-from .policy import KINDS, RIGHTS, Kind, Right  # noqa: F401  (Kind and Right: the policy's, read from here too)
+from .policy import RIGHTS, Kind, Right  # declared in the policy; the rest of the code reads them from here too
 
 INVITATION_VALIDITY = datetime.timedelta(days=7)
 
@@ -144,10 +144,6 @@ class Delegation(models.Model):
 
     def has_right(self, right: Right) -> bool:
         return getattr(self, RIGHTS[right].field)
-
-    @property
-    def kind_policy(self) -> policy.KindPolicy:
-        return KINDS[self.kind]
 
 
 # Per database vendor, not per connection: each thread has its own connection, and a server making a thread per
