@@ -235,12 +235,12 @@ def seed(scale: str, database: str) -> dict:
                 None,
                 "",
                 ("en_cours", "valide", "envoye", "archive")[i % 4],
-                None,
+                stamp if i % 4 in (1, 2) else None,  # validated and sent volets are signed (a database constraint)
                 1,
                 stamp,
                 stamp,
                 owner[i - 1],
-                None,
+                user_of[owner[i - 1]] if i % 4 in (1, 2) else None,
                 i,
             )
             # fmt: skip

@@ -9,27 +9,13 @@ from dataclasses import dataclass
 
 from django.db import models
 
-from .models import Delegation, Kind, Right, delegation_in_force_between
+from .models import Delegation, delegation_in_force_between
+from .policy import KINDS, REQUIRED_RIGHT, RIGHTS, DossierAction
 
+__all__ = ["REQUIRED_RIGHT", "DossierAction", "Decision", "Reason", "decide", "may_manage_delegations"]
 
-class DossierAction(models.TextChoices):
-    VIEW = "view", "Consulter le dossier"
-    CREATE = "create", "Créer un dossier"
-    EDIT_MEDICAL = "edit_medical", "Modifier le volet médical"
-    VALIDATE_MEDICAL = "validate_medical", "Valider le volet médical"
-    SEND = "send", "Envoyer le dossier"
-    ARCHIVE = "archive", "Archiver le dossier"
-
-
-# The right a delegate needs for each action (the spec's four checkboxes).
-REQUIRED_RIGHT = {
-    DossierAction.VIEW: Right.CONSULT,
-    DossierAction.CREATE: Right.CREATE,
-    DossierAction.EDIT_MEDICAL: Right.EDIT,
-    DossierAction.VALIDATE_MEDICAL: Right.VALIDATE,
-    DossierAction.SEND: Right.EDIT,
-    DossierAction.ARCHIVE: Right.EDIT,
-}
+# What each action asks of a delegation, from the policy: (the right's column, whether using it signs).
+_NEEDS = {action: (RIGHTS[right].field, RIGHTS[right].signs) for action, right in REQUIRED_RIGHT.items()}
 
 # A delegate must hold a CPx card; a CPF (student) card is not enough.
 DELEGATE_CARD_TYPES = {"CPS", "CPE", "CPA"}
@@ -100,11 +86,11 @@ def _decide_as_delegate(actor, action: DossierAction) -> Decision:
     context = {"principal": delegation.doctor, "is_delegated": True, "delegation": delegation}
     if actor.card_type not in DELEGATE_CARD_TYPES:
         return Decision(False, Reason.CARD_NOT_ALLOWED, **context)
-    right = REQUIRED_RIGHT[action]
-    if not delegation.has_right(right):
+    field, signs = _NEEDS[action]
+    if not getattr(delegation, field):
         return Decision(False, Reason.RIGHT_NOT_GRANTED, **context)
-    # Validating signs: only a colleague doctor, with his own CPS, ever does it for another.
-    if right == Right.VALIDATE and not (delegation.kind == Kind.COLLEAGUE and actor.is_doctor):
+    # Validating signs: only a kind that signs (a colleague doctor), with his own CPS, ever does it for another.
+    if signs and not (KINDS[delegation.kind].signs and actor.is_doctor):
         return Decision(False, Reason.NOT_A_SIGNATURE, **context)
     return Decision(True, Reason.ALLOWED, **context)
 

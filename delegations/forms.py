@@ -3,11 +3,7 @@ from django.utils import timezone
 
 from core.forms import DateInput, DsfrForm, SingleLineField
 
-from .models import Right
-
-
-def _right_field(right: Right):
-    return forms.BooleanField(label=right.label, required=False)
+from .policy import KINDS, Kind, problems, rights_for
 
 
 def _date(label, required):
@@ -20,35 +16,48 @@ def _date(label, required):
 
 
 class RightsAndDatesForm(DsfrForm):
-    can_consult = _right_field(Right.CONSULT)
-    can_create = _right_field(Right.CREATE)
-    can_edit = _right_field(Right.EDIT)
-    can_validate = _right_field(Right.VALIDATE)
+    """The rights a kind of delegation may hold (one checkbox each, from the policy) and its dates."""
+
     starts_on = _date("Date de début", True)
     ends_on = _date("Date de fin", False)
 
-    allow_validate = True
-    end_required = False
+    kind = None  # set by each form, or given
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, kind=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.allow_validate:
-            del self.fields["can_validate"]
-        self.fields["ends_on"].required = self.end_required
+        self.kind = KINDS[kind or self.kind]
+        self.right_policies = rights_for(self.kind.kind)
+        checkboxes = {p.field: forms.BooleanField(label=p.label, required=False) for p in self.right_policies}
+        dates = {name: self.fields.pop(name) for name in ("starts_on", "ends_on")}
+        # Checkboxes after the person's fields, before the dates.
+        self.fields = {**self.fields, **checkboxes, **dates}
+        for name in checkboxes:
+            self.fields[name].widget.attrs["aria-describedby"] = f"{self[name].auto_id}-hint"
+        self.fields["ends_on"].required = self.kind.ends_required
         self.fields["starts_on"].initial = self.fields["starts_on"].initial or timezone.localdate()
 
-    def rights(self) -> list[Right]:
-        return [r for r in Right if self.cleaned_data.get(f"can_{r.value}")]
+    def right_fields(self):
+        """(checkbox, hint) of each right. The template writes the hint under its checkbox, outside its label (DSFR
+        would put a help_text in it): the checkbox's name stays the right's name, and the hint describes it."""
+        return [(self[p.field], p.hint) for p in self.right_policies]
+
+    def rights(self) -> list:
+        return [p.right for p in self.right_policies if self.cleaned_data.get(p.field)]
 
     def clean(self):
         data = super().clean()
-        if not any(data.get(f"can_{r.value}") for r in Right):
-            raise forms.ValidationError("Cochez au moins un droit.")
-        start, end = data.get("starts_on"), data.get("ends_on")
-        if start and end and end < start:
-            self.add_error("ends_on", "La date de fin doit suivre la date de début.")
-        if end and end < timezone.localdate():
-            self.add_error("ends_on", "La date de fin est déjà passée.")
+        found = problems(
+            kind=self.kind.kind,
+            rights=[p.right for p in self.right_policies if data.get(p.field)],
+            starts_on=data.get("starts_on"),
+            ends_on=data.get("ends_on"),
+            today=timezone.localdate(),
+        )
+        for field, message in found:
+            if field is None:
+                raise forms.ValidationError(message)
+            if field not in self.errors:  # a missing required date already says so
+                self.add_error(field, message)
         return data
 
 
@@ -59,8 +68,7 @@ class AssistantDelegationForm(RightsAndDatesForm):
         label="Adresse électronique",
         error_messages={"required": "Saisissez l'adresse électronique.", "invalid": "Saisissez une adresse valide."},
     )
-    allow_validate = False
-    field_order = ["last_name", "first_name", "email", "can_consult", "can_create", "can_edit", "starts_on", "ends_on"]
+    kind = Kind.ASSISTANT
 
 
 class ColleagueDelegationForm(RightsAndDatesForm):
@@ -70,7 +78,7 @@ class ColleagueDelegationForm(RightsAndDatesForm):
         help_text="L'annuaire n'a pas d'adresse pour ce médecin : saisissez celle où il recevra l'invitation.",
         error_messages={"invalid": "Saisissez une adresse valide."},
     )
-    end_required = True
+    kind = Kind.COLLEAGUE
 
     def __init__(self, *args, directory_email="", **kwargs):
         super().__init__(*args, **kwargs)
@@ -87,11 +95,9 @@ class ColleagueDelegationForm(RightsAndDatesForm):
 
 class ModifyDelegationForm(RightsAndDatesForm):
     def __init__(self, *args, delegation, **kwargs):
-        self.allow_validate = delegation.kind == "confrere"
-        self.end_required = delegation.kind == "confrere"
-        initial = {f"can_{r.value}": delegation.has_right(r) for r in Right}
+        initial = {p.field: delegation.has_right(p.right) for p in rights_for(delegation.kind)}
         initial.update(starts_on=delegation.starts_on, ends_on=delegation.ends_on)
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(*args, initial=initial, kind=delegation.kind, **kwargs)
 
 
 class DirectorySearchForm(DsfrForm):

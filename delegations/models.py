@@ -8,12 +8,10 @@ from django.utils import timezone
 
 from core.text import normalize
 
+from . import policy
+from .policy import RIGHTS, Kind, Right  # declared in the policy; the rest of the code reads them from here too
+
 INVITATION_VALIDITY = datetime.timedelta(days=7)
-
-
-class Kind(models.TextChoices):
-    ASSISTANT = "assistant", "Assistant(e)"
-    COLLEAGUE = "confrere", "Médecin (confrère)"
 
 
 class State(models.TextChoices):
@@ -25,13 +23,6 @@ class State(models.TextChoices):
     # Terminal, like Supprimée: the delegate or the doctor left the national directory. Nothing brings it back;
     # the doctor invites again once the person is back.
     SUSPENDED = "suspendue", "Suspendue"
-
-
-class Right(models.TextChoices):
-    CONSULT = "consult", "Consulter les dossiers"
-    CREATE = "create", "Créer des dossiers"
-    EDIT = "edit", "Modifier les dossiers"
-    VALIDATE = "validate", "Valider le volet médical"
 
 
 LIVE_STATES = [State.PENDING, State.ACCEPTED]
@@ -47,10 +38,8 @@ class DelegationQuerySet(models.QuerySet):
         return self.filter(state__in=LIVE_STATES)
 
     def in_force(self, today=None):
-        """Accepted and within its dates: the only delegations that give anything.
-
-        A delegate's every request reads the same conditions through `delegation_in_force_between` (below).
-        """
+        """Accepted and within its dates: the only delegations that give anything. Written here only: a delegate's
+        every request reads the SQL Django compiles from it (`delegation_in_force_between`, below)."""
         today = today or timezone.localdate()
         return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today), state=State.ACCEPTED, starts_on__lte=today)
 
@@ -78,10 +67,11 @@ class Delegation(models.Model):
     delegate = models.ForeignKey(
         "accounts.User", verbose_name="délégataire", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    can_consult = models.BooleanField(Right.CONSULT.label, default=True)
-    can_create = models.BooleanField(Right.CREATE.label, default=False)
-    can_edit = models.BooleanField(Right.EDIT.label, default=False)
-    can_validate = models.BooleanField(Right.VALIDATE.label, default=False)
+    # One boolean column per right of the policy (delegations/policy.py): can_consult, can_create, can_edit…
+    # A class body's namespace is a plain dict: the model sees them as if written out here.
+    for _right in RIGHTS.values():
+        vars()[_right.field] = models.BooleanField(_right.label, default=_right.default)
+    del _right
     starts_on = models.DateField("date de début")
     ends_on = models.DateField("date de fin", null=True, blank=True)
     state = models.CharField("état", max_length=12, choices=State.choices, default=State.PENDING)
@@ -111,9 +101,12 @@ class Delegation(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")), name="ends_after_start"
             ),
+            # Only an answer binds a delegate: an accepted delegation always has one.
             models.CheckConstraint(
-                condition=Q(can_validate=False) | Q(kind="confrere"), name="validation_only_for_colleagues"
+                condition=~Q(state="acceptee") | Q(delegate__isnull=False), name="accepted_has_delegate"
             ),
+            # Which kinds hold which rights, the implied rights, the directory entry of the kinds chosen there.
+            *policy.constraints(),
         ]
         indexes = [models.Index(fields=["delegate", "doctor", "state"], name="delegation_in_force")]
 
@@ -122,14 +115,13 @@ class Delegation(models.Model):
 
     def save(self, *args, **kwargs):
         self.invited_key = person_key(self.invited_first_name, self.invited_last_name)
-        # Modifying, creating or validating implies consulting.
-        if self.can_create or self.can_edit or self.can_validate:
-            self.can_consult = True
+        for field, value in policy.normalize(self.rights).items():
+            setattr(self, field, value)
         super().save(*args, **kwargs)
 
     @property
     def delegate_name(self) -> str:
-        if self.kind == Kind.COLLEAGUE and self.colleague_id:
+        if self.colleague_id:  # the kinds chosen from the directory (a database constraint)
             return self.colleague.display_name
         return f"{self.invited_first_name} {self.invited_last_name.upper()}".strip()
 
@@ -144,56 +136,64 @@ class Delegation(models.Model):
         return State(self.effective_state).label
 
     @property
-    def rights(self) -> list[str]:
-        return [r for r in Right if getattr(self, f"can_{r.value}")]
+    def rights(self) -> list[Right]:
+        return [right for right, p in RIGHTS.items() if getattr(self, p.field)]
 
     def rights_labels(self) -> list[str]:
-        return [Right(r).label for r in self.rights]
+        return [RIGHTS[r].label for r in self.rights]
 
     def has_right(self, right: Right) -> bool:
-        return getattr(self, f"can_{Right(right).value}")
-
-
-def _select(model, alias: str, quote) -> str:
-    return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
+        return getattr(self, RIGHTS[right].field)
 
 
 # Per database vendor, not per connection: each thread has its own connection, and a server making a thread per
 # request (runserver) would otherwise add an entry on every request.
-_IN_FORCE_STATEMENTS: dict[str, tuple[str, str]] = {}
+_IN_FORCE_STATEMENTS: dict[str, tuple[str, list[tuple[str | None, object]], str]] = {}
+
+# Stand-ins compiled into the statement once, then replaced by each request's values.
+_DELEGATE, _DOCTOR, _TODAY = -7_000_001, -7_000_002, datetime.date(1901, 2, 3)
 
 
-def _in_force_statements(quote) -> tuple[str, str]:
-    professional = Delegation._meta.get_field("doctor").related_model
-    delegations, professionals = quote(Delegation._meta.db_table), quote(professional._meta.db_table)
-    # The conditions of DelegationQuerySet.in_force(), plus an active doctor. At most one row: one live delegation
-    # per doctor and delegate (unique constraint).
-    delegation = (
-        f"SELECT {_select(Delegation, 'd', quote)} FROM {delegations} d JOIN {professionals} p ON p.id = d.doctor_id "  # noqa: S608  # nosec B608
-        "WHERE d.delegate_id = %s AND d.doctor_id = %s AND p.is_active AND d.state = %s AND d.starts_on <= %s "
-        "AND (d.ends_on IS NULL OR d.ends_on >= %s)"
+def _in_force_statements(db: str, connection) -> tuple[str, list[tuple[str | None, object]], str]:
+    """The SQL of `in_force()` for one delegate and doctor (an active one), compiled by Django once per vendor.
+
+    At most one row: one live delegation per doctor and delegate (unique constraint)."""
+    query = (
+        Delegation.objects.using(db)
+        .in_force(today=_TODAY)
+        .filter(delegate_id=_DELEGATE, doctor_id=_DOCTOR, doctor__is_active=True)
+        .order_by()
+        .query
     )
-    doctor = f"SELECT {_select(professional, 'p', quote)} FROM {professionals} p WHERE p.id = %s"  # noqa: S608  # nosec B608
-    return delegation, doctor
+    sql, params = query.get_compiler(using=db).as_sql()
+    stand_ins = {_DELEGATE: "delegate", _DOCTOR: "doctor", connection.ops.adapt_datefield_value(_TODAY): "today"}
+    # (name of the request's value, or None and the constant compiled in)
+    hashable = int | str | datetime.date
+    slots = [(stand_ins.get(param) if isinstance(param, hashable) else None, param) for param in params]
+    assert {"delegate", "doctor", "today"} <= {name for name, _ in slots}, sql  # noqa: S101  (a stand-in vanished)
+    professional = Delegation._meta.get_field("doctor").related_model
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in professional._meta.concrete_fields)
+    doctor = f"SELECT {columns} FROM {connection.ops.quote_name(professional._meta.db_table)} WHERE id = %s"  # noqa: S608  # nosec B608
+    return sql, slots, doctor
 
 
 def delegation_in_force_between(*, delegate_id: int, doctor_id: int, today=None) -> Delegation | None:
     """What `Delegation.objects.in_force().filter(delegate=…, doctor=…, doctor__is_active=True)` finds, with its
     doctor loaded, or None.
 
-    A delegate's every request asks this (a withdrawn or expired delegation must end at once). Written in SQL once
-    and read by raw(), which still converts each field: building and compiling the queryset each time cost about
-    0.5 ms of CPU per request, most of what a delegate's page costs more than the doctor's.
-    tests/delegations/test_in_force.py checks it finds what in_force() finds, on every state and date case.
+    A delegate's every request asks this (a withdrawn or expired delegation must end at once). The SQL is that
+    queryset's, compiled once and read by raw(), which still converts each field: building and compiling the
+    queryset each time cost about 0.5 ms of CPU per request, most of what a delegate's page costs more than the
+    doctor's. tests/delegations/test_in_force.py checks it finds what in_force() finds, on every state and date case.
     """
     today = today or timezone.localdate()
     db = router.db_for_read(Delegation)
     connection = connections[db]
     if connection.vendor not in _IN_FORCE_STATEMENTS:
-        _IN_FORCE_STATEMENTS[connection.vendor] = _in_force_statements(connection.ops.quote_name)
-    delegation_sql, doctor_sql = _IN_FORCE_STATEMENTS[connection.vendor]
-    day = connection.ops.adapt_datefield_value(today)
-    params = [delegate_id, doctor_id, State.ACCEPTED.value, day, day]
+        _IN_FORCE_STATEMENTS[connection.vendor] = _in_force_statements(db, connection)
+    delegation_sql, slots, doctor_sql = _IN_FORCE_STATEMENTS[connection.vendor]
+    values = {"delegate": delegate_id, "doctor": doctor_id, "today": connection.ops.adapt_datefield_value(today)}
+    params = [values[name] if name else constant for name, constant in slots]
     delegation = next(iter(Delegation.objects.using(db).raw(delegation_sql, params)), None)
     if delegation is not None:
         professional = Delegation._meta.get_field("doctor").related_model

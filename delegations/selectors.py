@@ -4,7 +4,8 @@ from django.db.models import Case, IntegerField, Q, Value, When
 
 from outbox.selectors import latest_by_ref
 
-from .models import Delegation, Kind, State, person_key
+from .models import Delegation, State, person_key
+from .policy import BY_NAME_KINDS, FROM_DIRECTORY_KINDS, KINDS
 
 
 def delegations_granted_by(doctor):
@@ -21,8 +22,11 @@ def granted_sections(doctor) -> dict:
     for delegation in rows:
         delegation.last_mail = mails.get(f"delegation:{delegation.pk}")
     return {
-        "assistants": [d for d in rows if d.kind == Kind.ASSISTANT and d.state != State.DELETED],
-        "colleagues": [d for d in rows if d.kind == Kind.COLLEAGUE and d.state != State.DELETED],
+        # One section per kind of the policy, in its order.
+        "sections": [
+            {"kind": kind, "rows": [d for d in rows if d.kind == kind.kind and d.state != State.DELETED]}
+            for kind in KINDS.values()
+        ],
         "deleted": [d for d in rows if d.state == State.DELETED],
     }
 
@@ -32,12 +36,12 @@ def received_by(actor):
     user = actor.user
     addressed = Q(delegate=user)
     if actor.professional is not None:
-        addressed |= Q(state=State.PENDING, kind=Kind.COLLEAGUE, colleague=actor.professional)
+        addressed |= Q(state=State.PENDING, kind__in=FROM_DIRECTORY_KINDS, colleague=actor.professional)
     if user.email:
         # Pending assistant invitations show here for the invited name at the invited address only.
         addressed |= Q(
             state=State.PENDING,
-            kind=Kind.ASSISTANT,
+            kind__in=BY_NAME_KINDS,
             invited_key=person_key(user.first_name, user.last_name),
             invited_email__iexact=user.email,
         )

@@ -16,7 +16,8 @@ from journal.services import record
 
 from . import mails
 from .authz import DELEGATE_CARD_TYPES, left_directory, may_manage_delegations
-from .models import INVITATION_VALIDITY, LIVE_STATES, Delegation, Invitation, Kind, Right, State, person_key
+from .models import INVITATION_VALIDITY, LIVE_STATES, Delegation, Invitation, Kind, State, person_key
+from .policy import BY_NAME, FROM_DIRECTORY, KINDS, normalize, problems
 
 
 class DelegationError(Exception):
@@ -51,25 +52,11 @@ def _manager(actor):
     return decision.principal
 
 
-def _normalize_rights(rights) -> dict:
-    rights = {Right(r) for r in rights}
-    # Modifying or creating implies consulting.
-    if rights & {Right.CREATE, Right.EDIT, Right.VALIDATE}:
-        rights.add(Right.CONSULT)
-    return {f"can_{r.value}": r in rights for r in Right}
-
-
 def _check(kind, rights, starts_on, ends_on):
-    if not rights:
-        raise DelegationError("Cochez au moins un droit.")
-    if Right.VALIDATE in rights and kind != Kind.COLLEAGUE:
-        raise DelegationError("Seul un médecin peut recevoir le droit de valider le volet médical.")
-    if kind == Kind.COLLEAGUE and ends_on is None:
-        raise DelegationError("La date de fin est obligatoire pour un confrère.")
-    if ends_on is not None and ends_on < starts_on:
-        raise DelegationError("La date de fin doit suivre la date de début.")
-    if ends_on is not None and ends_on < timezone.localdate():
-        raise DelegationError("La date de fin est déjà passée.")
+    """The policy's checks of the terms, the forms' own: the first problem, in the forms' words."""
+    found = problems(kind=kind, rights=rights, starts_on=starts_on, ends_on=ends_on, today=timezone.localdate())
+    if found:
+        raise DelegationError(found[0][1])
 
 
 def _new_invitation(delegation: Delegation) -> tuple[str, int]:
@@ -101,27 +88,32 @@ def invitation_url(token: str) -> str:
 
 
 @transaction.atomic
-def add_assistant(*, actor, first_name: str, last_name: str, email: str, rights, starts_on, ends_on=None):
+def add_assistant(
+    *, actor, first_name: str, last_name: str, email: str, rights, starts_on, ends_on=None, kind=Kind.ASSISTANT
+):
+    """A delegation to a person invited by name and address (the kinds of the policy invited BY_NAME)."""
+    if KINDS[kind].invitee != BY_NAME:
+        raise ValueError(kind)
     doctor = _manager(actor)
-    _check(Kind.ASSISTANT, rights, starts_on, ends_on)
+    _check(kind, rights, starts_on, ends_on)
     if person_key(first_name, last_name) == person_key(doctor.first_name, doctor.last_name):
         raise DelegationError("Vous ne pouvez pas vous déléguer des droits à vous-même.")
     # No constraint covers a pending assistant (no delegate yet): lock the doctor's row so that a double
     # click on « Ajouter » waits for the first addition, then sees it below.
     type(doctor).objects.select_for_update().only("pk").get(pk=doctor.pk)
-    already = Delegation.objects.live().filter(doctor=doctor, kind=Kind.ASSISTANT, invited_email__iexact=email)
+    already = Delegation.objects.live().filter(doctor=doctor, kind=kind, invited_email__iexact=email)
     if already.exists():
         raise DelegationError("Une délégation est déjà en cours pour cette personne : modifiez-la plutôt.")
     delegation = Delegation.objects.create(
         doctor=doctor,
-        kind=Kind.ASSISTANT,
+        kind=kind,
         invited_first_name=first_name,
         invited_last_name=last_name,
         invited_email=email,
         starts_on=starts_on,
         ends_on=ends_on,
         created_by=actor.user,
-        **_normalize_rights(rights),
+        **normalize(rights),
     )
     _journal(actor, Action.DELEGATION_ADDED, delegation, detail=_summary(delegation))
     _invite(actor, delegation)
@@ -129,9 +121,12 @@ def add_assistant(*, actor, first_name: str, last_name: str, email: str, rights,
 
 
 @transaction.atomic
-def add_colleague(*, actor, colleague, email: str, rights, starts_on, ends_on):
+def add_colleague(*, actor, colleague, email: str, rights, starts_on, ends_on, kind=Kind.COLLEAGUE):
+    """A delegation to a médecin chosen in the directory (the kinds of the policy invited FROM_DIRECTORY)."""
+    if KINDS[kind].invitee != FROM_DIRECTORY:
+        raise ValueError(kind)
     doctor = _manager(actor)
-    _check(Kind.COLLEAGUE, rights, starts_on, ends_on)
+    _check(kind, rights, starts_on, ends_on)
     if colleague.pk == doctor.pk:
         raise DelegationError("Vous ne pouvez pas vous déléguer des droits à vous-même.")
     # Read again, locked: the directory entry as it is now (an import may have deactivated it since the page), and
@@ -147,7 +142,7 @@ def add_colleague(*, actor, colleague, email: str, rights, starts_on, ends_on):
         with transaction.atomic():
             delegation = Delegation.objects.create(
                 doctor=doctor,
-                kind=Kind.COLLEAGUE,
+                kind=kind,
                 colleague=colleague,
                 invited_first_name=colleague.first_name,
                 invited_last_name=colleague.last_name,
@@ -155,7 +150,7 @@ def add_colleague(*, actor, colleague, email: str, rights, starts_on, ends_on):
                 starts_on=starts_on,
                 ends_on=ends_on,
                 created_by=actor.user,
-                **_normalize_rights(rights),
+                **normalize(rights),
             )
     except IntegrityError:
         raise DelegationError("Une délégation est déjà en cours pour ce médecin : modifiez-la plutôt.") from None
@@ -179,7 +174,7 @@ def suspension_reason(delegation: Delegation) -> str:
             f"Le médecin {delegation.doctor.display_name} n'est plus inscrit "
             "à l'annuaire national des professionnels de santé."
         )
-    delegate = delegation.colleague if delegation.kind == Kind.COLLEAGUE else None
+    delegate = delegation.colleague if delegation.colleague_id else None
     if delegate is None and delegation.delegate_id:
         delegate = delegation.delegate.professional
     if left_directory(delegate):
@@ -224,7 +219,7 @@ def modify_delegation(*, actor, delegation_id: int, rights, starts_on, ends_on) 
         raise DelegationError("Cette délégation n'est plus modifiable.")
     _check(delegation.kind, rights, starts_on, ends_on)
     before = _summary(delegation)
-    for field, value in _normalize_rights(rights).items():
+    for field, value in normalize(rights).items():
         setattr(delegation, field, value)
     if ends_on != delegation.ends_on:
         delegation.reminder_sent_on = None  # a new end date deserves its own reminder
@@ -277,7 +272,7 @@ def identity_matches(actor, delegation: Delegation) -> bool:
     """Only the invited person: the selected doctor (same RPPS), or the assistant of that name."""
     if actor.card_type not in DELEGATE_CARD_TYPES:
         return False
-    if delegation.kind == Kind.COLLEAGUE:
+    if KINDS[delegation.kind].invitee == FROM_DIRECTORY:
         return actor.is_doctor and actor.professional.pk == delegation.colleague_id
     user = actor.user
     return person_key(user.first_name, user.last_name) == delegation.invited_key
@@ -322,7 +317,7 @@ def _answerable(actor, delegation_id: int, token: str | None) -> tuple[Delegatio
         raise IdentityMismatch(delegation)
     if (
         token is None
-        and delegation.kind == Kind.ASSISTANT
+        and KINDS[delegation.kind].invitee == BY_NAME
         and (not actor.user.email or actor.user.email.lower() != delegation.invited_email.lower())
     ):
         # Without the mailed link, a name alone is not enough: homonyms exist.

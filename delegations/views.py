@@ -16,6 +16,7 @@ from . import selectors, services
 from .authz import delegation_in_force, may_manage_delegations
 from .forms import AssistantDelegationForm, ColleagueDelegationForm, DirectorySearchForm, ModifyDelegationForm
 from .models import Delegation, State
+from .policy import BY_NAME, FROM_DIRECTORY, kind_added_by
 
 
 def _doctor_or_404(request):
@@ -36,26 +37,25 @@ def _own_or_404(request, pk) -> Delegation:
 @login_required
 def my_delegations(request):
     doctor = _doctor_or_404(request)
-    return render(
-        request,
-        "delegations/list.html",
-        {
-            "title": "Mes délégations",
-            "nav": "delegations",
-            **selectors.granted_sections(doctor),
-            "assistant_form": AssistantDelegationForm(),
-        },
-    )
+    sections = selectors.granted_sections(doctor)
+    # The kinds invited by name are added in a dialog of this page (ids apart when there are several).
+    by_name = [section for section in sections["sections"] if section["kind"].invitee == BY_NAME]
+    for i, section in enumerate(by_name):
+        auto_id = "id_%s" if i == 0 else f"id_{section['kind'].value}_%s"
+        section["form"] = AssistantDelegationForm(kind=section["kind"].kind, auto_id=auto_id)
+    return render(request, "delegations/list.html", {"title": "Mes délégations", "nav": "delegations", **sections})
 
 
 @login_required
 def add_assistant(request):
     _doctor_or_404(request)
-    form = AssistantDelegationForm(request.POST or None)
+    kind = kind_added_by(BY_NAME, request.GET.get("type"))
+    form = AssistantDelegationForm(request.POST or None, kind=kind.kind)
     if request.method == "POST" and form.is_valid():
         try:
             services.add_assistant(
                 actor=request.actor,
+                kind=kind.kind,
                 first_name=form.cleaned_data["first_name"],
                 last_name=form.cleaned_data["last_name"],
                 email=form.cleaned_data["email"],
@@ -72,8 +72,9 @@ def add_assistant(request):
         request,
         "delegations/add_assistant.html",
         {
-            "title": "Ajouter une délégation de droits à un(e) assistant(e)",
+            "title": kind.add_title,
             "nav": "delegations",
+            "kind": kind,
             "form": form,
         },
     )
@@ -82,6 +83,7 @@ def add_assistant(request):
 @login_required
 def add_colleague(request):
     doctor = _doctor_or_404(request)
+    kind = kind_added_by(FROM_DIRECTORY, request.GET.get("type"))
     search = DirectorySearchForm(request.GET or None)
     results = None
     if search.is_valid() and (search.cleaned_data["name"] or search.cleaned_data["place"]):
@@ -98,11 +100,12 @@ def add_colleague(request):
     selected = selectable_doctor(chosen) if chosen is not None and chosen != doctor.pk else None
     form = None
     if selected is not None:
-        form = ColleagueDelegationForm(request.POST or None, directory_email=selected.first_email)
+        form = ColleagueDelegationForm(request.POST or None, directory_email=selected.first_email, kind=kind.kind)
         if request.method == "POST" and form.is_valid():
             try:
                 services.add_colleague(
                     actor=request.actor,
+                    kind=kind.kind,
                     colleague=selected,
                     email=form.recipient(),
                     rights=form.rights(),
@@ -123,8 +126,9 @@ def add_colleague(request):
         request,
         "delegations/add_colleague.html",
         {
-            "title": "Ajouter une délégation de droits à un médecin",
+            "title": kind.add_title,
             "nav": "delegations",
+            "kind": kind,
             "search": search,
             "results": results,
             "selected": selected,

@@ -1,10 +1,14 @@
 """Admission dossiers (EHPAD/USLD requests, paper equivalent Cerfa 14732*03) and their patients."""
 
+from dataclasses import dataclass
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from core.text import normalize
+from delegations.policy import DossierAction
 
 TEXT_MAX = 4000  # one volet médical text field; longer texts are refused with a message
 
@@ -51,6 +55,40 @@ class Status(models.TextChoices):
     ARCHIVED = "archive", "Archivé"
 
 
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset  # the statuses it may start from
+    target: Status
+    refused: str  # said when the dossier's status forbids it ({status}: its label)
+
+
+# Every status change, in one table: the `can_*` helpers (hence the buttons) and the services read it.
+TRANSITIONS = {
+    # Editing a validated volet sends it back to « En cours de saisie ».
+    DossierAction.EDIT_MEDICAL: Transition(
+        frozenset({Status.IN_PROGRESS, Status.VALIDATED}),
+        Status.IN_PROGRESS,
+        "Le volet médical d'un dossier « {status} » ne peut plus être modifié.",
+    ),
+    DossierAction.VALIDATE_MEDICAL: Transition(
+        frozenset({Status.IN_PROGRESS}),
+        Status.VALIDATED,
+        "Seul un volet médical « En cours de saisie » peut être validé.",
+    ),
+    DossierAction.SEND: Transition(
+        frozenset({Status.VALIDATED}),
+        Status.SENT,
+        "Le dossier ne peut être envoyé qu'une fois le volet médical validé.",
+    ),
+    DossierAction.ARCHIVE: Transition(
+        frozenset({Status.IN_PROGRESS, Status.VALIDATED, Status.SENT}), Status.ARCHIVED, "Ce dossier est déjà archivé."
+    ),
+}
+# The statuses whose volet médical is signed (validated_by and validated_at set), and those whose is not; an archived
+# dossier may be either.
+SIGNED = [Status.VALIDATED, Status.SENT]
+UNSIGNED = [Status.IN_PROGRESS]
+
 # The volet médical, in the order of the form; used for change tracking too.
 MEDICAL_FIELDS = ["antecedents", "pathologies", "traitements", "allergies", "gir", "commentaire"]
 
@@ -88,25 +126,43 @@ class Dossier(models.Model):
             models.Index(fields=["medecin_traitant", "-updated_at"], name="dossier_doctor_recent"),
             models.Index(fields=["medecin_traitant", "status", "-updated_at"], name="dossier_doctor_status"),
         ]
+        constraints = [
+            models.CheckConstraint(condition=Q(gir__isnull=True) | Q(gir__gte=1, gir__lte=6), name="gir_from_1_to_6"),
+            models.CheckConstraint(
+                condition=Q(validated_by__isnull=True, validated_at__isnull=True)
+                | Q(validated_by__isnull=False, validated_at__isnull=False),
+                name="validated_by_and_at_together",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=SIGNED, validated_at__isnull=False)
+                | Q(status__in=UNSIGNED, validated_at__isnull=True)
+                | ~Q(status__in=SIGNED + UNSIGNED),
+                name="validated_exactly_when_signed",
+            ),
+        ]
 
     def __str__(self):
         return f"Dossier {self.number}"
 
+    def allows(self, action: DossierAction) -> bool:
+        """Whether the dossier's status allows the transition (TRANSITIONS); who may do it is authz's business."""
+        return self.status in TRANSITIONS[action].sources
+
     @property
     def is_medical_editable(self) -> bool:
-        return self.status in (Status.IN_PROGRESS, Status.VALIDATED)
+        return self.allows(DossierAction.EDIT_MEDICAL)
 
     @property
     def can_be_validated(self) -> bool:
-        return self.status == Status.IN_PROGRESS
+        return self.allows(DossierAction.VALIDATE_MEDICAL)
 
     @property
     def can_be_sent(self) -> bool:
-        return self.status == Status.VALIDATED
+        return self.allows(DossierAction.SEND)
 
     @property
     def can_be_archived(self) -> bool:
-        return self.status != Status.ARCHIVED
+        return self.allows(DossierAction.ARCHIVE)
 
     @staticmethod
     def number_for(pk: int, when) -> str:

@@ -11,7 +11,7 @@ from delegations.authz import DossierAction, decide
 from journal.models import Action
 from journal.services import record
 
-from .models import MEDICAL_FIELDS, Dossier, Patient, Status
+from .models import MEDICAL_FIELDS, TRANSITIONS, Dossier, Patient
 
 
 class DossierError(Exception):
@@ -84,10 +84,9 @@ def update_medical(*, actor, dossier: Dossier, data: dict, expected_version: int
             "Ce dossier a été modifié entre-temps par une autre personne. Vos saisies sont conservées "
             "ci-dessous : vérifiez la version actuelle dans l'historique puis enregistrez à nouveau."
         )
-    if not current.is_medical_editable:
-        raise DossierError(
-            f"Le volet médical d'un dossier « {current.get_status_display()} » ne peut plus être modifié."
-        )
+    edit = TRANSITIONS[DossierAction.EDIT_MEDICAL]
+    if current.status not in edit.sources:
+        raise DossierError(edit.refused.format(status=current.get_status_display()))
     changes = []
     for name in MEDICAL_FIELDS:
         old, new = getattr(current, name), data.get(name)
@@ -98,11 +97,11 @@ def update_medical(*, actor, dossier: Dossier, data: dict, expected_version: int
     if not changes:
         return []
     update_fields = [c["field"] for c in changes] + ["version", "updated_at", "status", "validated_by", "validated_at"]
-    if current.status == Status.VALIDATED:
+    if current.status != edit.target:
         changes.append(
-            {"field": "status", "label": "Statut", "old": Status.VALIDATED.label, "new": Status.IN_PROGRESS.label}
+            {"field": "status", "label": "Statut", "old": current.get_status_display(), "new": edit.target.label}
         )
-        current.status = Status.IN_PROGRESS
+        current.status = edit.target
         current.validated_by = None
         current.validated_at = None
     current.version = F("version") + 1
@@ -112,13 +111,14 @@ def update_medical(*, actor, dossier: Dossier, data: dict, expected_version: int
     return changes
 
 
-def _transition(*, actor, dossier, action, allowed_from, new_status, journal_action, refuse, extra=None):
+def _transition(*, actor, dossier, action, journal_action, extra=None):
     decision = _authorize(actor, action, dossier)
     current = Dossier.objects.select_for_update().get(pk=dossier.pk)
-    if current.status not in allowed_from:
-        raise DossierError(refuse)
+    transition = TRANSITIONS[action]
+    if current.status not in transition.sources:
+        raise DossierError(transition.refused.format(status=current.get_status_display()))
     old = current.get_status_display()
-    current.status = new_status
+    current.status = transition.target
     current.updated_at = timezone.now()
     for key, value in (extra or {}).items():
         setattr(current, key, value)
@@ -144,10 +144,7 @@ def validate_medical(*, actor, dossier: Dossier) -> Dossier:
         actor=actor,
         dossier=dossier,
         action=DossierAction.VALIDATE_MEDICAL,
-        allowed_from={Status.IN_PROGRESS},
-        new_status=Status.VALIDATED,
         journal_action=Action.MEDICAL_VALIDATED,
-        refuse="Seul un volet médical « En cours de saisie » peut être validé.",
         extra={"validated_by": actor.user, "validated_at": timezone.now()},
     )
 
@@ -158,10 +155,7 @@ def send_dossier(*, actor, dossier: Dossier) -> Dossier:
         actor=actor,
         dossier=dossier,
         action=DossierAction.SEND,
-        allowed_from={Status.VALIDATED},
-        new_status=Status.SENT,
         journal_action=Action.DOSSIER_SENT,
-        refuse="Le dossier ne peut être envoyé qu'une fois le volet médical validé.",
     )
 
 
@@ -171,8 +165,5 @@ def archive_dossier(*, actor, dossier: Dossier) -> Dossier:
         actor=actor,
         dossier=dossier,
         action=DossierAction.ARCHIVE,
-        allowed_from={Status.IN_PROGRESS, Status.VALIDATED, Status.SENT},
-        new_status=Status.ARCHIVED,
         journal_action=Action.DOSSIER_ARCHIVED,
-        refuse="Ce dossier est déjà archivé.",
     )

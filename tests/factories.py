@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.models import Card, User
 from core.text import normalize
 from directory.models import PracticePlace, Professional
-from dossiers.models import Dossier, Patient
+from dossiers.models import SIGNED, Dossier, Patient, Status
 
 PIN = "1234"
 
@@ -87,3 +87,11 @@ class DossierFactory(factory.django.DjangoModelFactory):
     dossier_type = "EHPAD"
     patient = factory.SubFactory(PatientFactory)
     medecin_traitant = factory.SubFactory(ProfessionalFactory)
+    status = Status.IN_PROGRESS
+    # A validated or sent volet médical is signed (a database constraint): by someone, at some time.
+    validated_by = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.status in SIGNED), factory.SubFactory(DoctorUserFactory), None
+    )
+    validated_at = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.status in SIGNED), factory.LazyFunction(timezone.now), None
+    )

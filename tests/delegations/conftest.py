@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from delegations.models import Delegation, Kind, State
+from delegations.policy import FROM_DIRECTORY, KINDS
 from tests.conftest import actor_for
 from tests.factories import CardFactory, DoctorUserFactory, UserFactory
 
@@ -55,7 +56,7 @@ def make_delegation(
         invited_first_name=delegate.first_name,
         invited_last_name=delegate.last_name,
         invited_email=delegate.email or "x@example.org",
-        colleague=delegate.professional if kind == Kind.COLLEAGUE else None,
+        colleague=delegate.professional if KINDS[kind].invitee == FROM_DIRECTORY else None,
         delegate=delegate if state != State.PENDING else None,
         starts_on=starts_on or TODAY() - datetime.timedelta(days=1),
         ends_on=ends_on,

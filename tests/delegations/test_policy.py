@@ -1,0 +1,81 @@
+"""The delegation policy (delegations/policy.py) is what the forms, services and database apply, and the database
+refuses a row that breaks it whatever writes it."""
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from delegations import policy
+from delegations.forms import AssistantDelegationForm, ColleagueDelegationForm
+from delegations.models import Delegation, Kind, Right, State
+from tests.delegations.conftest import TODAY, make_delegation
+
+
+def _refused(delegation, **fields):
+    """The database refuses this change of the row (update(): no save(), no form, no service in the way)."""
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Delegation.objects.filter(pk=delegation.pk).update(**fields)
+
+
+@pytest.mark.django_db
+def test_an_accepted_delegation_has_a_delegate(martin, sophie):
+    delegation = make_delegation(martin, sophie, state=State.ACCEPTED)
+    _refused(delegation, delegate=None)
+    Delegation.objects.filter(pk=delegation.pk).update(state=State.PENDING, delegate=None)  # pending: nobody yet
+
+
+@pytest.mark.django_db
+def test_only_declared_kinds(martin, sophie):
+    _refused(make_delegation(martin, sophie), kind="remplacant")
+
+
+@pytest.mark.django_db
+def test_the_directory_entry_is_set_exactly_for_the_kinds_chosen_from_the_directory(martin, sophie, dubois):
+    to_dubois = make_delegation(martin, dubois, kind=Kind.COLLEAGUE, ends_on=TODAY())
+    _refused(to_dubois, colleague=None)
+    to_sophie = make_delegation(martin, sophie, kind=Kind.ASSISTANT)
+    _refused(to_sophie, colleague=dubois.holder.professional)
+
+
+@pytest.mark.django_db
+def test_a_right_that_signs_only_for_a_kind_that_signs(martin, sophie, dubois):
+    _refused(make_delegation(martin, sophie, kind=Kind.ASSISTANT), can_validate=True)
+    to_dubois = make_delegation(martin, dubois, kind=Kind.COLLEAGUE, ends_on=TODAY())
+    Delegation.objects.filter(pk=to_dubois.pk).update(can_validate=True)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("right", ["create", "edit", "validate"])
+def test_every_right_implies_consulting_in_the_database_too(martin, dubois, right):
+    delegation = make_delegation(martin, dubois, kind=Kind.COLLEAGUE, rights=("consult", right), ends_on=TODAY())
+    _refused(delegation, can_consult=False)
+
+
+def test_implied_rights_are_added_once_and_for_all():
+    held = policy.normalize([Right.EDIT])
+    assert {field for field, value in held.items() if value} == {"can_edit", "can_consult"}
+    assert not any(policy.normalize([]).values())
+
+
+@pytest.mark.django_db
+def test_the_forms_offer_the_rights_each_kind_may_hold_with_their_hints():
+    assistant, colleague = AssistantDelegationForm(), ColleagueDelegationForm(directory_email="a@example.org")
+    # An assistant is offered every right but those that sign; a colleague, every right.
+    assert [f.name for f, _ in assistant.right_fields()] == [p.field for p in policy.RIGHTS.values() if not p.signs]
+    assert [f.name for f, _ in colleague.right_fields()] == [p.field for p in policy.RIGHTS.values()]
+    assert "can_validate" not in assistant.fields and "can_validate" in colleague.fields
+    assert {f.name: hint for f, hint in assistant.right_fields()}["can_edit"] == policy.RIGHTS[Right.EDIT].hint
+    assert colleague.fields["ends_on"].required and not assistant.fields["ends_on"].required
+
+
+@pytest.mark.django_db
+def test_form_and_service_say_the_same(martin):
+    """One message per problem, from the policy: the form's and the service's are the same words."""
+    from delegations import services
+    from tests.conftest import actor_for
+
+    data = {"last_name": "Bernard", "first_name": "Sophie", "email": "s@example.org", "starts_on": TODAY()}
+    form = AssistantDelegationForm({**data, "starts_on": TODAY().isoformat()})
+    assert not form.is_valid() and form.non_field_errors() == [policy.NO_RIGHT]
+    with pytest.raises(services.DelegationError, match=policy.NO_RIGHT):
+        services.add_assistant(actor=actor_for(martin), first_name="Sophie", last_name="Bernard",
+                               email="s@example.org", rights=[], starts_on=TODAY())  # fmt: skip
