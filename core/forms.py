@@ -4,7 +4,7 @@ from django import forms
 from dsfr.forms import DsfrBaseForm, DsfrBoundField, DsfrDjangoTemplates
 from dsfr.utils import dsfr_input_class_attr
 
-from .text import strip_controls
+from .text import is_email_address, strip_controls
 
 # django-dsfr gives each form instance a new renderer, hence a new template engine that compiles the form
 # templates again on every request (a third of a dossier page's time). One renderer for every form, as Django
@@ -23,6 +23,17 @@ class SingleLineField(forms.CharField):
 
     def to_python(self, value):
         return strip_controls(super().to_python(value))
+
+
+class MailAddressField(forms.EmailField):
+    """One address a mail can be sent to, by the outbox's own rule (core.text.is_email_address): what Django's
+    EmailField lets through and the outbox refuses (a zero-width space, say) is refused here, where the person
+    typing it can still correct it."""
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not is_email_address(value):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
 
 
 class DsfrModelForm(forms.ModelForm):

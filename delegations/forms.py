@@ -1,7 +1,7 @@
 from django import forms
 from django.utils import timezone
 
-from core.forms import DateInput, DsfrForm, SingleLineField
+from core.forms import DateInput, DsfrForm, MailAddressField, SingleLineField
 
 from .policy import KINDS, Kind, problems, rights_for
 
@@ -64,7 +64,7 @@ class RightsAndDatesForm(DsfrForm):
 class AssistantDelegationForm(RightsAndDatesForm):
     last_name = SingleLineField(label="Nom", max_length=100, error_messages={"required": "Saisissez le nom."})
     first_name = SingleLineField(label="Prénom", max_length=100, error_messages={"required": "Saisissez le prénom."})
-    email = forms.EmailField(
+    email = MailAddressField(
         label="Adresse électronique",
         error_messages={"required": "Saisissez l'adresse électronique.", "invalid": "Saisissez une adresse valide."},
     )
@@ -72,7 +72,7 @@ class AssistantDelegationForm(RightsAndDatesForm):
 
 
 class ColleagueDelegationForm(RightsAndDatesForm):
-    email = forms.EmailField(
+    email = MailAddressField(
         label="Adresse électronique",
         required=False,
         help_text="L'annuaire n'a pas d'adresse pour ce médecin : saisissez celle où il recevra l'invitation.",
