@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from core.admin import ReadOnlyAdminMixin
 from directory.models import Professional
 
 from . import services
@@ -21,21 +22,12 @@ from .operators import JournaledAdmin
 IDENTITY = ["identifier", "first_name", "last_name", "professional"]
 
 
-class CardInline(admin.TabularInline):
+class CardInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Card
     extra = 0
     fields = ["number", "card_type", "expires_on", "is_blocked", "failed_attempts"]
     readonly_fields = fields
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class IdentityCorrectionForm(forms.Form):

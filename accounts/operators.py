@@ -9,6 +9,7 @@ writing, the admin is read-only: forbidding beats tracing.
 from django.contrib import admin
 from django.db import transaction
 
+from core.admin import ReadOnlyAdminMixin
 from journal.models import Action
 from journal.services import record
 
@@ -46,17 +47,8 @@ def diff(model, before: dict, after: dict) -> list[dict]:
     ]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Operators read; they neither add, change nor delete (the services journal every change made elsewhere)."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class JournaledAdmin(admin.ModelAdmin):
