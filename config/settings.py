@@ -27,7 +27,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django_htmx",
     "widget_tweaks",
     "dsfr",
     "core",
@@ -54,7 +53,6 @@ MIDDLEWARE = [
     "core.middleware.NoStoreMiddleware",  # Cache-Control: no-store on every page of a logged-in user
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.ActorMiddleware",
     "delegations.middleware.ActingForMiddleware",
     "core.ratelimit.RateLimitMiddleware",
@@ -206,8 +204,8 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"json": {"()": "core.logs.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # Authlib logs the PKCE verifier at DEBUG: never let it (or a token) reach the logs.
     "loggers": {"authlib": {"level": "WARNING"}},
@@ -217,8 +215,7 @@ LOGGING = {
 
 # Structured logs: JSON lines with the request id and the actor id; e-mail addresses and tokens scrubbed.
 LOGGING["filters"] = {"context": {"()": "core.logs.ContextFilter"}, "scrub": {"()": "core.logs.ScrubFilter"}}
-LOGGING["formatters"]["json"] = {"()": "core.logs.JsonFormatter"}
-LOGGING["handlers"]["console"].update({"formatter": "json", "filters": ["context", "scrub"]})
+LOGGING["handlers"]["console"]["filters"] = ["context", "scrub"]
 # runserver's access lines hold full paths and query strings (names searched, invitation tokens): our own
 # one line per request replaces them.
 LOGGING.setdefault("loggers", {})["django.server"] = {"handlers": ["console"], "level": "WARNING", "propagate": False}
