@@ -183,4 +183,3 @@ def clean_fields(values) -> tuple:
     if "".join(fields).isprintable():  # the usual line: one check, no regex
         return fields
     return tuple(map(strip_controls, fields))
-
