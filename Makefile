@@ -58,8 +58,9 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
-	$(PY) manage.py check
-	$(PY) manage.py makemigrations --check --dry-run
+	@# DEBUG=1: the development key (without DEBUG, settings refuse to start with no SECRET_KEY).
+	DEBUG=1 $(PY) manage.py check
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 format: install-dev
 	$(VENV)/bin/ruff format .

@@ -4,6 +4,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -12,7 +13,16 @@ env = environ.Env()
 DEBUG = env.bool("DEBUG", default=False)
 # The demo card reader and the demo data exist only when DEMO is on (make run sets it).
 DEMO = env.bool("DEMO", default=False)
-SECRET_KEY = env("SECRET_KEY", default="django-insecure-dev-only-change-me-in-production-0123456789")
+DEVELOPMENT_SECRET_KEY = "django-insecure-dev-only-change-me-in-production-0123456789"  # noqa: S105 (refused without DEBUG)
+SECRET_KEY = env("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY if DEBUG else "")
+# Outside development, a missing key would sign sessions with a key known to all: refuse to start.
+if not DEBUG and SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "La variable d'environnement SECRET_KEY n'est pas définie : donnez-lui une valeur secrète, longue et "
+        "aléatoire (par exemple celle qu'affiche « python -c 'import secrets; print(secrets.token_urlsafe(50))' »), "
+        "propre à cette installation. Pour le développement seulement, DEBUG=1 (comme « make run ») utilise une "
+        "clé de développement."
+    )
 
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 _site_host = urlsplit(SITE_URL).hostname or "127.0.0.1"
