@@ -82,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.site",
+                "dossiers.context_processors.enums",
                 "delegations.context_processors.delegation_nav",
             ],
         },
