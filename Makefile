@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run install install-dev test test-postgres lint format browser-deps clean audit
+.PHONY: run install install-dev test test-fast test-postgres lint format browser-deps clean audit
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -67,13 +67,21 @@ format: install-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# The suite on every core (pytest-xdist; WORKERS=0 for a single process), browser tests included.
+WORKERS ?= auto
+PYTEST_PARALLEL = $(VENV)/bin/pytest -q -n $(WORKERS) --dist worksteal
+
 # SQLite whatever DATABASE_URL the shell exports (test-postgres is the PostgreSQL run).
 test: install-dev browser-deps lint
-	env -u DATABASE_URL $(VENV)/bin/pytest -q
+	env -u DATABASE_URL $(PYTEST_PARALLEL)
+
+# While developing: without the long property and fuzz tests (marker slow) and the browser tests, no lint.
+test-fast: install-dev
+	env -u DATABASE_URL $(PYTEST_PARALLEL) -m "not slow and not browser"
 
 # The same suite against PostgreSQL (DATABASE_URL may point elsewhere).
 test-postgres: install-dev browser-deps
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/espace_medecins} $(VENV)/bin/pytest -q
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/espace_medecins} $(PYTEST_PARALLEL)
 
 # Security audit: bandit over the project's Python, pip-audit over the dependencies (README, « Durcissement »).
 audit: install-dev
