@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run install install-dev test test-postgres lint format browser-deps clean audit
+.PHONY: run install install-dev test test-fast test-postgres lint format browser-deps clean audit
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -58,20 +58,30 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
-	$(PY) manage.py check
-	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/djlint --lint .
+	@# DEBUG=1: the development key (without DEBUG, settings refuse to start with no SECRET_KEY).
+	DEBUG=1 $(PY) manage.py check
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 format: install-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# The suite on every core (pytest-xdist; WORKERS=0 for a single process), browser tests included.
+WORKERS ?= auto
+PYTEST_PARALLEL = $(VENV)/bin/pytest -q -n $(WORKERS) --dist worksteal
+
 # SQLite whatever DATABASE_URL the shell exports (test-postgres is the PostgreSQL run).
 test: install-dev browser-deps lint
-	env -u DATABASE_URL $(VENV)/bin/pytest -q
+	env -u DATABASE_URL $(PYTEST_PARALLEL)
+
+# While developing: without the long property and fuzz tests (marker slow) and the browser tests, no lint.
+test-fast: install-dev
+	env -u DATABASE_URL $(PYTEST_PARALLEL) -m "not slow and not browser"
 
 # The same suite against PostgreSQL (DATABASE_URL may point elsewhere).
 test-postgres: install-dev browser-deps
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/espace_medecins} $(VENV)/bin/pytest -q
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/espace_medecins} $(PYTEST_PARALLEL)
 
 # Mutation testing (README « Tests de mutation »): mutmut changes the protections' modules one mutant at a time
 # ([tool.mutmut] in pyproject.toml) and re-runs the tests that reach it. Slow: run by hand before resolving an

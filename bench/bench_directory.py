@@ -163,6 +163,7 @@ def main():
     args = parser.parse_args()
     os.environ["BENCH_PG_DATABASE"] = args.pg_database
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 50)  # settings refuse to start without one (DEBUG=0)
     if args.command == "_search":
         search_child(args.searches)
         return

@@ -33,6 +33,7 @@ def child(appends: int, threads: int, repeat: int) -> None:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 50)  # settings refuse to start without one (DEBUG=0)
     django.setup()
     from django.core.management import call_command
     from django.db import connection, transaction

@@ -113,6 +113,7 @@ def seed(scale: str, database: str) -> dict:
     url = f"postgres://postgres@127.0.0.1:5432/{database}"
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 50)  # settings refuse to start without one (DEBUG=0)
     import django
 
     django.setup()

@@ -4,6 +4,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -12,7 +13,16 @@ env = environ.Env()
 DEBUG = env.bool("DEBUG", default=False)
 # The demo card reader and the demo data exist only when DEMO is on (make run sets it).
 DEMO = env.bool("DEMO", default=False)
-SECRET_KEY = env("SECRET_KEY", default="django-insecure-dev-only-change-me-in-production-0123456789")
+DEVELOPMENT_SECRET_KEY = "django-insecure-dev-only-change-me-in-production-0123456789"  # noqa: S105 (refused without DEBUG)
+SECRET_KEY = env("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY if DEBUG else "")
+# Outside development, a missing key would sign sessions with a key known to all: refuse to start.
+if not DEBUG and SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "La variable d'environnement SECRET_KEY n'est pas définie : donnez-lui une valeur secrète, longue et "
+        "aléatoire (par exemple celle qu'affiche « python -c 'import secrets; print(secrets.token_urlsafe(50))' »), "
+        "propre à cette installation. Pour le développement seulement, DEBUG=1 (comme « make run ») utilise une "
+        "clé de développement."
+    )
 
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 _site_host = urlsplit(SITE_URL).hostname or "127.0.0.1"
@@ -30,7 +40,6 @@ INSTALLED_APPS = [
     # 404, not the English page of Django's own static handler.
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "django_htmx",
     "widget_tweaks",
     "dsfr",
     "core",
@@ -58,7 +67,6 @@ MIDDLEWARE = [
     "core.middleware.NoStoreMiddleware",  # Cache-Control: no-store on every page of a logged-in user
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.ActorMiddleware",
     "delegations.middleware.ActingForMiddleware",
     "core.ratelimit.RateLimitMiddleware",
@@ -78,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.site",
+                "dossiers.context_processors.enums",
                 "delegations.context_processors.delegation_nav",
             ],
         },
@@ -210,8 +219,8 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"json": {"()": "core.logs.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # Authlib logs the PKCE verifier at DEBUG: never let it (or a token) reach the logs.
     "loggers": {"authlib": {"level": "WARNING"}},
@@ -221,8 +230,7 @@ LOGGING = {
 
 # Structured logs: JSON lines with the request id and the actor id; e-mail addresses and tokens scrubbed.
 LOGGING["filters"] = {"context": {"()": "core.logs.ContextFilter"}, "scrub": {"()": "core.logs.ScrubFilter"}}
-LOGGING["formatters"]["json"] = {"()": "core.logs.JsonFormatter"}
-LOGGING["handlers"]["console"].update({"formatter": "json", "filters": ["context", "scrub"]})
+LOGGING["handlers"]["console"]["filters"] = ["context", "scrub"]
 # runserver's access lines hold full paths and query strings (names searched, invitation tokens): our own
 # one line per request replaces them.
 LOGGING.setdefault("loggers", {})["django.server"] = {"handlers": ["console"], "level": "WARNING", "propagate": False}

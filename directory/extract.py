@@ -239,10 +239,3 @@ def clean_fields(values) -> tuple:
     if "".join(fields).isprintable():  # the usual line: one check, no regex
         return fields
     return tuple(map(strip_controls, fields))
-
-
-def read_extract(path: Path) -> Iterator[tuple[int, dict | None, str]]:
-    """Convenience for small files and tests: rows as dicts."""
-    with open_binary(path) as (stream, size):
-        for number, record, error in ExtractReader(stream, size):
-            yield number, (dict(zip(FIELDS, record, strict=True)) if record else None), error

@@ -309,6 +309,7 @@ def _actor(people, situation) -> Actor:
     )
 
 
+@pytest.mark.slow
 def test_decide_agrees_with_the_decision_table(people):
     martin = people["martin"].professional
     seen = {"allowed": 0, "refused": 0}

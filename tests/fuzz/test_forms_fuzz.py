@@ -24,6 +24,8 @@ from tests.delegations.conftest import make_delegation
 from tests.directory.helpers import HEADERS, line, person
 from tests.factories import CardFactory, DoctorUserFactory, PracticePlaceFactory, UserFactory
 
+pytestmark = pytest.mark.slow  # `make test-fast` leaves them out; `make test` and `.ci/run` run them all
+
 FUZZ = hsettings(
     max_examples=20,
     deadline=None,

@@ -100,16 +100,14 @@ def silent_smtp(settings, smtp_server):
 
 @pytest.mark.django_db(transaction=True)  # real commits: whatever a request does after commit really runs
 def test_a_silent_smtp_server_stalls_no_request(martin, smtp_server, silent_smtp):
-    """The issue's story: the SMTP server accepts and never answers; 20 invitations in a row each answer at once
-    (a request sending its mail would wait EMAIL_TIMEOUT); every mail leaves once the server answers."""
+    """The issue's story: the SMTP server accepts and never answers; 20 invitations in a row each answer without
+    opening any SMTP connection (one that did would wait EMAIL_TIMEOUT); every mail leaves once the server answers.
+    No timing: a busy machine (parallel tests) makes any bound flaky, the connection count is exact."""
     doctor = login_client(martin)
     for i in range(20):
-        started = time.monotonic()
         response = invite_sophie(doctor, email=f"assistante{i}@example.org", last_name=f"Nom{i}")
-        elapsed = time.monotonic() - started
         assert response.status_code == 302
-        # A functional bound, not a benchmark: the difference between no SMTP at all and EMAIL_TIMEOUT (10 s).
-        assert elapsed < 1, f"invitation {i} took {elapsed:.1f} s"
+        assert silent_smtp.accepted == 0, f"invitation {i} opened an SMTP connection"
     assert Delegation.objects.count() == 20 and silent_smtp.accepted == 0
     silent_smtp.answer()
     assert run_worker() == (20, 0)

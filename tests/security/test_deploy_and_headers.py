@@ -115,6 +115,7 @@ def test_session_cookie_is_secure_httponly_samesite(settings):
     assert cookie["secure"] and cookie["httponly"] and cookie["samesite"] == "Lax"
 
 
+@pytest.mark.django_db  # on PostgreSQL the deployment checks read the database role (journal.W001)
 @pytest.mark.parametrize(
     ("demo", "site_url", "warned"),
     [
