@@ -39,6 +39,19 @@ def _flush_past_the_journal_truncate_guard():
 
 
 @pytest.fixture(autouse=True)
+def _rate_limit_windows_stand_still(monkeypatch):
+    """django-ratelimit counts in fixed windows of real time: a test that runs across a window's end sees its counter
+    start again and fails at random. Within one test, the windows' clock stands still."""
+    import time
+    from types import SimpleNamespace
+
+    import django_ratelimit.core
+
+    now = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rate_limits(request):
     """Rate-limit counters live in the database cache, which a transactional test's flush does not empty."""
     transactional = "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
