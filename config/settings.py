@@ -88,6 +88,7 @@ TEMPLATES = [
                 "core.context_processors.site",
                 "dossiers.context_processors.enums",
                 "delegations.context_processors.delegation_nav",
+                "delegations.context_processors.enums",
             ],
         },
     },
