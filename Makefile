@@ -83,7 +83,7 @@ test-fast: install-dev
 test-postgres: install-dev browser-deps
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/espace_medecins} $(PYTEST_PARALLEL)
 
-# Mutation testing (README « Tests de mutation »): mutmut changes the protections' modules one mutant at a time
+# Mutation testing (docs/tests.md): mutmut changes the protections' modules one mutant at a time
 # ([tool.mutmut] in pyproject.toml) and re-runs the tests that reach it. Slow: run by hand before resolving an
 # issue that touches them, never in CI. SQLite in memory (forked workers cannot share one PostgreSQL test
 # database). Narrow it with MUTANTS, e.g. make mutation MUTANTS='core.ratelimit*'.
@@ -100,7 +100,7 @@ audit: install-dev
 clean:
 	rm -rf $(VENV) node_modules tests/oidc/node_modules staticfiles db.sqlite3* var .import_linter_cache mutants
 
-# National-scale load benchmark on PostgreSQL (README « Performance à l'échelle nationale », about 10 minutes):
+# National-scale load benchmark on PostgreSQL (docs/performance.md, about 10 minutes):
 # seeds bench_national (COPY) and bench_small, then gunicorn + wrk. Debian's wrk is installed when missing.
 .PHONY: bench
 bench: install-dev
@@ -112,7 +112,7 @@ bench: install-dev
 	$(PY) -u bench/load.py --large bench_national --small bench_small
 
 # Benchmark of the national directory: generated 2.3-million-line extract, import and 1,000 searches on
-# SQLite (temporary file) and PostgreSQL (database bench_annuaire, re-created). See README, "Annuaire national".
+# SQLite (temporary file) and PostgreSQL (database bench_annuaire, re-created). See docs/performance.md.
 .PHONY: bench-annuaire
 bench-annuaire: install-dev
 	$(PY) bench/bench_directory.py
