@@ -219,6 +219,25 @@ def test_first_is_spent_by_the_first_round_even_when_it_fails(db, monkeypatch):
     assert asked == [True, False, False]
 
 
+def test_first_waits_while_the_journal_is_empty(db, signing, settings, monkeypatch):
+    """`make run` starts on an empty journal: --first must still open the series once entries come."""
+    from journal.management.commands import journal_checkpoint
+
+    rounds = []
+
+    def next_round(seconds):
+        rounds.append(seconds)
+        if len(rounds) == 1:
+            append(3)  # the demo's first actions
+        if len(rounds) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(journal_checkpoint.time, "sleep", next_round)
+    monkeypatch.setattr(journal_checkpoint, "close_old_connections", lambda: None)
+    call_command("journal_checkpoint", "--first", "--every", "60", stdout=io.StringIO(), stderr=io.StringIO())
+    assert len(files(settings)) == 1
+
+
 def test_create_key_writes_a_private_key_once(db, settings, tmp_path):
     path = tmp_path / "var" / "cle.pem"
     settings.JOURNAL_SIGNING_KEY_FILE = str(path)

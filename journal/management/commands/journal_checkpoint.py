@@ -53,8 +53,11 @@ class Command(BaseCommand):
             raise CommandError("--every : un nombre de secondes supérieur à 0 est attendu.")
         while True:
             try:
-                opening, first = first, False  # --first is for the first round only, whatever its outcome
-                self.once(opening)
+                # --first opens the series: spent by the first round that signs or fails, kept while the journal
+                # is empty (nothing to protect yet: `make run` starts on an empty journal).
+                opening, first = first, False
+                if self.once(opening) is None:
+                    first = opening
             except CheckpointError as error:
                 # An alarm, repeated at each round until someone looks: the process itself keeps going.
                 logger.error("journal checkpoint refused: %s", error)
