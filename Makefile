@@ -58,6 +58,8 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	@# Types ([tool.mypy] in pyproject.toml); the Django plugin imports tests.settings (a test-only SECRET_KEY).
+	$(VENV)/bin/mypy
 	$(VENV)/bin/djlint --lint .
 	@# DEBUG=1: the development key (without DEBUG, settings refuse to start with no SECRET_KEY).
 	DEBUG=1 $(PY) manage.py check

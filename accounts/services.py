@@ -135,7 +135,7 @@ def complete_login(request, *, user, card_type: str, method: str, auth_mode: str
 
 def _open_session(request, actor: Actor) -> None:
     user, card_type, method, auth_mode = actor.user, actor.card_type, actor.login_method, actor.auth_mode
-    django_login(request, user, backend="accounts.backends.UserBackend")
+    django_login(request, user, backend="accounts.backends.UserBackend")  # type: ignore[arg-type]  # a card holder, never anonymous
     request.session[SESSION_CARD_TYPE] = card_type
     request.session[SESSION_LOGIN_METHOD] = method
     request.session[SESSION_AUTH_MODE] = auth_mode

@@ -121,7 +121,7 @@ class Delegation(models.Model):
 
     @property
     def delegate_name(self) -> str:
-        if self.colleague_id:  # the kinds chosen from the directory (a database constraint)
+        if self.colleague_id and self.colleague:  # the kinds chosen from the directory (a database constraint)
             return self.colleague.display_name
         return f"{self.invited_first_name} {self.invited_last_name.upper()}".strip()
 
@@ -197,7 +197,7 @@ def delegation_in_force_between(*, delegate_id: int, doctor_id: int, today=None)
     delegation = next(iter(Delegation.objects.using(db).raw(delegation_sql, params)), None)
     if delegation is not None:
         professional = Delegation._meta.get_field("doctor").related_model
-        delegation.doctor = next(iter(professional.objects.using(db).raw(doctor_sql, [doctor_id])))
+        delegation.doctor = next(iter(professional.objects.using(db).raw(doctor_sql, [doctor_id])))  # type: ignore[attr-defined]
     return delegation
 
 

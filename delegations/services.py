@@ -176,8 +176,8 @@ def suspension_reason(delegation: Delegation) -> str:
         )
     delegate = delegation.colleague if delegation.colleague_id else None
     if delegate is None and delegation.delegate_id:
-        delegate = delegation.delegate.professional
-    if left_directory(delegate):
+        delegate = delegation.delegate.professional  # type: ignore[union-attr]  # delegate_id is set
+    if delegate is not None and left_directory(delegate):
         who = "Le médecin " if delegate.is_doctor else ""
         return f"{who}{delegate.display_name} n'est plus inscrit(e) à l'annuaire national des professionnels de santé."
     return ""
@@ -272,7 +272,7 @@ def identity_matches(actor, delegation: Delegation) -> bool:
     """Only the invited person: the selected doctor (same RPPS), or the assistant of that name."""
     if actor.card_type not in DELEGATE_CARD_TYPES:
         return False
-    if KINDS[delegation.kind].invitee == FROM_DIRECTORY:
+    if KINDS[Kind(delegation.kind)].invitee == FROM_DIRECTORY:
         return actor.is_doctor and actor.professional.pk == delegation.colleague_id
     user = actor.user
     return person_key(user.first_name, user.last_name) == delegation.invited_key
@@ -317,7 +317,7 @@ def _answerable(actor, delegation_id: int, token: str | None) -> tuple[Delegatio
         raise IdentityMismatch(delegation)
     if (
         token is None
-        and KINDS[delegation.kind].invitee == BY_NAME
+        and KINDS[Kind(delegation.kind)].invitee == BY_NAME
         and (not actor.user.email or actor.user.email.lower() != delegation.invited_email.lower())
     ):
         # Without the mailed link, a name alone is not enough: homonyms exist.

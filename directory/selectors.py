@@ -2,6 +2,7 @@
 
 import re
 from functools import partial
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
@@ -52,13 +53,13 @@ class SearchResults(QuerySet):
         self.page_from = None
 
     def _clone(self):
-        clone = super()._clone()
+        clone = super()._clone()  # type: ignore[misc]  # a private method of QuerySet
         clone.count_from, clone.page_from = self.count_from, self.page_from
         return clone
 
     def _filter_or_exclude(self, *args, **kwargs):
         # A filter added afterwards is not in count_from / page_from: back to the general (exact) way.
-        clone = super()._filter_or_exclude(*args, **kwargs)
+        clone = super()._filter_or_exclude(*args, **kwargs)  # type: ignore[misc]
         clone.count_from = clone.page_from = None
         return clone
 
@@ -67,8 +68,8 @@ class SearchResults(QuerySet):
             # A page of a search by place (and name): its people's ids come from a places index, in name order,
             # and are read by primary key alone (with the search's filters, PostgreSQL may walk a whole name range
             # to find them).
-            page = SearchResults(self.model, using=self._db).filter(pk__in=self.page_from(k.start or 0, k.stop))
-            return page.order_by(*self.query.order_by).prefetch_related(*self._prefetch_related_lookups)
+            page = SearchResults(self.model, using=self._db).filter(pk__in=self.page_from(k.start or 0, k.stop))  # type: ignore[attr-defined,var-annotated]
+            return page.order_by(*self.query.order_by).prefetch_related(*self._prefetch_related_lookups)  # type: ignore[attr-defined]
         return super().__getitem__(k)
 
     def count(self):
@@ -106,14 +107,14 @@ def search_professionals(
     """Professionals by name prefix (nom d'exercice, optionally prénom) and place of practice, accents, case,
     hyphens and apostrophes ignored; ordered by name, places prefetched. `profession_code=None`: all professions;
     `exclude`: the id of a person left out (the doctor looking for a colleague)."""
-    person_filters = {}
+    person_filters: dict[str, Any] = {}
     if profession_code:
         person_filters["profession_code"] = profession_code
     if active_only:
         person_filters["is_active"] = True
     if first := normalize(first_name):
         person_filters.update(_starts_with("search_first_name", first))
-    queryset = SearchResults(Professional).filter(**person_filters)
+    queryset: SearchResults = SearchResults(Professional).filter(**person_filters)
     if exclude is not None:
         queryset = queryset.exclude(pk=exclude)
     if last := normalize(name):
@@ -143,7 +144,7 @@ def search_professionals(
                 # they need.
                 queryset = queryset.filter(has_place)
                 queryset.count_from = (
-                    partial(int, known) if known is not None else partial(_count_by_keys, by_place, keys)
+                    partial(int, known) if known is not None else partial(_count_by_keys, by_place, keys)  # type: ignore[arg-type]  # keys is set when known is None
                 )
                 if keys is not None:
                     queryset.page_from = partial(_page_by_keys, by_place, keys)
@@ -212,7 +213,7 @@ class _NameWalk:
 
     def __init__(self, by_place: QuerySet):
         self.by_place = by_place
-        self.rows = None  # all the people, when fewer than PEEK
+        self.rows: list[Any] | None = None  # all the people, when fewer than PEEK
 
     def count(self) -> int:
         rows = list(_walk(self.by_place, {}, PEEK))

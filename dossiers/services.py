@@ -24,7 +24,7 @@ class ConcurrentModification(DossierError):
 
 def _authorize(actor, action: DossierAction, dossier: Dossier | None = None):
     decision = decide(actor, action)
-    if not decision.allowed or (dossier is not None and dossier.medecin_traitant_id != decision.principal.pk):
+    if not decision.allowed or (dossier is not None and dossier.medecin_traitant_id != decision.principal.pk):  # type: ignore[union-attr]  # allowed: a principal
         raise PermissionDenied(decision.reason)
     return decision
 
@@ -91,7 +91,7 @@ def update_medical(*, actor, dossier: Dossier, data: dict, expected_version: int
     for name in MEDICAL_FIELDS:
         old, new = getattr(current, name), data.get(name)
         if (old or None) != (new or None):
-            label = Dossier._meta.get_field(name).verbose_name
+            label = Dossier._meta.get_field(name).verbose_name  # type: ignore[union-attr]  # a concrete field
             changes.append({"field": name, "label": label, "old": _display(old), "new": _display(new)})
             setattr(current, name, new)
     if not changes:

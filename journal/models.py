@@ -130,7 +130,8 @@ class Entry(models.Model):
     @property
     def sentence(self) -> str:
         """The seed's wording: « l'assistant(e) X a fait l'action « … » au nom du médecin Y »."""
-        who = {ActorRole.DOCTOR: "le médecin", ActorRole.OPERATOR: "l'opérateur"}.get(self.actor_role, "l'assistant(e)")
+        roles: dict[str, str] = {ActorRole.DOCTOR: "le médecin", ActorRole.OPERATOR: "l'opérateur"}
+        who = roles.get(self.actor_role, "l'assistant(e)")
         if not self.actor_role and self.actor_id is None:
             who = ""  # nobody's card: the platform itself (expiry, suspension) or an unknown identity
         text = f"{who} {self.actor_name} a fait l'action « {self.action_label} »".lstrip()
