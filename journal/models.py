@@ -1,5 +1,7 @@
 """The append-only journal: who did what, on whose behalf, on which dossier or delegation."""
 
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
 
@@ -118,7 +120,7 @@ class Entry(models.Model):
     def __str__(self):
         return self.sentence
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise JournalIsAppendOnly("Une entrée du journal ne peut pas être modifiée.")
         kwargs["force_insert"] = True

@@ -23,17 +23,18 @@ from .verify import verify
 def record(
     *,
     action: Action,
-    actor_user,
+    # Models of the apps above journal, which may not name them (import-linter): typed Any.
+    actor_user: Any,
     actor_name: str,
     actor_role: str,
     card_type: str = "",
     login_method: str = "",
     auth_mode: str = "",
-    on_behalf_of=None,
+    on_behalf_of: Any = None,
     is_delegated: bool = False,
-    dossier=None,
-    delegation=None,
-    changes: list | None = None,
+    dossier: Any = None,
+    delegation: Any = None,
+    changes: list[dict[str, Any]] | None = None,
     detail: str = "",
 ) -> Entry:
     """Append one entry. Call it inside the transaction of the change it records.
@@ -129,7 +130,7 @@ def make_checkpoint(*, first: bool = False) -> Checkpoint | None:
     )
 
 
-def _mail_witness(document: dict, name: str) -> None:
+def _mail_witness(document: dict[str, Any], name: str) -> None:
     text = (
         "Bonjour,\n\n"
         f"Voici le point de contrôle signé du journal des actions de l'Espace médecins au "
