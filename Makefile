@@ -100,7 +100,7 @@ audit: install-dev
 	VENV=$(VENV) bash .ci/audit
 
 clean:
-	rm -rf $(VENV) node_modules tests/oidc/node_modules staticfiles db.sqlite3* var .import_linter_cache mutants
+	rm -rf $(VENV) node_modules tests/oidc/node_modules staticfiles db.sqlite3* var .import_linter_cache .mypy_cache mutants
 
 # National-scale load benchmark on PostgreSQL (README « Performance à l'échelle nationale », about 10 minutes):
 # seeds bench_national (COPY) and bench_small, then gunicorn + wrk. Debian's wrk is installed when missing.
