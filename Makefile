@@ -58,6 +58,8 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	@# Types ([tool.mypy] in pyproject.toml); the Django plugin imports tests.settings (a test-only SECRET_KEY).
+	$(VENV)/bin/mypy
 	$(VENV)/bin/djlint --lint .
 	@# DEBUG=1: the development key (without DEBUG, settings refuse to start with no SECRET_KEY).
 	DEBUG=1 $(PY) manage.py check
@@ -98,7 +100,7 @@ audit: install-dev
 	VENV=$(VENV) bash .ci/audit
 
 clean:
-	rm -rf $(VENV) node_modules tests/oidc/node_modules staticfiles db.sqlite3* var .import_linter_cache mutants
+	rm -rf $(VENV) node_modules tests/oidc/node_modules staticfiles db.sqlite3* var .import_linter_cache .mypy_cache mutants
 
 # National-scale load benchmark on PostgreSQL (docs/performance.md, about 10 minutes):
 # seeds bench_national (COPY) and bench_small, then gunicorn + wrk. Debian's wrk is installed when missing.

@@ -1,8 +1,16 @@
 """Who is acting, with which card, and on whose behalf: resolved once per request."""
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
 
 from journal.models import ActorRole
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from directory.models import Professional
+
+    from .models import User
 
 SESSION_CARD_TYPE = "card_type"
 SESSION_LOGIN_METHOD = "login_method"
@@ -15,22 +23,22 @@ SESSION_OPERATOR = "operator_login"
 
 @dataclass
 class Actor:
-    user: object
+    user: "User | AnonymousUser"
     card_type: str = ""
     login_method: str = ""
     auth_mode: str = ""
     acting_for_id: int | None = None
     # The doctor acted for, once the delegations middleware has checked the delegation is in force.
-    acting_for: object | None = None
+    acting_for: "Professional | None" = None
     # Filled lazily by the authorization place; never trusted from the session alone.
-    cache: dict = field(default_factory=dict, repr=False)
+    cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     @property
     def is_authenticated(self) -> bool:
         return bool(getattr(self.user, "is_authenticated", False))
 
     @property
-    def professional(self):
+    def professional(self) -> "Professional | None":
         return getattr(self.user, "professional", None) if self.is_authenticated else None
 
     @property
@@ -43,10 +51,12 @@ class Actor:
     def role(self) -> str:
         return ActorRole.DOCTOR if self.is_doctor else ActorRole.ASSISTANT
 
-    def journal_fields(self) -> dict:
+    def journal_fields(self) -> dict[str, Any]:
+        """Called for an authenticated actor only (the journal records who acted)."""
+        user = cast("User", self.user)
         return {
-            "actor_user": self.user,
-            "actor_name": self.user.display_name,
+            "actor_user": user,
+            "actor_name": user.display_name,
             "actor_role": self.role,
             "card_type": self.card_type,
             "login_method": self.login_method,
@@ -57,7 +67,7 @@ class Actor:
 UNKNOWN_OPERATOR = "inconnu"
 
 
-def operator_fields(user) -> dict:
+def operator_fields(user: "User | None") -> dict[str, Any]:
     """The journal's actor fields for an operator (no card: he logs in to the admin with a password)."""
     return {
         "actor_user": user,

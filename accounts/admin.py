@@ -26,7 +26,7 @@ class CardInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Card
     extra = 0
     fields = ["number", "card_type", "expires_on", "is_blocked", "failed_attempts"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]
     can_delete = False
 
 
@@ -61,7 +61,7 @@ class IdentityCorrectionForm(forms.Form):
         for card in self.cards:
             initial[f"card_{card.pk}_type"] = card.card_type
             initial[f"card_{card.pk}_number"] = card.number
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(*args, initial=initial, **kwargs)  # type: ignore[misc]  # initial is built here, never passed in
         for card in self.cards:
             self.fields[f"card_{card.pk}_type"] = forms.ChoiceField(
                 label=f"Type de la carte n° {card.number}", choices=CardType.choices

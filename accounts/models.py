@@ -9,7 +9,7 @@ from django.utils.crypto import salted_hmac
 from core.text import display_name
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     def create_user(self, identifier, password=None, **extra):
         user = self.model(identifier=identifier, **extra)
         user.set_password(password)  # None gives an unusable password: card holders have none.

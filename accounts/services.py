@@ -1,12 +1,15 @@
 """Login, logout and card state changes. Every change is journaled in the same transaction."""
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as django_login
 from django.contrib.auth import logout as django_logout
 from django.db import transaction
+from django.db.models import Model
+from django.http import HttpRequest
 from django.utils import timezone
 
 from core.text import strip_controls
@@ -100,24 +103,24 @@ INACTIVE_IN_DIRECTORY = (
 class LoginRefused(Exception):
     """The person may not log in; the message is French and says why."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
 
-def refusal_for(professional) -> str:
+def refusal_for(professional: Professional | None) -> str:
     """Why the person of this directory entry may not be logged in ("" if he may)."""
     if professional is not None and not professional.is_active:
         return INACTIVE_IN_DIRECTORY
     return ""
 
 
-def login_refusal(user) -> str:
+def login_refusal(user: object) -> str:
     """THE rule every login method (complete_login) and every request (ActorMiddleware) share."""
     return refusal_for(getattr(user, "professional", None))
 
 
-def complete_login(request, *, user, card_type: str, method: str, auth_mode: str = "") -> None:
+def complete_login(request: HttpRequest, *, user: User, card_type: str, method: str, auth_mode: str = "") -> None:
     """Open the session (the key rotates: no session fixation) and journal the login.
 
     Raises LoginRefused (the refusal journaled as LOGIN_FAILED) for a person who may no longer log in, whatever
@@ -133,9 +136,9 @@ def complete_login(request, *, user, card_type: str, method: str, auth_mode: str
         _open_session(request, actor)
 
 
-def _open_session(request, actor: Actor) -> None:
+def _open_session(request: HttpRequest, actor: Actor) -> None:
     user, card_type, method, auth_mode = actor.user, actor.card_type, actor.login_method, actor.auth_mode
-    django_login(request, user, backend="accounts.backends.UserBackend")
+    django_login(request, user, backend="accounts.backends.UserBackend")  # type: ignore[arg-type]  # a card holder, never anonymous
     request.session[SESSION_CARD_TYPE] = card_type
     request.session[SESSION_LOGIN_METHOD] = method
     request.session[SESSION_AUTH_MODE] = auth_mode
@@ -145,7 +148,7 @@ def _open_session(request, actor: Actor) -> None:
 
 
 @transaction.atomic
-def end_refused_session(*, request, actor: Actor, refusal: str) -> None:
+def end_refused_session(*, request: HttpRequest, actor: Actor, refusal: str) -> None:
     """A person who may no longer be logged in (his directory entry became inactive): the session ends at his next
     request, journaled, and the next page tells him why."""
     record(action=Action.LOGOUT, **actor.journal_fields(), detail="session fermée : inscription à l'annuaire inactive")
@@ -153,7 +156,7 @@ def end_refused_session(*, request, actor: Actor, refusal: str) -> None:
     messages.error(request, refusal)
 
 
-def logout(request) -> None:
+def logout(request: HttpRequest) -> None:
     actor = getattr(request, "actor", None)
     if actor is not None and actor.is_authenticated:
         record(action=Action.LOGOUT, **actor.journal_fields())
@@ -161,7 +164,7 @@ def logout(request) -> None:
 
 
 @transaction.atomic
-def unblock_card(*, card: Card, operator=None) -> Card:
+def unblock_card(*, card: Card, operator: User | None = None) -> Card:
     """Unblock a card; `operator` is the operator's user (the admin) or None (the command unblock_card)."""
     card = Card.objects.select_for_update(of=("self",)).select_related("holder").get(pk=card.pk)
     card.is_blocked = False
@@ -188,14 +191,14 @@ UNCHANGED = object()
 @transaction.atomic
 def correct_identity(
     *,
-    operator,
+    operator: User | None,
     user: User,
     reason: str,
     identifier: str | None = None,
     first_name: str | None = None,
     last_name: str | None = None,
-    professional=UNCHANGED,
-    cards: dict | None = None,
+    professional: Professional | None | object = UNCHANGED,
+    cards: dict[Any, dict[str, Any]] | None = None,
 ) -> User:
     """Correct who a person is: national identifier, names, directory entry, cards' type and number.
 
@@ -214,14 +217,14 @@ def correct_identity(
     person = User.objects.select_for_update(of=("self",)).select_related("professional").get(pk=user.pk)
     if (person.is_staff or person.is_superuser) and not operator.is_superuser:
         raise IdentityError("Seul un administrateur (superutilisateur) peut corriger l'identité d'un opérateur.")
-    changes = []
+    changes: list[dict[str, Any]] = []
 
-    def change(obj, field, new, label_obj=None):
+    def change(obj: Model, field: str, new: object, label_obj: object = None) -> None:
         old = getattr(obj, field)
         if new is None or new is UNCHANGED or new == old:
             return
         setattr(obj, field, new)
-        label = str(obj._meta.get_field(field.removesuffix("_id")).verbose_name)
+        label = str(obj._meta.get_field(field.removesuffix("_id")).verbose_name)  # type: ignore[union-attr]
         if label_obj is not None:
             label = f"{label} ({label_obj})"
         changes.append({"field": field, "label": label, "old": _text(old), "new": _text(new)})
@@ -243,6 +246,7 @@ def correct_identity(
     change(person, "first_name", strip_controls(first_name) if first_name is not None else None)
     change(person, "last_name", strip_controls(last_name) if last_name is not None else None)
     if professional is not UNCHANGED:
+        professional = cast(Professional | None, professional)
         old = person.professional
         if (old.pk if old else None) != (professional.pk if professional else None):
             person.professional = professional
@@ -302,5 +306,5 @@ def correct_identity(
     return person
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     return "" if value is None else str(value)

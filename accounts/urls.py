@@ -11,4 +11,4 @@ urlpatterns = [
 ]
 # Each configured login method mounts its own views; they answer 404 when the method is disabled.
 for _method in configured_methods():
-    urlpatterns.append(path(f"{_method.key}/", include(_method.urlpatterns())))
+    urlpatterns.append(path(f"{_method.key}/", include(_method.urlpatterns())))  # type: ignore[arg-type]

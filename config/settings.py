@@ -1,6 +1,7 @@
 """Settings, all from environment variables (12-factor). Every variable is listed in the README."""
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import environ
@@ -217,7 +218,7 @@ WHITENOISE_MANIFEST_STRICT = False
 DSFR_MARK_OPTIONAL_FIELDS = True
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "core.logs.JsonFormatter"}},

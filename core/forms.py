@@ -22,7 +22,7 @@ class SingleLineField(forms.CharField):
     """Text on one line (a name): control characters become spaces, so it can never break a mail header."""
 
     def to_python(self, value):
-        return strip_controls(super().to_python(value))
+        return strip_controls(super().to_python(value))  # type: ignore[arg-type]  # "" when empty (empty_value)
 
 
 class MailAddressField(forms.EmailField):

@@ -1,4 +1,6 @@
-from django.core.paginator import Paginator
+from typing import Any
+
+from django.core.paginator import Page, Paginator
 from django.utils.functional import cached_property
 
 PAGES_AHEAD = 10  # a bounded count looks this many pages past the one shown
@@ -15,7 +17,7 @@ class BoundedPaginator(Paginator):
 
     @cached_property
     def count(self):
-        counted = self.object_list[: self.limit + 1].count()
+        counted = self.object_list[: self.limit + 1].count()  # type: ignore[attr-defined]  # a queryset
         if counted > self.limit:
             self.more = True
             return self.limit
@@ -29,15 +31,16 @@ def paginate(request, queryset, *, per_page=20, param="page", bounded=False):
     `page.querystring_base` keeps the other query parameters (filters) for the page links.
     """
     raw = request.GET.get(param)
+    paginator: Paginator[Any]
     if bounded:
         # isdecimal() and ASCII: « ² » is a digit to isdigit() and no number to int().
         requested = int(raw) if raw and raw.isascii() and raw.isdecimal() and len(raw) < 9 else 1
         paginator = BoundedPaginator(queryset, per_page, requested_page=requested)
     else:
         paginator = Paginator(queryset, per_page)
-    page = paginator.get_page(raw)
-    page.param = param
+    page: Page[Any] = paginator.get_page(raw)
+    page.param = param  # type: ignore[attr-defined]  # read by the pager template
     others = request.GET.copy()
     others.pop(param, None)
-    page.querystring_base = f"{others.urlencode()}&" if others else ""
+    page.querystring_base = f"{others.urlencode()}&" if others else ""  # type: ignore[attr-defined]
     return page

@@ -6,11 +6,16 @@ request's actor only): a deleted or expired delegation gives nothing from the ve
 """
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db import models
 
 from .models import Delegation, delegation_in_force_between
-from .policy import KINDS, REQUIRED_RIGHT, RIGHTS, DossierAction
+from .policy import KINDS, REQUIRED_RIGHT, RIGHTS, DossierAction, Kind
+
+if TYPE_CHECKING:
+    from accounts.actor import Actor
+    from directory.models import Professional
 
 __all__ = ["REQUIRED_RIGHT", "DossierAction", "Decision", "Reason", "decide", "may_manage_delegations"]
 
@@ -38,7 +43,7 @@ class Decision:
     allowed: bool
     reason: str
     # On whose behalf the actor acts (a directory Professional), when known.
-    principal: object | None = None
+    principal: "Professional | None" = None
     is_delegated: bool = False
     delegation: Delegation | None = None
 
@@ -46,23 +51,26 @@ class Decision:
         return self.allowed
 
 
-def delegation_in_force(actor) -> Delegation | None:
+def delegation_in_force(actor: "Actor") -> Delegation | None:
     """The accepted, in-date delegation from the doctor the actor chose to act for, if any."""
     if not actor.acting_for_id:
         return None
     key = ("delegation", actor.acting_for_id)
     if key not in actor.cache:
-        actor.cache[key] = delegation_in_force_between(delegate_id=actor.user.pk, doctor_id=actor.acting_for_id)
-    return actor.cache[key]
+        # Acting for someone: a logged-in user, whose primary key is set.
+        delegate_id = cast(int, actor.user.pk)
+        actor.cache[key] = delegation_in_force_between(delegate_id=delegate_id, doctor_id=actor.acting_for_id)
+    found: Delegation | None = actor.cache[key]
+    return found
 
 
-def left_directory(professional) -> bool:
+def left_directory(professional: "Professional | None") -> bool:
     """Struck off, retired or deceased: absent from the last directory import. Such a person acts for nobody, and
     nobody acts for him, from that moment on, whether or not his delegations are already marked « Suspendue »."""
     return professional is not None and not professional.is_active
 
 
-def decide(actor, action: DossierAction) -> Decision:
+def decide(actor: "Actor | None", action: str) -> Decision:
     """Decide for the actor's current principal: himself, or the doctor chosen via « Agir au nom de »."""
     if actor is None or not actor.is_authenticated:
         return Decision(False, Reason.ANONYMOUS)
@@ -76,26 +84,26 @@ def decide(actor, action: DossierAction) -> Decision:
     return Decision(True, Reason.ALLOWED, principal=actor.professional)
 
 
-def _decide_as_delegate(actor, action: DossierAction) -> Decision:
+def _decide_as_delegate(actor: "Actor", action: DossierAction) -> Decision:
     delegation = delegation_in_force(actor)
     if delegation is None:
         return Decision(False, Reason.NO_DELEGATION)
     if left_directory(delegation.doctor):
         # delegation_in_force_between already asks for an active doctor; said again here, where decisions live.
         return Decision(False, Reason.LEFT_DIRECTORY)
-    context = {"principal": delegation.doctor, "is_delegated": True, "delegation": delegation}
+    context: dict[str, Any] = {"principal": delegation.doctor, "is_delegated": True, "delegation": delegation}
     if actor.card_type not in DELEGATE_CARD_TYPES:
         return Decision(False, Reason.CARD_NOT_ALLOWED, **context)
     field, signs = _NEEDS[action]
     if not getattr(delegation, field):
         return Decision(False, Reason.RIGHT_NOT_GRANTED, **context)
     # Validating signs: only a kind that signs (a colleague doctor), with his own CPS, ever does it for another.
-    if signs and not (KINDS[delegation.kind].signs and actor.is_doctor):
+    if signs and not (KINDS[Kind(delegation.kind)].signs and actor.is_doctor):
         return Decision(False, Reason.NOT_A_SIGNATURE, **context)
     return Decision(True, Reason.ALLOWED, **context)
 
 
-def may_manage_delegations(actor) -> Decision:
+def may_manage_delegations(actor: "Actor | None") -> Decision:
     """MES DELEGATIONS: a doctor in his own space only. A delegate never grants (no re-delegation)."""
     if actor is None or not actor.is_authenticated:
         return Decision(False, Reason.ANONYMOUS)
@@ -108,6 +116,6 @@ def may_manage_delegations(actor) -> Decision:
     return Decision(True, Reason.ALLOWED, principal=actor.professional)
 
 
-def allowed_actions(actor) -> set[str]:
+def allowed_actions(actor: "Actor | None") -> set[str]:
     """The actions the actor may do for his current principal (to choose which buttons to show)."""
     return {action for action in DossierAction if decide(actor, action).allowed}

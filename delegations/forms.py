@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils import timezone
 
@@ -21,7 +23,8 @@ class RightsAndDatesForm(DsfrForm):
     starts_on = _date("Date de début", True)
     ends_on = _date("Date de fin", False)
 
-    kind = None  # set by each form, or given
+    fields: dict[str, forms.Field]  # the form's (the DSFR base class is untyped)
+    kind: Any = None  # a Kind set by each form, or given; the instance holds its KindPolicy
 
     def __init__(self, *args, kind=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,6 +1,7 @@
 """Delegations of rights: a doctor lets an assistant or a colleague work on his dossiers."""
 
 import datetime
+from typing import Any, Self
 
 from django.db import connections, models, router
 from django.db.models import Q
@@ -34,7 +35,7 @@ def person_key(first_name: str, last_name: str) -> str:
 
 
 class DelegationQuerySet(models.QuerySet):
-    def live(self):
+    def live(self) -> Self:
         return self.filter(state__in=LIVE_STATES)
 
     def in_force(self, today=None):
@@ -113,7 +114,7 @@ class Delegation(models.Model):
     def __str__(self):
         return f"Délégation de {self.doctor.display_name} à {self.delegate_name}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.invited_key = person_key(self.invited_first_name, self.invited_last_name)
         for field, value in policy.normalize(self.rights).items():
             setattr(self, field, value)
@@ -121,7 +122,7 @@ class Delegation(models.Model):
 
     @property
     def delegate_name(self) -> str:
-        if self.colleague_id:  # the kinds chosen from the directory (a database constraint)
+        if self.colleague_id and self.colleague:  # the kinds chosen from the directory (a database constraint)
             return self.colleague.display_name
         return f"{self.invited_first_name} {self.invited_last_name.upper()}".strip()
 
@@ -197,16 +198,16 @@ def delegation_in_force_between(*, delegate_id: int, doctor_id: int, today=None)
     delegation = next(iter(Delegation.objects.using(db).raw(delegation_sql, params)), None)
     if delegation is not None:
         professional = Delegation._meta.get_field("doctor").related_model
-        delegation.doctor = next(iter(professional.objects.using(db).raw(doctor_sql, [doctor_id])))
+        delegation.doctor = next(iter(professional.objects.using(db).raw(doctor_sql, [doctor_id])))  # type: ignore[attr-defined]
     return delegation
 
 
 class InvitationQuerySet(models.QuerySet):
-    def open(self):
+    def open(self) -> Self:
         """Neither used nor revoked (it may have expired)."""
         return self.filter(used_at__isnull=True, revoked_at__isnull=True)
 
-    def usable(self):
+    def usable(self) -> Self:
         return self.open().filter(expires_at__gt=timezone.now())
 
 

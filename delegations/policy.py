@@ -11,6 +11,7 @@ the constraints regenerated). A new kind: one `Kind` member and one `KindPolicy`
 """
 
 import datetime
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import models
@@ -48,8 +49,8 @@ FROM_DIRECTORY = "from_directory"  # a médecin chosen in the directory; matched
 class RightPolicy:
     right: Right
     hint: str
-    actions: frozenset  # the dossier actions it gives
-    implies: frozenset = frozenset()  # rights it brings with it
+    actions: frozenset[DossierAction]  # the dossier actions it gives
+    implies: frozenset[Right] = frozenset()  # rights it brings with it
     signs: bool = False  # using it signs for the doctor: only kinds that sign hold it, used with one's own CPS
     default: bool = False  # the column's default
 
@@ -163,12 +164,12 @@ assert set(REQUIRED_RIGHT) == set(DossierAction), "every dossier action needs ex
 assert sum(len(p.actions) for p in RIGHTS.values()) == len(DossierAction), "an action given by two rights"  # noqa: S101
 
 
-def holders(right: Right) -> frozenset:
+def holders(right: Right) -> frozenset[Kind]:
     """The kinds that may hold the right."""
     return frozenset(kind for kind, policy in KINDS.items() if policy.signs or not RIGHTS[right].signs)
 
 
-HOLDERS: dict[Right, frozenset] = {right: holders(right) for right in RIGHTS}
+HOLDERS: dict[Right, frozenset[Kind]] = {right: holders(right) for right in RIGHTS}
 BY_NAME_KINDS = [kind for kind, policy in KINDS.items() if policy.invitee == BY_NAME]
 FROM_DIRECTORY_KINDS = [kind for kind, policy in KINDS.items() if policy.invitee == FROM_DIRECTORY]
 
@@ -179,12 +180,12 @@ def kind_added_by(invitee: str, value: str | None) -> KindPolicy:
     return next((policy for policy in kinds if policy.value == value), kinds[0])
 
 
-def rights_for(kind) -> list[RightPolicy]:
+def rights_for(kind: str) -> list[RightPolicy]:
     """The rights a kind of delegation may hold, in the declared order (the form's checkboxes)."""
     return [policy for right, policy in RIGHTS.items() if kind in HOLDERS[right]]
 
 
-def _closure(rights) -> set:
+def _closure(rights: Iterable[str]) -> set[Right]:
     held = {Right(r) for r in rights}
     while True:
         more = held.union(*(RIGHTS[r].implies for r in held))
@@ -193,7 +194,7 @@ def _closure(rights) -> set:
         held = more
 
 
-def normalize(rights) -> dict[str, bool]:
+def normalize(rights: Iterable[str]) -> dict[str, bool]:
     """The model's right columns for the rights granted, implied rights added (« modifier implique consulter »)."""
     held = _closure(rights)
     return {policy.field: right in held for right, policy in RIGHTS.items()}
@@ -211,13 +212,20 @@ def signs_refused(right: Right) -> str:
     return f"Seul un médecin peut recevoir le droit « {RIGHTS[right].label} »."
 
 
-def problems(*, kind, rights, starts_on, ends_on, today: datetime.date) -> list[tuple[str | None, str]]:
+def problems(
+    *,
+    kind: str,
+    rights: Sequence[str],
+    starts_on: datetime.date | None,
+    ends_on: datetime.date | None,
+    today: datetime.date,
+) -> list[tuple[str | None, str]]:
     """What is wrong with these terms, as (form field or None, French message); [] when nothing is."""
-    found = []
+    found: list[tuple[str | None, str]] = []
     if not rights:
         found.append((None, NO_RIGHT))
     found += [(None, signs_refused(Right(r))) for r in rights if kind not in HOLDERS[Right(r)]]
-    if KINDS[kind].ends_required and ends_on is None:
+    if KINDS[Kind(kind)].ends_required and ends_on is None:
         found.append(("ends_on", ENDS_REQUIRED))
     if ends_on is not None and starts_on is not None and ends_on < starts_on:
         found.append(("ends_on", ENDS_BEFORE_START))

@@ -1,26 +1,35 @@
 """Reads of delegations, always filtered to the actor."""
 
-from django.db.models import Case, IntegerField, Q, Value, When
+from typing import TYPE_CHECKING, Any, cast
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from outbox.selectors import latest_by_ref
 
 from .models import Delegation, State, person_key
 from .policy import BY_NAME_KINDS, FROM_DIRECTORY_KINDS, KINDS
 
+if TYPE_CHECKING:
+    from accounts.actor import Actor
+    from accounts.models import User
+    from directory.models import Professional
 
-def delegations_granted_by(doctor):
+
+def delegations_granted_by(doctor: "Professional") -> QuerySet[Delegation]:
     """MES DELEGATIONS of one doctor (the caller checked he manages his own)."""
     return (
         Delegation.objects.filter(doctor=doctor).select_related("colleague", "delegate").order_by("-created_at", "-id")
     )
 
 
-def granted_sections(doctor) -> dict:
+def granted_sections(doctor: "Professional") -> dict[str, Any]:
     rows = list(delegations_granted_by(doctor))
     # The delivery state of each delegation's latest mail, from the outbox (one query).
     mails = latest_by_ref([f"delegation:{d.pk}" for d in rows])
     for delegation in rows:
-        delegation.last_mail = mails.get(f"delegation:{delegation.pk}")
+        delegation.last_mail = mails.get(  # type: ignore[attr-defined]  # for the template
+            f"delegation:{delegation.pk}"
+        )
     return {
         # One section per kind of the policy, in its order.
         "sections": [
@@ -31,9 +40,9 @@ def granted_sections(doctor) -> dict:
     }
 
 
-def received_by(actor):
+def received_by(actor: "Actor") -> QuerySet[Delegation]:
     """Delegations given to the actor, and pending invitations addressed to him (pending first)."""
-    user = actor.user
+    user = cast("User", actor.user)  # the page asks for a login
     addressed = Q(delegate=user)
     if actor.professional is not None:
         addressed |= Q(state=State.PENDING, kind__in=FROM_DIRECTORY_KINDS, colleague=actor.professional)

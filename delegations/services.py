@@ -3,11 +3,13 @@
 import datetime
 import hashlib
 import secrets
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,13 +21,19 @@ from .authz import DELEGATE_CARD_TYPES, left_directory, may_manage_delegations
 from .models import INVITATION_VALIDITY, LIVE_STATES, Delegation, Invitation, Kind, State, person_key
 from .policy import BY_NAME, FROM_DIRECTORY, KINDS, normalize, problems
 
+if TYPE_CHECKING:
+    from accounts.actor import Actor
+    from accounts.models import User
+    from directory.models import Professional
+    from journal.models import Entry
+
 
 class DelegationError(Exception):
     """A refused change; the message is French and shown to the user."""
 
 
 class IdentityMismatch(DelegationError):
-    def __init__(self, delegation):
+    def __init__(self, delegation: Delegation) -> None:
         super().__init__(
             "Cette invitation est destinée à une autre personne : seule la personne invitée peut y répondre."
         )
@@ -36,7 +44,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _journal(actor, action: Action, delegation: Delegation, **extra):
+def _journal(actor: "Actor | None", action: Action, delegation: Delegation, **extra: Any) -> "Entry":
     fields = (
         actor.journal_fields()
         if actor is not None
@@ -45,14 +53,14 @@ def _journal(actor, action: Action, delegation: Delegation, **extra):
     return record(action=action, **fields, on_behalf_of=delegation.doctor, delegation=delegation, **extra)
 
 
-def _manager(actor):
+def _manager(actor: "Actor") -> "Professional":
     decision = may_manage_delegations(actor)
     if not decision.allowed:
         raise PermissionDenied(decision.reason)
-    return decision.principal
+    return cast("Professional", decision.principal)  # allowed: a principal
 
 
-def _check(kind, rights, starts_on, ends_on):
+def _check(kind: str, rights: Sequence[str], starts_on: datetime.date | None, ends_on: datetime.date | None) -> None:
     """The policy's checks of the terms, the forms' own: the first problem, in the forms' words."""
     found = problems(kind=kind, rights=rights, starts_on=starts_on, ends_on=ends_on, today=timezone.localdate())
     if found:
@@ -70,7 +78,7 @@ def _new_invitation(delegation: Delegation) -> tuple[str, int]:
     return token, invitation.pk
 
 
-def _invite(actor, delegation: Delegation) -> None:
+def _invite(actor: "Actor", delegation: Delegation) -> None:
     """A new single-use link, mailed through the outbox; the clear token exists only in the mail."""
     token, invitation_id = _new_invitation(delegation)
     mails.queue(
@@ -84,13 +92,22 @@ def _invite(actor, delegation: Delegation) -> None:
 
 
 def invitation_url(token: str) -> str:
-    return settings.SITE_URL + reverse("delegations:invitation", args=[token])
+    site_url: str = settings.SITE_URL
+    return site_url + reverse("delegations:invitation", args=[token])
 
 
 @transaction.atomic
 def add_assistant(
-    *, actor, first_name: str, last_name: str, email: str, rights, starts_on, ends_on=None, kind=Kind.ASSISTANT
-):
+    *,
+    actor: "Actor",
+    first_name: str,
+    last_name: str,
+    email: str,
+    rights: Sequence[str],
+    starts_on: datetime.date,
+    ends_on: datetime.date | None = None,
+    kind: Kind = Kind.ASSISTANT,
+) -> Delegation:
     """A delegation to a person invited by name and address (the kinds of the policy invited BY_NAME)."""
     if KINDS[kind].invitee != BY_NAME:
         raise ValueError(kind)
@@ -112,7 +129,7 @@ def add_assistant(
         invited_email=email,
         starts_on=starts_on,
         ends_on=ends_on,
-        created_by=actor.user,
+        created_by=cast("User", actor.user),
         **normalize(rights),
     )
     _journal(actor, Action.DELEGATION_ADDED, delegation, detail=_summary(delegation))
@@ -121,7 +138,16 @@ def add_assistant(
 
 
 @transaction.atomic
-def add_colleague(*, actor, colleague, email: str, rights, starts_on, ends_on, kind=Kind.COLLEAGUE):
+def add_colleague(
+    *,
+    actor: "Actor",
+    colleague: "Professional",
+    email: str,
+    rights: Sequence[str],
+    starts_on: datetime.date,
+    ends_on: datetime.date | None,
+    kind: Kind = Kind.COLLEAGUE,
+) -> Delegation:
     """A delegation to a médecin chosen in the directory (the kinds of the policy invited FROM_DIRECTORY)."""
     if KINDS[kind].invitee != FROM_DIRECTORY:
         raise ValueError(kind)
@@ -149,7 +175,7 @@ def add_colleague(*, actor, colleague, email: str, rights, starts_on, ends_on, k
                 invited_email=email,
                 starts_on=starts_on,
                 ends_on=ends_on,
-                created_by=actor.user,
+                created_by=cast("User", actor.user),
                 **normalize(rights),
             )
     except IntegrityError:
@@ -176,8 +202,8 @@ def suspension_reason(delegation: Delegation) -> str:
         )
     delegate = delegation.colleague if delegation.colleague_id else None
     if delegate is None and delegation.delegate_id:
-        delegate = delegation.delegate.professional
-    if left_directory(delegate):
+        delegate = delegation.delegate.professional  # type: ignore[union-attr]  # delegate_id is set
+    if delegate is not None and left_directory(delegate):
         who = "Le médecin " if delegate.is_doctor else ""
         return f"{who}{delegate.display_name} n'est plus inscrit(e) à l'annuaire national des professionnels de santé."
     return ""
@@ -192,7 +218,7 @@ def _refuse_if_suspended(delegation: Delegation, doing: str) -> None:
         )
 
 
-def _own(actor, delegation_id) -> Delegation:
+def _own(actor: "Actor", delegation_id: int) -> Delegation:
     doctor = _manager(actor)
     delegation = Delegation.objects.select_for_update().filter(pk=delegation_id, doctor=doctor).first()
     if delegation is None:
@@ -201,7 +227,7 @@ def _own(actor, delegation_id) -> Delegation:
 
 
 @transaction.atomic
-def resend_invitation(*, actor, delegation_id: int) -> Delegation:
+def resend_invitation(*, actor: "Actor", delegation_id: int) -> Delegation:
     delegation = _own(actor, delegation_id)
     _refuse_if_suspended(delegation, "renvoyer l'invitation")
     if delegation.effective_state != State.PENDING:
@@ -212,7 +238,14 @@ def resend_invitation(*, actor, delegation_id: int) -> Delegation:
 
 
 @transaction.atomic
-def modify_delegation(*, actor, delegation_id: int, rights, starts_on, ends_on) -> Delegation:
+def modify_delegation(
+    *,
+    actor: "Actor",
+    delegation_id: int,
+    rights: Sequence[str],
+    starts_on: datetime.date,
+    ends_on: datetime.date | None,
+) -> Delegation:
     delegation = _own(actor, delegation_id)
     _refuse_if_suspended(delegation, "la modifier ni la prolonger")
     if delegation.effective_state not in LIVE_STATES:
@@ -242,7 +275,7 @@ def modify_delegation(*, actor, delegation_id: int, rights, starts_on, ends_on) 
 
 
 @transaction.atomic
-def delete_delegation(*, actor, delegation_id: int) -> Delegation:
+def delete_delegation(*, actor: "Actor", delegation_id: int) -> Delegation:
     delegation = _own(actor, delegation_id)
     if delegation.state == State.DELETED:
         raise DelegationError("Cette délégation est déjà supprimée.")
@@ -268,20 +301,20 @@ def invitation_for_token(token: str) -> Invitation | None:
     )
 
 
-def identity_matches(actor, delegation: Delegation) -> bool:
+def identity_matches(actor: "Actor", delegation: Delegation) -> bool:
     """Only the invited person: the selected doctor (same RPPS), or the assistant of that name."""
     if actor.card_type not in DELEGATE_CARD_TYPES:
         return False
-    if KINDS[delegation.kind].invitee == FROM_DIRECTORY:
-        return actor.is_doctor and actor.professional.pk == delegation.colleague_id
-    user = actor.user
+    if KINDS[Kind(delegation.kind)].invitee == FROM_DIRECTORY:
+        return actor.is_doctor and actor.professional.pk == delegation.colleague_id  # type: ignore[union-attr]  # a doctor has his entry
+    user = cast("User", actor.user)  # a card holder, logged in
     return person_key(user.first_name, user.last_name) == delegation.invited_key
 
 
 MISMATCH_DETAIL = "identité différente de l'invitation"
 
 
-def note_other_person(*, actor, delegation: Delegation) -> bool:
+def note_other_person(*, actor: "Actor", delegation: Delegation) -> bool:
     """The invitation's link opened by someone who is not the invited person: journaled as his attempt to accept
     it is (the invitation stays pending). False when the actor is the invited person. The delegation's own doctor
     opening the link he sent is no such attempt: not journaled."""
@@ -293,7 +326,7 @@ def note_other_person(*, actor, delegation: Delegation) -> bool:
     return True
 
 
-def _answerable(actor, delegation_id: int, token: str | None) -> tuple[Delegation, Invitation | None]:
+def _answerable(actor: "Actor", delegation_id: int, token: str | None) -> tuple[Delegation, Invitation | None]:
     delegation = Delegation.objects.select_for_update().select_related("doctor").get(pk=delegation_id)
     invitation = None
     if token is not None:
@@ -317,8 +350,11 @@ def _answerable(actor, delegation_id: int, token: str | None) -> tuple[Delegatio
         raise IdentityMismatch(delegation)
     if (
         token is None
-        and KINDS[delegation.kind].invitee == BY_NAME
-        and (not actor.user.email or actor.user.email.lower() != delegation.invited_email.lower())
+        and KINDS[Kind(delegation.kind)].invitee == BY_NAME
+        and (
+            not cast("User", actor.user).email
+            or cast("User", actor.user).email.lower() != delegation.invited_email.lower()
+        )
     ):
         # Without the mailed link, a name alone is not enough: homonyms exist.
         raise DelegationError("Pour répondre, suivez le lien reçu par courriel.")
@@ -331,14 +367,14 @@ def _close_invitations(delegation: Delegation) -> None:
     delegation.invitations.open().update(used_at=timezone.now())
 
 
-def _answer(actor, delegation_id: int, token: str | None, new_state: State, action: Action) -> Delegation:
+def _answer(actor: "Actor", delegation_id: int, token: str | None, new_state: State, action: Action) -> Delegation:
     try:
         with transaction.atomic():
             delegation, _ = _answerable(actor, delegation_id, token)
             delegation.state = new_state
             if new_state == State.ACCEPTED:
                 # Accepting binds the delegation to this card holder.
-                delegation.delegate = actor.user
+                delegation.delegate = cast("User", actor.user)
             delegation.answered_at = delegation.updated_at = timezone.now()
             delegation.save()
             _close_invitations(delegation)
@@ -358,11 +394,11 @@ def _answer(actor, delegation_id: int, token: str | None, new_state: State, acti
     return delegation
 
 
-def accept_delegation(*, actor, delegation_id: int, token: str | None = None) -> Delegation:
+def accept_delegation(*, actor: "Actor", delegation_id: int, token: str | None = None) -> Delegation:
     return _answer(actor, delegation_id, token, State.ACCEPTED, Action.DELEGATION_ACCEPTED)
 
 
-def refuse_delegation(*, actor, delegation_id: int, token: str | None = None) -> Delegation:
+def refuse_delegation(*, actor: "Actor", delegation_id: int, token: str | None = None) -> Delegation:
     return _answer(actor, delegation_id, token, State.REFUSED, Action.DELEGATION_REFUSED)
 
 
@@ -378,7 +414,7 @@ def _notify_both(kind: str, delegation: Delegation, *, key: str) -> None:
         mails.queue(kind, key=f"{key}-doctor", to=delegation.doctor.first_email, delegation=delegation)
 
 
-def expire_and_remind(*, today=None) -> tuple[int, int]:
+def expire_and_remind(*, today: datetime.date | None = None) -> tuple[int, int]:
     """Mark delegations past their end date expired and warn, 7 days before, those about to end."""
     today = today or timezone.localdate()
     expired = reminded = 0
@@ -411,7 +447,7 @@ def expire_and_remind(*, today=None) -> tuple[int, int]:
 # --- Suspension: a delegate or a doctor left the national directory ---------------------------------------
 
 
-def _to_suspend(today):
+def _to_suspend(today: datetime.date) -> "QuerySet[Delegation]":
     """Live delegations, not past their end, whose doctor, invited colleague or bound delegate is inactive in the
     directory."""
     return (
@@ -421,10 +457,10 @@ def _to_suspend(today):
     )
 
 
-def _doctor_email(doctor) -> str:
+def _doctor_email(doctor: "Professional") -> str:
     """The doctor's account address, else the directory's."""
     try:
-        email = doctor.user.email
+        email: str = doctor.user.email
     except ObjectDoesNotExist:
         email = ""
     return email or doctor.first_email
@@ -462,7 +498,7 @@ def suspend_delegation(*, delegation_id: int) -> Delegation | None:
     return delegation
 
 
-def suspend_for_inactive_professionals(*, today=None) -> int:
+def suspend_for_inactive_professionals(*, today: datetime.date | None = None) -> int:
     """Suspend every live delegation of people inactive in the directory: after an import (directory signal), and
     daily with expire_delegations as a catch-up, so that nothing depends on one signal being delivered. One
     transaction per delegation. Returns how many were suspended."""

@@ -278,7 +278,7 @@ def invitation(request, token):
     if problem is None and request.method == "POST":
         service, done = ANSWERS["accepter" if "accepter" in request.POST else "refuser"]
         try:
-            service(actor=request.actor, delegation_id=found.delegation_id, token=token)
+            service(actor=request.actor, delegation_id=found.delegation_id, token=token)  # type: ignore[union-attr]  # problem is None: the invitation was found
         except services.DelegationError as error:
             problem = str(error)
         else:

@@ -111,7 +111,7 @@ def open_binary(path: Path):
         except _OPEN_ERRORS as error:
             raise ExtractError(UNREADABLE_ZIP.format("archive endommagée, incomplète ou vide")) from error
         try:
-            yield io.BufferedReader(member, buffer_size=1 << 20), members[0].file_size
+            yield io.BufferedReader(member, buffer_size=1 << 20), members[0].file_size  # type: ignore[type-var]  # a raw zip stream
         except _READ_ERRORS as error:
             raise ExtractError(UNREADABLE_ZIP.format("archive endommagée ou incomplète")) from error
 

@@ -20,6 +20,7 @@ from functools import lru_cache, partial
 from hashlib import blake2b
 from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -129,7 +130,7 @@ def import_extract(
 ) -> dict:
     """Import the extraction at `path` (.txt or .zip). Returns the summary:
     lines, created, updated, unchanged, deactivated, rejected_count, rejected (first (line, reason) pairs)."""
-    stats = {"lines": 0, "created": 0, "updated": 0, "unchanged": 0, "deactivated": 0,
+    stats: dict[str, Any] = {"lines": 0, "created": 0, "updated": 0, "unchanged": 0, "deactivated": 0,
              "rejected_count": 0, "rejected": [], "deactivated_ids": []}  # fmt: skip
     phase = phase or (lambda message: None)
     with open_binary(Path(path)) as (stream, size), staging.session():
@@ -158,7 +159,7 @@ _reader: ExtractReader | None = None  # the file being read, for _stage_block (i
 def _stage_block(number: int, block: bytes) -> tuple[str, list, int]:
     """(staging rows as text, rejected (line, reason), lines read) of a block of the file."""
     rows, rejected, lines = [], [], 0
-    for line_number, record, error in _reader.parse(number, block):
+    for line_number, record, error in _reader.parse(number, block):  # type: ignore[union-attr]  # set before the blocks are parsed
         lines += 1
         if record is None:
             rejected.append((line_number, error))
@@ -187,7 +188,7 @@ def _staged_blocks(reader: ExtractReader):
         for number, block in blocks:
             yield _stage_block(number, block), reader.bytes_read
         return
-    pending = deque()
+    pending: deque[Any] = deque()
     try:
         for number, block in blocks:
             pending.append((pool.submit(_stage_block, number, block), reader.bytes_read))

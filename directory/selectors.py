@@ -1,7 +1,9 @@
 """Reads of the directory: the one search service, used by the `Annuaire` page and the colleague delegation flow."""
 
 import re
+from collections.abc import Callable
 from functools import partial
+from typing import Any, Self
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
@@ -31,7 +33,7 @@ def prefix_range(prefix: str) -> tuple[str, str]:
     return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _starts_with(field: str, text: str) -> dict:
+def _starts_with(field: str, text: str) -> dict[str, Any]:
     if connection.vendor == "postgresql":
         # LIKE 'lefev%' on a "C"-collated column: the same btree range, and PostgreSQL estimates a prefix far better
         # than a range (a wrong estimate made it scan a whole town's places for every name found).
@@ -40,38 +42,38 @@ def _starts_with(field: str, text: str) -> dict:
     return {f"{field}__gte": low, f"{field}__lt": high}
 
 
-class SearchResults(QuerySet):
+class SearchResults(QuerySet[Professional]):
     """Search results whose count stops at RESULTS_LIMIT + 1: a search matching half of Paris costs no more than a
     precise one (the count ignores the order, so the database stops at the limit)."""
 
     limit = RESULTS_LIMIT
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.count_from = None
-        self.page_from = None
+        self.count_from: Callable[[], int] | None = None
+        self.page_from: Callable[[int, int], list[int]] | None = None
 
-    def _clone(self):
-        clone = super()._clone()
+    def _clone(self) -> Self:
+        clone: Self = super()._clone()  # type: ignore[misc]  # a private method of QuerySet
         clone.count_from, clone.page_from = self.count_from, self.page_from
         return clone
 
-    def _filter_or_exclude(self, *args, **kwargs):
+    def _filter_or_exclude(self, *args: Any, **kwargs: Any) -> Self:
         # A filter added afterwards is not in count_from / page_from: back to the general (exact) way.
-        clone = super()._filter_or_exclude(*args, **kwargs)
+        clone: Self = super()._filter_or_exclude(*args, **kwargs)  # type: ignore[misc]
         clone.count_from = clone.page_from = None
         return clone
 
-    def __getitem__(self, k):
+    def __getitem__(self, k: Any) -> Any:
         if self.page_from is not None and isinstance(k, slice) and k.stop is not None and not self.query.is_sliced:
             # A page of a search by place (and name): its people's ids come from a places index, in name order,
             # and are read by primary key alone (with the search's filters, PostgreSQL may walk a whole name range
             # to find them).
-            page = SearchResults(self.model, using=self._db).filter(pk__in=self.page_from(k.start or 0, k.stop))
-            return page.order_by(*self.query.order_by).prefetch_related(*self._prefetch_related_lookups)
+            page = SearchResults(self.model, using=self._db).filter(pk__in=self.page_from(k.start or 0, k.stop))  # type: ignore[attr-defined]
+            return page.order_by(*self.query.order_by).prefetch_related(*self._prefetch_related_lookups)  # type: ignore[attr-defined]
         return super().__getitem__(k)
 
-    def count(self):
+    def count(self) -> int:
         if self._result_cache is not None or self.query.is_sliced:
             return super().count()
         if self.count_from is not None:
@@ -83,7 +85,7 @@ class SearchResults(QuerySet):
         return self.count() > RESULTS_LIMIT
 
 
-def place_filter(place: str) -> dict:
+def place_filter(place: str) -> dict[str, Any]:
     """A place term: 5 digits = postal code; "69", "2A", "974" = département; otherwise a commune name prefix."""
     term = place.strip()
     if POSTAL_CODE.match(term):
@@ -106,14 +108,14 @@ def search_professionals(
     """Professionals by name prefix (nom d'exercice, optionally prénom) and place of practice, accents, case,
     hyphens and apostrophes ignored; ordered by name, places prefetched. `profession_code=None`: all professions;
     `exclude`: the id of a person left out (the doctor looking for a colleague)."""
-    person_filters = {}
+    person_filters: dict[str, Any] = {}
     if profession_code:
         person_filters["profession_code"] = profession_code
     if active_only:
         person_filters["is_active"] = True
     if first := normalize(first_name):
         person_filters.update(_starts_with("search_first_name", first))
-    queryset = SearchResults(Professional).filter(**person_filters)
+    queryset: SearchResults = SearchResults(Professional).filter(**person_filters)
     if exclude is not None:
         queryset = queryset.exclude(pk=exclude)
     if last := normalize(name):
@@ -143,7 +145,7 @@ def search_professionals(
                 # they need.
                 queryset = queryset.filter(has_place)
                 queryset.count_from = (
-                    partial(int, known) if known is not None else partial(_count_by_keys, by_place, keys)
+                    partial(int, known) if known is not None else partial(_count_by_keys, by_place, keys)  # type: ignore[arg-type]  # keys is set when known is None
                 )
                 if keys is not None:
                     queryset.page_from = partial(_page_by_keys, by_place, keys)
@@ -170,7 +172,7 @@ def _ordered(queryset: SearchResults) -> SearchResults:
     )
 
 
-def _place_keys(where: dict, by_place: QuerySet) -> tuple[list[dict] | None, int | None]:
+def _place_keys(where: dict[str, Any], by_place: QuerySet[Any]) -> tuple[list[dict[str, Any]] | None, int | None]:
     """The place term as filters walked in name order by an index (equality: one per commune for a commune
     prefix), and the count of people when already known.
 
@@ -191,7 +193,7 @@ def _place_keys(where: dict, by_place: QuerySet) -> tuple[list[dict] | None, int
     return None, (people if people > RESULTS_LIMIT else None)
 
 
-def _name_place_key(where: dict) -> dict | None:
+def _name_place_key(where: dict[str, Any]) -> dict[str, Any] | None:
     """A name and a place: the place as equalities leading directory_plc_*_nm_idx, so that the name prefix bounds
     the walk too (with a range of communes it would not: the whole range, all of Paris for "paris", would be
     walked, the name only filtering). A commune prefix of more than NAME_MAX_COMMUNES communes: None (the
@@ -210,9 +212,9 @@ class _NameWalk:
     first reads up to PEEK of them: fewer (the usual case), they are all the results, and a page needs no other
     query; otherwise the count is an index-only walk stopping at RESULTS_LIMIT + 1."""
 
-    def __init__(self, by_place: QuerySet):
+    def __init__(self, by_place: QuerySet[Any]):
         self.by_place = by_place
-        self.rows = None  # all the people, when fewer than PEEK
+        self.rows: list[Any] | None = None  # all the people, when fewer than PEEK
 
     def count(self) -> int:
         rows = list(_walk(self.by_place, {}, PEEK))
@@ -226,7 +228,7 @@ class _NameWalk:
         return [row[2] for row in rows[start:stop]]
 
 
-def _communes(where: dict, most: int | None = None) -> list[str] | None:
+def _communes(where: dict[str, Any], most: int | None = None) -> list[str] | None:
     """The communes of active places starting with the prefix, or None when there are more than `most`
     (MAX_COMMUNES by default). One statement on both databases: a recursive query probes the index once per commune
     (a loose index scan)."""
@@ -246,13 +248,13 @@ def _communes(where: dict, most: int | None = None) -> list[str] | None:
     return communes if len(communes) <= most else None
 
 
-def _walk(by_place: QuerySet, key: dict, stop: int) -> QuerySet:
+def _walk(by_place: QuerySet[Any], key: dict[str, Any], stop: int) -> QuerySet[Any]:
     """(names, professional) of the first `stop` people having a place `key`, in name order: an index walk of
     directory_plc_*_nm_idx; a person with several places there is one row (DISTINCT on the index order)."""
     return by_place.filter(**key).order_by(*NAME_ORDER).values_list(*NAME_ORDER).distinct()[:stop]
 
 
-def _walks(by_place: QuerySet, keys: list[dict], stop: int) -> tuple[str, list]:
+def _walks(by_place: QuerySet[Any], keys: list[dict[str, Any]], stop: int) -> tuple[str, list[Any]]:
     """The walks of several communes as one statement: UNION ALL of the index walks, each stopping at `stop`
     (one round trip instead of one per commune). The walk is compiled once, each commune bound as its parameter
     (normalised text is [a-z0-9 ]: the marker cannot be a commune)."""
@@ -266,7 +268,7 @@ def _walks(by_place: QuerySet, keys: list[dict], stop: int) -> tuple[str, list]:
     return " UNION ALL ".join(parts), statement_params
 
 
-def _page_by_keys(by_place: QuerySet, keys: list[dict], start: int, stop: int) -> list[int]:
+def _page_by_keys(by_place: QuerySet[Any], keys: list[dict[str, Any]], start: int, stop: int) -> list[int]:
     if len(keys) <= 1:
         rows = list(_walk(by_place, keys[0], stop)) if keys else []
     else:
@@ -279,20 +281,21 @@ def _page_by_keys(by_place: QuerySet, keys: list[dict], start: int, stop: int) -
     return [row[2] for row in rows[start:stop]]
 
 
-def _count_by_keys(by_place: QuerySet, keys: list[dict]) -> int:
+def _count_by_keys(by_place: QuerySet[Any], keys: list[dict[str, Any]]) -> int:
     if len(keys) <= 1:
         return _walk(by_place, keys[0], RESULTS_LIMIT + 1).count() if keys else 0  # index only, stops at the limit
     sql, params = _walks(by_place, keys, RESULTS_LIMIT + 1)
     with connection.cursor() as cursor:
         # The text is the ORM's compiled walks (_walks); the searched terms stay bound parameters.
         cursor.execute(f"SELECT COUNT(DISTINCT professional_id) FROM ({sql}) AS walked", params)  # noqa: S608  # nosec B608
-        return min(cursor.fetchone()[0], RESULTS_LIMIT + 1)
+        counted: int = min(cursor.fetchone()[0], RESULTS_LIMIT + 1)
+        return counted
 
 
 _OPERATORS = {"": "=", "gte": ">=", "lt": "<", "startswith": "LIKE"}
 
 
-def _conditions(alias: str, filters: dict) -> tuple[list[str], list]:
+def _conditions(alias: str, filters: dict[str, Any]) -> tuple[list[str], list[Any]]:
     sql, params = [], []
     for key, value in filters.items():
         field, _, lookup = key.partition("__")
@@ -301,7 +304,7 @@ def _conditions(alias: str, filters: dict) -> tuple[list[str], list]:
     return sql, params
 
 
-def _count_by_places(place_where: dict, person_filters: dict) -> int:
+def _count_by_places(place_where: dict[str, Any], person_filters: dict[str, Any]) -> int:
     """People (up to the limit) having a place that matches, starting from the places index. CROSS JOIN fixes that
     join order on SQLite (whose planner would walk the whole profession instead); PostgreSQL plans it as a join."""
     place_sql, place_params = _conditions("pl", place_where)
@@ -315,9 +318,10 @@ def _count_by_places(place_where: dict, person_filters: dict) -> int:
     )  # our column names; the values are parameters
     with connection.cursor() as cursor:
         cursor.execute(sql, place_params + person_params)
-        return cursor.fetchone()[0]
+        counted: int = cursor.fetchone()[0]
+        return counted
 
 
-def selectable_doctor(pk) -> Professional | None:
+def selectable_doctor(pk: str | int) -> Professional | None:
     """A doctor who may be chosen for a new delegation: active in the directory, médecin. None otherwise."""
     return Professional.objects.filter(pk=pk, is_active=True, profession_code=DOCTOR_PROFESSION_CODE).first()

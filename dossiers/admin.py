@@ -12,7 +12,7 @@ class DossierAdmin(ReadOnlyAdmin):
     list_filter = ["status", "dossier_type"]
     search_fields = ["number"]
     fields = ["number", "dossier_type", "status", "medecin_traitant", "created_at", "updated_at"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]
 
 
 admin.site.site_header = "Espace médecins libéraux — gestion"

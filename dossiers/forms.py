@@ -58,7 +58,7 @@ class MedicalForm(DsfrModelForm):
             # template loop over them cost more than the rest of the field.
             row = {"field": field, "attrs": flatatt(attrs), "value": value}
             if isinstance(widget, forms.Select):
-                row["options"] = [(str(v), label, str(v) in value) for v, label in field.field.choices]
+                row["options"] = [(str(v), label, str(v) in value) for v, label in field.field.choices]  # type: ignore[attr-defined]  # a Select field has choices
             row["group"] = "fr-select-group" if "options" in row else "fr-input-group"
             rows.append(row)
         return rows

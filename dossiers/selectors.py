@@ -1,5 +1,9 @@
 """Every read of dossiers goes through a queryset filtered to the actor's current principal."""
 
+import datetime
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
 from django.http import Http404
 
 from core.text import normalize
@@ -7,31 +11,36 @@ from delegations.authz import Decision, DossierAction, decide
 
 from .models import Dossier
 
+if TYPE_CHECKING:
+    from accounts.actor import Actor
 
-def _of_principal(decision: Decision):
+
+def _of_principal(decision: Decision) -> QuerySet[Dossier]:
     """The one filter: the dossiers of the doctor the decision says the actor acts for, or none."""
     if not decision.allowed:
         return Dossier.objects.none()
     return Dossier.objects.filter(medecin_traitant=decision.principal)
 
 
-def dossiers_for(actor, action: DossierAction = DossierAction.VIEW):
+def dossiers_for(actor: "Actor | None", action: DossierAction = DossierAction.VIEW) -> QuerySet[Dossier]:
     """The dossiers the actor may do `action` on: those of the doctor he acts for, or none."""
     return _of_principal(decide(actor, action))
 
 
-def get_dossier(actor, number: str, action: DossierAction = DossierAction.VIEW) -> tuple[Dossier, Decision]:
+def get_dossier(
+    actor: "Actor | None", number: str, action: DossierAction = DossierAction.VIEW
+) -> tuple[Dossier, Decision]:
     """The dossier if the actor may do `action` on it, else 404 (never tell it exists)."""
     decision = decide(actor, action)
     dossier = _of_principal(decision).filter(number=number).select_related("patient", "validated_by").first()
     if dossier is None:
         raise Http404
     # The filter made the principal the médecin traitant: no need to read him again (a page's hot path).
-    dossier.medecin_traitant = decision.principal
+    dossier.medecin_traitant = decision.principal  # type: ignore[assignment]  # found: the decision has a principal
     return dossier, decision
 
 
-def search_dossiers(actor, *, query: str = "", status: str = ""):
+def search_dossiers(actor: "Actor | None", *, query: str = "", status: str = "") -> QuerySet[Dossier]:
     qs = dossiers_for(actor).select_related("patient")
     if status:
         qs = qs.filter(status=status)
@@ -40,7 +49,9 @@ def search_dossiers(actor, *, query: str = "", status: str = ""):
     return qs.order_by("-updated_at", "-id")
 
 
-def possible_duplicates(actor, *, birth_name: str, first_name: str, birth_date, sex: str):
+def possible_duplicates(
+    actor: "Actor | None", *, birth_name: str, first_name: str, birth_date: datetime.date, sex: str
+) -> list[Dossier]:
     """Dossiers the actor can open whose patient has the same nom, prénom, date of birth and sex."""
     candidates = dossiers_for(actor).select_related("patient").filter(patient__birth_date=birth_date, patient__sex=sex)
     key = (normalize(birth_name), normalize(first_name))

@@ -1,17 +1,22 @@
 """Every change of a dossier: keyword-only, atomic, authorized by delegations.authz, journaled."""
 
 import uuid
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from delegations.authz import DossierAction, decide
+from delegations.authz import Decision, DossierAction, decide
 from journal.models import Action
 from journal.services import record
 
 from .models import MEDICAL_FIELDS, TRANSITIONS, Dossier, Patient
+
+if TYPE_CHECKING:
+    from accounts.actor import Actor
+    from journal.models import Entry
 
 
 class DossierError(Exception):
@@ -22,14 +27,14 @@ class ConcurrentModification(DossierError):
     pass
 
 
-def _authorize(actor, action: DossierAction, dossier: Dossier | None = None):
+def _authorize(actor: "Actor", action: DossierAction, dossier: Dossier | None = None) -> Decision:
     decision = decide(actor, action)
-    if not decision.allowed or (dossier is not None and dossier.medecin_traitant_id != decision.principal.pk):
+    if not decision.allowed or (dossier is not None and dossier.medecin_traitant_id != decision.principal.pk):  # type: ignore[union-attr]  # allowed: a principal
         raise PermissionDenied(decision.reason)
     return decision
 
 
-def _journal(actor, decision, action: Action, dossier: Dossier, **extra):
+def _journal(actor: "Actor", decision: Decision, action: Action, dossier: Dossier, **extra: Any) -> "Entry":
     return record(
         action=action,
         **actor.journal_fields(),
@@ -40,14 +45,14 @@ def _journal(actor, decision, action: Action, dossier: Dossier, **extra):
     )
 
 
-def _display(value):
+def _display(value: object) -> str:
     if value in (None, ""):
         return ""
     return str(value)
 
 
 @transaction.atomic
-def create_dossier(*, actor, dossier_type: str, patient: dict) -> Dossier:
+def create_dossier(*, actor: "Actor", dossier_type: str, patient: dict[str, Any]) -> Dossier:
     decision = _authorize(actor, DossierAction.CREATE)
     new_patient = Patient.objects.create(**patient)
     now = timezone.now()
@@ -55,7 +60,7 @@ def create_dossier(*, actor, dossier_type: str, patient: dict) -> Dossier:
         number=f"tmp-{uuid.uuid4().hex[:16]}",  # replaced just below
         dossier_type=dossier_type,
         patient=new_patient,
-        medecin_traitant=decision.principal,
+        medecin_traitant=decision.principal,  # type: ignore[misc]  # allowed: a principal
         created_at=now,
         updated_at=now,
     )
@@ -66,13 +71,15 @@ def create_dossier(*, actor, dossier_type: str, patient: dict) -> Dossier:
 
 
 @transaction.atomic
-def record_consultation(*, actor, dossier: Dossier) -> None:
+def record_consultation(*, actor: "Actor", dossier: Dossier) -> None:
     decision = _authorize(actor, DossierAction.VIEW, dossier)
     _journal(actor, decision, Action.DOSSIER_VIEWED, dossier)
 
 
 @transaction.atomic
-def update_medical(*, actor, dossier: Dossier, data: dict, expected_version: int) -> list[dict]:
+def update_medical(
+    *, actor: "Actor", dossier: Dossier, data: dict[str, Any], expected_version: int
+) -> list[dict[str, Any]]:
     """Save the volet médical; returns the changes (empty when nothing changed).
 
     Editing a validated volet sends it back to « En cours de saisie ».
@@ -87,11 +94,11 @@ def update_medical(*, actor, dossier: Dossier, data: dict, expected_version: int
     edit = TRANSITIONS[DossierAction.EDIT_MEDICAL]
     if current.status not in edit.sources:
         raise DossierError(edit.refused.format(status=current.get_status_display()))
-    changes = []
+    changes: list[dict[str, Any]] = []
     for name in MEDICAL_FIELDS:
         old, new = getattr(current, name), data.get(name)
         if (old or None) != (new or None):
-            label = Dossier._meta.get_field(name).verbose_name
+            label = Dossier._meta.get_field(name).verbose_name  # type: ignore[union-attr]  # a concrete field
             changes.append({"field": name, "label": label, "old": _display(old), "new": _display(new)})
             setattr(current, name, new)
     if not changes:
@@ -111,7 +118,14 @@ def update_medical(*, actor, dossier: Dossier, data: dict, expected_version: int
     return changes
 
 
-def _transition(*, actor, dossier, action, journal_action, extra=None):
+def _transition(
+    *,
+    actor: "Actor",
+    dossier: Dossier,
+    action: DossierAction,
+    journal_action: Action,
+    extra: dict[str, Any] | None = None,
+) -> Dossier:
     decision = _authorize(actor, action, dossier)
     current = Dossier.objects.select_for_update().get(pk=dossier.pk)
     transition = TRANSITIONS[action]
@@ -136,7 +150,7 @@ def _transition(*, actor, dossier, action, journal_action, extra=None):
 
 
 @transaction.atomic
-def validate_medical(*, actor, dossier: Dossier) -> Dossier:
+def validate_medical(*, actor: "Actor", dossier: Dossier) -> Dossier:
     """Only a doctor with his CPS validates: validating signs the volet médical."""
     if dossier.gir is None:
         raise DossierError("Renseignez le GIR (de 1 à 6) avant de valider le volet médical.")
@@ -150,7 +164,7 @@ def validate_medical(*, actor, dossier: Dossier) -> Dossier:
 
 
 @transaction.atomic
-def send_dossier(*, actor, dossier: Dossier) -> Dossier:
+def send_dossier(*, actor: "Actor", dossier: Dossier) -> Dossier:
     return _transition(
         actor=actor,
         dossier=dossier,
@@ -160,7 +174,7 @@ def send_dossier(*, actor, dossier: Dossier) -> Dossier:
 
 
 @transaction.atomic
-def archive_dossier(*, actor, dossier: Dossier) -> Dossier:
+def archive_dossier(*, actor: "Actor", dossier: Dossier) -> Dossier:
     return _transition(
         actor=actor,
         dossier=dossier,

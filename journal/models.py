@@ -1,5 +1,7 @@
 """The append-only journal: who did what, on whose behalf, on which dossier or delegation."""
 
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
 
@@ -118,7 +120,7 @@ class Entry(models.Model):
     def __str__(self):
         return self.sentence
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise JournalIsAppendOnly("Une entrée du journal ne peut pas être modifiée.")
         kwargs["force_insert"] = True
@@ -130,7 +132,8 @@ class Entry(models.Model):
     @property
     def sentence(self) -> str:
         """The seed's wording: « l'assistant(e) X a fait l'action « … » au nom du médecin Y »."""
-        who = {ActorRole.DOCTOR: "le médecin", ActorRole.OPERATOR: "l'opérateur"}.get(self.actor_role, "l'assistant(e)")
+        roles: dict[str, str] = {ActorRole.DOCTOR: "le médecin", ActorRole.OPERATOR: "l'opérateur"}
+        who = roles.get(self.actor_role, "l'assistant(e)")
         if not self.actor_role and self.actor_id is None:
             who = ""  # nobody's card: the platform itself (expiry, suspension) or an unknown identity
         text = f"{who} {self.actor_name} a fait l'action « {self.action_label} »".lstrip()

@@ -3,6 +3,7 @@
 import json
 from contextvars import copy_context
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.db import connections, router, transaction
@@ -22,17 +23,18 @@ from .verify import verify
 def record(
     *,
     action: Action,
-    actor_user,
+    # Models of the apps above journal, which may not name them (import-linter): typed Any.
+    actor_user: Any,
     actor_name: str,
     actor_role: str,
     card_type: str = "",
     login_method: str = "",
     auth_mode: str = "",
-    on_behalf_of=None,
+    on_behalf_of: Any = None,
     is_delegated: bool = False,
-    dossier=None,
-    delegation=None,
-    changes: list | None = None,
+    dossier: Any = None,
+    delegation: Any = None,
+    changes: list[dict[str, Any]] | None = None,
     detail: str = "",
 ) -> Entry:
     """Append one entry. Call it inside the transaction of the change it records.
@@ -76,7 +78,7 @@ def _log_committed(entry: Entry, *, using: str) -> None:
     """The journaled action as a log event (ids only, never the snapshot names nor the detail), after the commit:
     an entry rolled back with the change it recorded did not happen. With the request id and actor of now
     (the copied context), whenever the commit comes."""
-    fields = {"entry_id": entry.pk, "actor_id": entry.actor_id}
+    fields: dict[str, Any] = {"entry_id": entry.pk, "actor_id": entry.actor_id}
     for name in ("dossier_id", "delegation_id", "on_behalf_of_id"):
         value = getattr(entry, name)
         if value is not None:
@@ -111,7 +113,7 @@ def make_checkpoint(*, first: bool = False) -> Checkpoint | None:
     report = verify(since=(latest.sequence, latest.hash) if latest else None, signed=valid)
     if not report.ok:
         raise CheckpointError(
-            f"Journal altéré [{report.broken.kind}] — {report.broken.message} : rien n'est signé. "
+            f"Journal altéré [{report.broken.kind}] — {report.broken.message} : rien n'est signé. "  # type: ignore[union-attr]  # a report not ok has its break
             "Lancez verify_journal et prévenez l'officier de sécurité."
         )
     if report.head is None:
@@ -128,7 +130,7 @@ def make_checkpoint(*, first: bool = False) -> Checkpoint | None:
     )
 
 
-def _mail_witness(document: dict, name: str) -> None:
+def _mail_witness(document: dict[str, Any], name: str) -> None:
     text = (
         "Bonjour,\n\n"
         f"Voici le point de contrôle signé du journal des actions de l'Espace médecins au "

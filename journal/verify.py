@@ -79,7 +79,7 @@ def verify(
         expected_sequence, expected_prev = since[0], None  # the checkpoint's own predecessor is not checked
         rows = rows.filter(sequence__gte=since[0])
     checked, last = 0, None
-    expected_hashes = {}
+    expected_hashes: dict[int, list] = {}
     for checkpoint in signed:
         expected_hashes.setdefault(checkpoint.sequence, []).append(checkpoint)
     anchor = None
@@ -166,7 +166,7 @@ def verify(
                 f"l'entrée n° {latest.sequence} : entrées n° 1 à {latest.sequence} supprimées",
             ),
         )
-    if latest and head.sequence < latest.sequence:
+    if latest and head.sequence < latest.sequence:  # type: ignore[union-attr]
         return Report(
             checked,
             None,
@@ -174,8 +174,8 @@ def verify(
                 "journal_truncated",
                 latest.sequence,
                 None,
-                f"le journal s'arrête à l'entrée n° {head.sequence} alors que le point de contrôle signé du "
-                f"{latest.signed_on} atteste l'entrée n° {latest.sequence} : entrée(s) n° {head.sequence + 1} "
+                f"le journal s'arrête à l'entrée n° {head.sequence} alors que le point de contrôle signé du "  # type: ignore[union-attr]
+                f"{latest.signed_on} atteste l'entrée n° {latest.sequence} : entrée(s) n° {head.sequence + 1} "  # type: ignore[union-attr]
                 f"à {latest.sequence} supprimée(s)",
             ),
         )

@@ -9,7 +9,7 @@ a message is sent or has failed for good, its bodies (which hold invitation link
 
 import logging
 import smtplib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -84,14 +84,14 @@ def is_permanent(error: Exception) -> bool:
     return False
 
 
-def _policy(text) -> bool:
+def _policy(text: object) -> bool:
     """An enhanced status code 5.7.x (RFC 3463: security or policy), usually the platform's relay settings."""
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     return str(text).lstrip().startswith("5.7.")
 
 
-def _claimable(now) -> Q:
+def _claimable(now: datetime) -> Q:
     """Due and pending, or held by a sender that has not finished for too long (it died)."""
     stale = now - timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS)
     return Q(state=MessageState.PENDING, next_attempt_at__lte=now) | Q(state=MessageState.SENDING, claimed_at__lt=stale)

@@ -79,7 +79,7 @@ class DemoCardReader(LoginMethod):
                 form.add_error("pin", result.message)
             else:
                 try:
-                    complete_login(request, user=card.holder, card_type=card.card_type, method=DEMO_METHOD)
+                    complete_login(request, user=card.holder, card_type=card.card_type, method=DEMO_METHOD)  # type: ignore[union-attr]  # checked above
                 except LoginRefused as refused:
                     form.add_error(None, refused.message)
                 else:

@@ -90,7 +90,7 @@ class Command(BaseCommand):
             raise CommandError(
                 "\n".join(
                     [
-                        f"Journal altéré [{broken.kind}] — {broken.message}. "
+                        f"Journal altéré [{broken.kind}] — {broken.message}. "  # type: ignore[union-attr]  # a report not ok has a break
                         f"{report.checked} entrée(s) intègre(s) avant ce maillon.",
                         *problems,
                     ]
