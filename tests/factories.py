@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts.models import Card, User
 from core.text import normalize
+from delegations.models import Delegation, Kind, State
 from directory.models import PracticePlace, Professional
 from dossiers.models import SIGNED, Dossier, Patient, Status
 
@@ -95,3 +96,59 @@ class DossierFactory(factory.django.DjangoModelFactory):
     validated_at = factory.Maybe(
         factory.LazyAttribute(lambda o: o.status in SIGNED), factory.LazyFunction(timezone.now), None
     )
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+class DelegationFactory(factory.django.DjangoModelFactory):
+    """A doctor's delegation, accepted by an assistant, from yesterday, without end, with « Consulter ».
+
+    Traits: `pending`, `refused`, `expired`, `deleted`, `suspended` (its state, with what each state carries), and
+    `colleague` (a doctor chosen from the directory, his account as delegate, an end date). Rights as columns:
+    `can_edit=True`… (« consult » is implied by the others, as the policy says)."""
+
+    class Meta:
+        model = Delegation
+
+    class Params:
+        pending = factory.Trait(state=State.PENDING, delegate=None, answered_at=None)
+        refused = factory.Trait(state=State.REFUSED, delegate=None)
+        expired = factory.Trait(
+            state=State.EXPIRED,
+            starts_on=factory.LazyFunction(lambda: _today() - datetime.timedelta(days=60)),
+            ends_on=factory.LazyFunction(lambda: _today() - datetime.timedelta(days=1)),
+        )
+        deleted = factory.Trait(state=State.DELETED, deleted_at=factory.LazyFunction(timezone.now))
+        suspended = factory.Trait(
+            state=State.SUSPENDED,
+            suspended_at=factory.LazyFunction(timezone.now),
+            suspension_reason="La personne n'est plus inscrite à l'annuaire national des professionnels de santé.",
+        )
+        colleague_doctor = factory.Trait(
+            kind=Kind.COLLEAGUE,
+            colleague=factory.SubFactory(ProfessionalFactory),
+            delegate=factory.LazyAttribute(
+                lambda o: (
+                    None if o.state in (State.PENDING, State.REFUSED) else DoctorUserFactory(professional=o.colleague)
+                )
+            ),
+            ends_on=factory.LazyFunction(lambda: _today() + datetime.timedelta(days=30)),
+        )
+
+    doctor = factory.SubFactory(ProfessionalFactory)
+    kind = Kind.ASSISTANT
+    delegate = factory.SubFactory(UserFactory)
+    invited_first_name = factory.LazyAttribute(lambda o: o.delegate.first_name if o.delegate else "Sophie")
+    invited_last_name = factory.LazyAttribute(lambda o: o.delegate.last_name if o.delegate else "BERNARD")
+    invited_email = factory.LazyAttribute(lambda o: (o.delegate.email if o.delegate else "") or "invite@example.org")
+    colleague = None
+    starts_on = factory.LazyFunction(lambda: _today() - datetime.timedelta(days=1))
+    ends_on = None
+    state = State.ACCEPTED
+    can_consult = True
+    created_by = factory.LazyAttribute(
+        lambda o: User.objects.filter(professional=o.doctor).first() or DoctorUserFactory(professional=o.doctor)
+    )
+    answered_at = factory.LazyFunction(timezone.now)

@@ -1,4 +1,4 @@
-"""Issue 2 in a real browser: the doctor's day with the demo card reader, card blocking, access control."""
+"""The doctor's day in a real browser: the demo card reader, the volet médical, card blocking, access control."""
 
 import re
 
