@@ -95,7 +95,7 @@ mutation: install-dev
 	set -f; env -u DATABASE_URL $(VENV)/bin/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
 	$(VENV)/bin/mutmut results
 
-# Security audit: bandit over the project's Python, pip-audit over the dependencies (README, « Durcissement »).
+# Security audit: bandit over the project's Python, pip-audit over the dependencies (docs/securite.md, « Durcissement »).
 audit: install-dev
 	VENV=$(VENV) bash .ci/audit
 

@@ -228,7 +228,7 @@ LOGGING: dict[str, Any] = {
     "loggers": {"authlib": {"level": "WARNING"}},
 }
 
-# --- Hardening (README « Sécurité et traçabilité / Durcissement ») ---
+# --- Hardening (docs/securite.md « Durcissement ») ---
 
 # Structured logs: JSON lines with the request id and the actor id; e-mail addresses and tokens scrubbed.
 LOGGING["filters"] = {"context": {"()": "core.logs.ContextFilter"}, "scrub": {"()": "core.logs.ScrubFilter"}}
