@@ -15,23 +15,14 @@ from accounts.methods import psc
 from core.logs import JsonFormatter, ScrubFilter
 from tests.accounts import test_psc
 from tests.accounts.test_psc import CALLBACK, log_in, logged_in_user_id, start
-from tests.psc import CLIENT_SECRET, JEAN_MARTIN, authenticate_at_provider, start_provider
+from tests.psc import CLIENT_SECRET, JEAN_MARTIN, authenticate_at_provider
 
 martin = test_psc.martin  # the fixture: Dr Jean MARTIN, known to the directory
 
 
-@pytest.fixture(scope="module")
-def provider():
-    with start_provider(redirect_uris=[CALLBACK], post_logout_redirect_uris=["http://testserver/connexion/"]) as p:
-        yield p
-
-
-@pytest.fixture(autouse=True)
-def psc_on(provider, settings):
-    provider.configure(settings)
-    psc.clear_metadata_cache()
-    yield
-    psc.clear_metadata_cache()
+# The same test provider and PSC settings as the login tests (module-scoped provider, PSC on for every test).
+provider = test_psc.provider
+psc_on = test_psc.psc_on
 
 
 @contextlib.contextmanager
