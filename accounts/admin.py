@@ -158,21 +158,12 @@ class UserAdmin(JournaledAdmin):
 
 
 @admin.register(Card)
-class CardAdmin(admin.ModelAdmin):
+class CardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["number", "card_type", "holder", "expires_on", "is_blocked", "failed_attempts"]
     list_filter = ["card_type", "is_blocked"]
     search_fields = ["number", "holder__last_name"]
     exclude = ["pin_hash"]
     actions = ["unblock"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_unblock_permission(self, request):
         return request.user.has_perm("accounts.change_card")

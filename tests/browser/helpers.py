@@ -1,5 +1,6 @@
 """Steps shared by the browser tests: the demo card reader login and the axe-core check."""
 
+import os
 import re
 from pathlib import Path
 
@@ -52,3 +53,15 @@ def assert_accessible(page: Page) -> None:
         for node in violation["nodes"]:
             lines.append(f"    {node['target']}: {node.get('failureSummary', '').splitlines()[-1:]}")
     assert not blocking, f"Violations axe-core sur {page.url} :\n" + "\n".join(lines)
+
+
+def assert_accessible_at_both_widths(page: Page, name: str) -> None:
+    """axe-core at 1280 and 375 px wide; the screenshots kept in SCREENSHOTS_DIR when it is set (for a review)."""
+    folder = os.environ.get("SCREENSHOTS_DIR")
+    for width in (1280, 375):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert_accessible(page)
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(folder) / f"{name}-{width}.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})

@@ -12,8 +12,7 @@ from delegations.models import Delegation, Kind, State
 from journal.models import Action, ActorRole
 from journal.services import record
 
-from .helpers import JEAN_MARTIN, log_in
-from .test_left_directory import shoot
+from .helpers import JEAN_MARTIN, assert_accessible_at_both_widths, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -42,10 +41,10 @@ def test_the_doctor_pages_through_a_delegations_history(page: Page):
     expect(rows).to_have_count(25)
     expect(rows.first).to_contain_text("envoi n° 30")
     expect(page.get_by_label("Pagination")).to_contain_text("1 / 2")
-    shoot(page, "delegation-history-1")
+    assert_accessible_at_both_widths(page, "delegation-history-1")
     page.get_by_role("link", name="Page suivante").click()
     expect(rows).to_have_count(5)
     expect(rows.first).to_contain_text("envoi n° 05")
     expect(rows.last).to_contain_text("envoi n° 01")
     expect(page.get_by_role("heading", level=1)).to_have_text("Délégation à Sophie BERNARD")
-    shoot(page, "delegation-history-2")
+    assert_accessible_at_both_widths(page, "delegation-history-2")

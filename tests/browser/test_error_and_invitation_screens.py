@@ -1,9 +1,6 @@
 """Two screens of the hardening round, in Chromium: the invitation link opened by someone else than the invited
 person, and the French 500 page of a logged-in user; both at 1280 and 375 px, without axe-core violation.
-With BROWSER_SHOTS set to a directory, the screenshots are kept there (for review)."""
-
-import os
-from pathlib import Path
+With SCREENSHOTS_DIR set to a directory, the screenshots are kept there (for review)."""
 
 import pytest
 from django.utils import timezone
@@ -12,22 +9,9 @@ from playwright.sync_api import Page, expect
 from accounts.models import User
 from delegations import services as delegation_services
 from delegations.models import Delegation, Kind
-from tests.browser.helpers import CLAIRE_DUBOIS, assert_accessible, log_in
+from tests.browser.helpers import CLAIRE_DUBOIS, assert_accessible_at_both_widths, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SIZES = {"1280": {"width": 1280, "height": 900}, "375": {"width": 375, "height": 812}}
-
-
-def shoot(page: Page, name: str) -> None:
-    """Both widths: laid out, accessible, and kept when asked."""
-    for width, viewport in SIZES.items():
-        page.set_viewport_size(viewport)
-        assert_accessible(page)
-        if os.environ.get("BROWSER_SHOTS"):
-            folder = Path(os.environ["BROWSER_SHOTS"])
-            folder.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
 
 
 def test_the_invitation_opened_by_someone_else_shows_nothing_of_it(page: Page):
@@ -50,7 +34,7 @@ def test_the_invitation_opened_by_someone_else_shows_nothing_of_it(page: Page):
     body = page.locator("main").inner_text()
     assert "MARTIN" not in body and "Consulter" not in body and "Accepter" not in body
     expect(page.locator("main").get_by_role("button", name="Se déconnecter")).to_be_visible()
-    shoot(page, "invitation-autre-personne")
+    assert_accessible_at_both_widths(page, "invitation-autre-personne")
 
 
 def test_the_french_500_page_of_a_logged_in_user(page: Page, settings):
@@ -60,4 +44,4 @@ def test_the_french_500_page_of_a_logged_in_user(page: Page, settings):
     assert response.status == 500
     expect(page.get_by_role("heading", level=1)).to_have_text("Erreur du service")
     expect(page.get_by_text("Une erreur inattendue est survenue. Réessayez dans quelques instants.")).to_be_visible()
-    shoot(page, "erreur-500")
+    assert_accessible_at_both_widths(page, "erreur-500")

@@ -6,9 +6,7 @@ the reason and without « Modifier ». SCREENSHOTS_DIR (optional) keeps the scre
 """
 
 import datetime
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -19,23 +17,11 @@ from delegations.models import Delegation, Kind, State
 from delegations.services import suspend_for_inactive_professionals
 from directory.models import Professional
 
-from .helpers import CLAIRE_DUBOIS, JEAN_MARTIN, assert_accessible, log_in, submit_pin
+from .helpers import CLAIRE_DUBOIS, JEAN_MARTIN, assert_accessible_at_both_widths, log_in, submit_pin
 
 pytestmark = pytest.mark.browser
 
 REFUSAL = "Votre inscription à l'annuaire national des professionnels de santé n'est plus active"
-
-
-def shoot(page: Page, name: str) -> None:
-    """Screenshots at 1280 and 375 px wide when SCREENSHOTS_DIR is set; axe-core at both widths."""
-    folder = os.environ.get("SCREENSHOTS_DIR")
-    for width in (1280, 375):
-        page.set_viewport_size({"width": width, "height": 900})
-        assert_accessible(page)
-        if folder:
-            Path(folder).mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(Path(folder) / f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_a_doctor_struck_off_loses_his_session_his_login_and_his_delegation(page: Page):
@@ -71,7 +57,7 @@ def test_a_doctor_struck_off_loses_his_session_his_login_and_his_delegation(page
     submit_pin(page, CLAIRE_DUBOIS, "1234")
     expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter")
     expect(page.get_by_text(REFUSAL)).to_be_visible()
-    shoot(page, "login-refused")
+    assert_accessible_at_both_widths(page, "login-refused")
 
     # Dr MARTIN sees it « Suspendue », with the reason, and cannot modify it.
     log_in(page, JEAN_MARTIN)
@@ -80,10 +66,10 @@ def test_a_doctor_struck_off_loses_his_session_his_login_and_his_delegation(page
     expect(row).to_contain_text("Suspendue")
     expect(row).to_contain_text("Claire DUBOIS n'est plus inscrit(e) à l'annuaire national")
     expect(row.get_by_role("link", name="Modifier")).to_have_count(0)
-    shoot(page, "mes-delegations-suspendue")
+    assert_accessible_at_both_widths(page, "mes-delegations-suspendue")
     row.get_by_role("link", name="Consulter").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Délégation à Claire DUBOIS"))
     expect(page.get_by_text("Suspension de la délégation")).to_be_visible()
-    shoot(page, "delegation-suspendue-detail")
+    assert_accessible_at_both_widths(page, "delegation-suspendue-detail")
     delegation.refresh_from_db()
     assert delegation.state == State.SUSPENDED

@@ -1,14 +1,11 @@
 """An operator's login tripping the admin's limit gets the project's French 429 page, on a wide and a small screen."""
 
-import os
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import User
 
-from .helpers import assert_accessible
+from .helpers import assert_accessible_at_both_widths
 
 pytestmark = pytest.mark.browser
 
@@ -23,10 +20,4 @@ def test_the_admin_login_limit_shows_the_french_429_page(page: Page, settings):
         page.locator("input[type=submit]").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Trop de tentatives")
     expect(page.get_by_text("Trop de tentatives, réessayez dans quelques minutes.")).to_be_visible()
-    # Optional captures for a reviewer (SCREENSHOTS_DIR unset: none).
-    shots = os.environ.get("SCREENSHOTS_DIR")
-    for width in (1280, 375):
-        page.set_viewport_size({"width": width, "height": 800})
-        assert_accessible(page)
-        if shots:
-            page.screenshot(path=str(Path(shots) / f"gestion-429-{width}.png"), full_page=True)
+    assert_accessible_at_both_widths(page, "gestion-429")
