@@ -45,8 +45,24 @@ BY_NAME = "by_name"  # name and address typed by the doctor; matched on the card
 FROM_DIRECTORY = "from_directory"  # a médecin chosen in the directory; matched on the same directory entry, with a CPS
 
 
+class _Declaration:
+    """A policy's value and French label: those of the enum member it declares."""
+
+    @property
+    def member(self) -> models.TextChoices:
+        raise NotImplementedError
+
+    @property
+    def value(self) -> str:
+        return self.member.value
+
+    @property
+    def label(self) -> str:
+        return self.member.label
+
+
 @dataclass(frozen=True)
-class RightPolicy:
+class RightPolicy(_Declaration):
     right: Right
     hint: str
     actions: frozenset[DossierAction]  # the dossier actions it gives
@@ -55,12 +71,8 @@ class RightPolicy:
     default: bool = False  # the column's default
 
     @property
-    def value(self) -> str:
-        return self.right.value
-
-    @property
-    def label(self) -> str:
-        return self.right.label
+    def member(self) -> Right:
+        return self.right
 
     @property
     def field(self) -> str:
@@ -69,7 +81,7 @@ class RightPolicy:
 
 
 @dataclass(frozen=True)
-class KindPolicy:
+class KindPolicy(_Declaration):
     kind: Kind
     invitee: str  # BY_NAME or FROM_DIRECTORY
     ends_required: bool
@@ -81,12 +93,8 @@ class KindPolicy:
     add_title: str
 
     @property
-    def value(self) -> str:
-        return self.kind.value
-
-    @property
-    def label(self) -> str:
-        return self.kind.label
+    def member(self) -> Kind:
+        return self.kind
 
     @property
     def add_url(self) -> str:
@@ -248,6 +256,14 @@ def constraints() -> list[models.CheckConstraint]:
             name="colleague_exactly_for_directory_kinds",
         ),
     ]
+    # The kinds that require an end date have one, whatever writes the row (an assistant's end date is optional).
+    ending = sorted(kind.value for kind, policy in KINDS.items() if policy.ends_required)
+    if ending:
+        found.append(
+            models.CheckConstraint(
+                condition=~Q(kind__in=ending) | Q(ends_on__isnull=False), name="ends_on_for_kinds_that_require_it"
+            )
+        )
     for right, policy in RIGHTS.items():
         if HOLDERS[right] != set(KINDS):
             found.append(

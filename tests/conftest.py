@@ -1,10 +1,15 @@
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts.actor import SESSION_CARD_TYPE, SESSION_LOGIN_METHOD, Actor
+from delegations.models import Kind, State
+from delegations.policy import FROM_DIRECTORY, KINDS
 from tests.mail import smtp_server  # noqa: F401
 
-from .factories import CardFactory, DossierFactory, UserFactory
+from .factories import CardFactory, DelegationFactory, DoctorUserFactory, DossierFactory
+
+TODAY = timezone.localdate  # the application's date (Paris), not the machine's
 
 
 @pytest.fixture(autouse=True)
@@ -78,19 +83,78 @@ def actor_for(card, **extra) -> Actor:
     return Actor(user=card.holder, card_type=card.card_type, login_method="demo", **extra)
 
 
+def delegate_actor(delegate_card, doctor_card) -> Actor:
+    """The delegate, with his card, acting on behalf of the doctor (« Agir au nom de »)."""
+    return actor_for(delegate_card, acting_for_id=doctor_card.holder.professional.pk)
+
+
+def make_delegation(
+    doctor_card, delegate_card, *, kind=Kind.ASSISTANT, state=State.ACCEPTED, rights=("consult",), **fields
+):
+    """The doctor's delegation to the card holder, bound to him unless pending; the rest as DelegationFactory gives
+    it (from yesterday; an end date if the kind requires one), or as `fields` say (`starts_on`, `ends_on`…)."""
+    delegate = delegate_card.holder
+    return DelegationFactory(
+        doctor=doctor_card.holder.professional,
+        created_by=doctor_card.holder,
+        kind=kind,
+        state=state,
+        delegate=None if state == State.PENDING else delegate,
+        colleague=delegate.professional if KINDS[kind].invitee == FROM_DIRECTORY else None,
+        invited_first_name=delegate.first_name,
+        invited_last_name=delegate.last_name,
+        invited_email=delegate.email or "x@example.org",
+        **{f"can_{right}": True for right in rights},
+        **fields,
+    )
+
+
 @pytest.fixture
 def doctor_card(db):
-    return CardFactory(card_type="CPS")
+    return CardFactory()
 
 
 @pytest.fixture
 def other_doctor_card(db):
-    return CardFactory(card_type="CPS")
+    return CardFactory()
 
 
 @pytest.fixture
 def assistant_card(db):
-    return CardFactory(card_type="CPE", holder=UserFactory())
+    return CardFactory(assistant=True)
+
+
+# The story's people (PRODUCT.md): Dr Jean MARTIN delegates to Sophie BERNARD, his assistant, and to Dr Claire DUBOIS.
+
+
+@pytest.fixture
+def martin(db):
+    holder = DoctorUserFactory(
+        first_name="Jean",
+        last_name="MARTIN",
+        professional__first_name="Jean",
+        professional__last_name="MARTIN",
+        email="jean.martin@example.org",
+    )
+    return CardFactory(holder=holder)
+
+
+@pytest.fixture
+def sophie(db):
+    return CardFactory(
+        assistant=True,
+        holder__first_name="Sophie",
+        holder__last_name="Bernard",
+        holder__email="sophie.bernard@example.org",
+    )
+
+
+@pytest.fixture
+def dubois(db):
+    holder = DoctorUserFactory(
+        first_name="Claire", last_name="DUBOIS", professional__first_name="Claire", professional__last_name="DUBOIS"
+    )
+    return CardFactory(holder=holder)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from accounts.actor import Actor
 from delegations.authz import DossierAction, decide, may_manage_delegations
 from delegations.models import Delegation, Kind, State
-from tests.factories import DoctorUserFactory, ProfessionalFactory, UserFactory
+from tests.factories import DelegationFactory, DoctorUserFactory, ProfessionalFactory, UserFactory
 
 EXAMPLES = 5000
 
@@ -273,7 +273,9 @@ def _delegation(people, situation, today) -> Delegation | None:
     state = situation["state"]
     bound = state == State.ACCEPTED or (state != State.PENDING and situation["bound"])
     day = datetime.timedelta(days=1)
-    return Delegation.objects.create(
+    # « No end »: none, or for a kind that requires one, the factory's, after today (as giving as none: NO_END).
+    ends = {} if situation["ends"] is None else {"ends_on": today + situation["ends"] * day}
+    return DelegationFactory(
         doctor=people["martin"].professional,
         kind=kind,
         invited_first_name=delegate.first_name,
@@ -282,9 +284,10 @@ def _delegation(people, situation, today) -> Delegation | None:
         colleague=delegate.professional if kind == Kind.COLLEAGUE else None,
         delegate=delegate if bound else None,
         starts_on=today + situation["starts"] * day,
-        ends_on=None if situation["ends"] is None else today + situation["ends"] * day,
+        **ends,
         state=state,
         created_by=people["martin"],
+        answered_at=None,
         **{f"can_{right}": right in situation["rights"] for right in RIGHTS},
     )
 

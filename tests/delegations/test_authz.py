@@ -9,8 +9,7 @@ from django.utils import timezone
 from delegations.authz import DossierAction, Reason, decide, may_manage_delegations
 from delegations.models import Kind, Right, State
 from delegations.policy import FROM_DIRECTORY, HOLDERS, KINDS
-from tests.conftest import actor_for
-from tests.delegations.conftest import delegate_actor, make_delegation
+from tests.conftest import actor_for, delegate_actor, make_delegation
 
 TODAY = timezone.localdate  # the application's date (Paris), not the machine's: they differ near midnight
 DAY = datetime.timedelta(days=1)

@@ -5,8 +5,7 @@ import pytest
 from core.pagination import PAGES_AHEAD
 from journal.models import Action, ActorRole
 from journal.services import record
-from tests.conftest import login_client
-from tests.delegations.conftest import make_delegation
+from tests.conftest import login_client, make_delegation
 
 
 def add_history(delegation, doctor_card, n):

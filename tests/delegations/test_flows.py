@@ -11,8 +11,7 @@ from django.utils import timezone
 from delegations.models import Delegation, Invitation, Kind, State
 from dossiers.models import Status
 from journal.models import Action, Entry
-from tests.conftest import login_client
-from tests.delegations.conftest import make_delegation
+from tests.conftest import login_client, make_delegation
 from tests.factories import CardFactory, DossierFactory, PracticePlaceFactory, UserFactory
 from tests.mail import run_worker
 

@@ -6,7 +6,7 @@ import itertools
 import pytest
 
 from delegations.models import Delegation, State, delegation_in_force_between
-from tests.delegations.conftest import TODAY, make_delegation
+from tests.conftest import TODAY, make_delegation
 
 DAY = datetime.timedelta(days=1)
 

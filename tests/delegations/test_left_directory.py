@@ -27,8 +27,7 @@ from directory.models import Professional
 from dossiers.models import Status
 from journal.models import Action, Entry
 from outbox.models import Message
-from tests.conftest import actor_for, login_client
-from tests.delegations.conftest import delegate_actor, make_delegation
+from tests.conftest import actor_for, delegate_actor, login_client, make_delegation
 from tests.directory.helpers import person, write_extract
 from tests.factories import PIN, CardFactory, DoctorUserFactory, DossierFactory, ProfessionalFactory, UserFactory
 

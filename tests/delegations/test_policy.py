@@ -1,13 +1,16 @@
 """The delegation policy (delegations/policy.py) is what the forms, services and database apply, and the database
 refuses a row that breaks it whatever writes it."""
 
+import datetime
+
 import pytest
 from django.db import IntegrityError, transaction
 
 from delegations import policy
 from delegations.forms import AssistantDelegationForm, ColleagueDelegationForm
 from delegations.models import Delegation, Kind, Right, State
-from tests.delegations.conftest import TODAY, make_delegation
+from tests.conftest import TODAY, make_delegation
+from tests.factories import DelegationFactory
 
 
 def _refused(delegation, **fields):
@@ -34,6 +37,19 @@ def test_the_directory_entry_is_set_exactly_for_the_kinds_chosen_from_the_direct
     _refused(to_dubois, colleague=None)
     to_sophie = make_delegation(martin, sophie, kind=Kind.ASSISTANT)
     _refused(to_sophie, colleague=dubois.holder.professional)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", list(Kind))
+def test_the_kinds_that_require_an_end_date_have_one_in_the_database_too(kind):
+    assert policy.KINDS[Kind.COLLEAGUE].ends_required  # the spec: a colleague's delegation always ends
+    delegation = DelegationFactory(kind=kind)
+    if policy.KINDS[kind].ends_required:
+        _refused(delegation, ends_on=None)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            DelegationFactory(kind=kind, ends_on=None)
+    else:
+        Delegation.objects.filter(pk=delegation.pk).update(ends_on=None)  # optional: the row stays as it is
 
 
 @pytest.mark.django_db
@@ -79,3 +95,30 @@ def test_form_and_service_say_the_same(martin):
     with pytest.raises(services.DelegationError, match=policy.NO_RIGHT):
         services.add_assistant(actor=actor_for(martin), first_name="Sophie", last_name="Bernard",
                                email="s@example.org", rights=[], starts_on=TODAY())  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_bounds_a_colleague_delegation_written_without_end_date():
+    """Rows written around the services before the constraint: bounded at the least (today, or their start day)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from tests.factories import DoctorUserFactory, ProfessionalFactory
+
+    before = [("delegations", "0004_policy_constraints")]
+    MigrationExecutor(connection).migrate(before)
+    old = MigrationExecutor(connection).loader.project_state(before).apps.get_model("delegations", "Delegation")
+    martin = DoctorUserFactory()
+    fields = {
+        "doctor_id": martin.professional_id,
+        "created_by_id": martin.pk,
+        "kind": "confrere",
+        "state": "en_attente",
+    }
+    started = old.objects.create(**fields, colleague_id=ProfessionalFactory().pk, starts_on=TODAY().replace(year=2020))
+    later = TODAY() + datetime.timedelta(days=10)
+    starting = old.objects.create(**fields, colleague_id=ProfessionalFactory().pk, starts_on=later)
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert Delegation.objects.get(pk=started.pk).ends_on == TODAY()
+    assert Delegation.objects.get(pk=starting.pk).ends_on == later

@@ -19,8 +19,7 @@ from hypothesis import strategies as st
 from delegations.models import Delegation, Kind, State
 from directory.models import PracticePlace, Professional
 from dossiers.models import Dossier
-from tests.conftest import login_client
-from tests.delegations.conftest import make_delegation
+from tests.conftest import login_client, make_delegation
 from tests.directory.helpers import HEADERS, line, person
 from tests.factories import CardFactory, DoctorUserFactory, PracticePlaceFactory, UserFactory
 

@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from journal.chain import append_only_trigger_disabled
 from journal.models import Action, ActorRole, Entry
 from journal.services import record
-from tests.delegations.conftest import make_delegation
+from tests.conftest import make_delegation
 from tests.factories import CardFactory, DoctorUserFactory, DossierFactory, UserFactory
 
 # The documented content of an entry, by column (foreign keys by id). Written out here on purpose.

@@ -5,8 +5,7 @@ import pytest
 from django.test import Client
 
 from delegations.models import State
-from tests.conftest import login_client
-from tests.delegations.conftest import make_delegation
+from tests.conftest import login_client, make_delegation
 
 
 def assert_no_store(response, url):

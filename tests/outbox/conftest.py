@@ -1,1 +1,0 @@
-from tests.delegations.conftest import martin  # noqa: F401
