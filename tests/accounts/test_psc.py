@@ -1,7 +1,6 @@
 """Log in with Pro Santé Connect, against a real OpenID Connect provider (tests/oidc/provider.js)."""
 
 import datetime
-import hashlib
 import html
 import logging
 import re
@@ -15,10 +14,10 @@ from django.utils import timezone
 from accounts.methods import psc
 from accounts.models import User
 from delegations import services as delegations
-from delegations.models import Invitation, State
+from delegations.models import State
 from journal.models import Action, Entry
 from tests.conftest import actor_for
-from tests.factories import CardFactory, DoctorUserFactory, ProfessionalFactory
+from tests.factories import CardFactory, DoctorUserFactory, InvitationFactory, ProfessionalFactory
 from tests.psc import (
     CLAIRE_DUBOIS,
     JEAN_MARTIN,
@@ -347,11 +346,7 @@ def test_a_colleague_accepts_an_invitation_after_logging_in_with_psc(martin):
     )
     # The mailed link's token (only its hash is stored).
     token = "jeton-de-l-invitation-" + "x" * 20
-    Invitation.objects.create(
-        delegation=delegation,
-        token_hash=hashlib.sha256(token.encode()).hexdigest(),
-        expires_at=timezone.now() + datetime.timedelta(days=7),
-    )
+    InvitationFactory(delegation=delegation, token=token)
     link = f"/delegations/invitation/{token}/"
     client = Client()
     to_login = client.get(link)

@@ -1,4 +1,4 @@
-"""Issue 3 in a real browser: the Annuaire page finds a doctor by name and town, accents ignored."""
+"""In a real browser: the Annuaire page finds a doctor by name and town, accents ignored."""
 
 import re
 

@@ -1,4 +1,4 @@
-"""A professional who leaves the directory leaves the platform, in a real browser (issue « Trust at the edges », 2).
+"""A professional who leaves the directory leaves the platform, in a real browser.
 
 Dr DUBOIS acts for Dr MARTIN; the directory then says she is no longer registered. Her page in progress ends with
 the reason, her card no longer logs in, and Dr MARTIN's MES DELEGATIONS shows the delegation « Suspendue » with

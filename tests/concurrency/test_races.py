@@ -5,7 +5,6 @@ SQLite serialises every writer (one write transaction at a time), so these races
 PostgreSQL.
 """
 
-import datetime
 import threading
 
 import pytest
@@ -14,12 +13,12 @@ from django.utils import timezone
 
 from accounts.actor import Actor
 from delegations import services as delegation_services
-from delegations.models import Delegation, Kind, State
+from delegations.models import Delegation, State
 from delegations.services import DelegationError
 from dossiers.models import MEDICAL_FIELDS, Dossier, Status
 from dossiers.services import ConcurrentModification, update_medical
 from journal.models import Action, Entry
-from tests.factories import DoctorUserFactory, DossierFactory, UserFactory
+from tests.factories import DelegationFactory, DoctorUserFactory, DossierFactory, UserFactory
 
 ROUNDS = 200
 
@@ -69,16 +68,13 @@ def actor(user, card_type, acting_for=None) -> Actor:
 
 
 def pending_invitation(martin, assistant) -> tuple[Delegation, str]:
-    delegation = Delegation.objects.create(
+    delegation = DelegationFactory(
+        pending=True,
         doctor=martin.professional,
-        kind=Kind.ASSISTANT,
+        created_by=martin,
         invited_first_name=assistant.first_name,
         invited_last_name=assistant.last_name,
         invited_email=assistant.email,
-        starts_on=timezone.localdate(),
-        ends_on=timezone.localdate() + datetime.timedelta(days=30),
-        created_by=martin,
-        can_consult=True,
         can_edit=True,
     )
     token, _ = delegation_services._new_invitation(delegation)
@@ -169,19 +165,7 @@ def _medical(tag: str) -> dict:
 
 def test_two_saves_of_the_same_version_one_wins_nothing_is_overwritten(martin, sophie):
     dossier = DossierFactory(medecin_traitant=martin.professional, status=Status.IN_PROGRESS)
-    Delegation.objects.create(
-        doctor=martin.professional,
-        kind=Kind.ASSISTANT,
-        invited_first_name=sophie.first_name,
-        invited_last_name=sophie.last_name,
-        invited_email=sophie.email,
-        delegate=sophie,
-        state=State.ACCEPTED,
-        starts_on=timezone.localdate(),
-        created_by=martin,
-        can_consult=True,
-        can_edit=True,
-    )
+    DelegationFactory(doctor=martin.professional, created_by=martin, delegate=sophie, can_edit=True)
     for round_ in range(ROUNDS):
         version = Dossier.objects.get(pk=dossier.pk).version
         saves = {"martin": _medical(f"martin {round_}1"), "sophie": _medical(f"sophie {round_}2")}

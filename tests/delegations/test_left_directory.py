@@ -1,6 +1,6 @@
 """A professional who leaves the national directory leaves the platform (struck off, retired, deceased).
 
-The issue's story, through real imports: an import without Dr DUBOIS marks him inactive; he can no longer log in,
+The story, through real imports: an import without Dr DUBOIS marks him inactive; he can no longer log in,
 his session in progress ends, he acts for nobody, his delegation from Dr MARTIN is « Suspendue » (journaled, mail
 to Dr MARTIN), Dr MARTIN can neither modify nor extend it, nor invite him again while he is inactive; a later
 import with Dr DUBOIS present brings nothing back by itself.
@@ -20,7 +20,7 @@ from accounts.actor import SESSION_ACTING_FOR
 from accounts.services import INACTIVE_IN_DIRECTORY
 from delegations import services
 from delegations.authz import DossierAction, Reason, decide, may_manage_delegations
-from delegations.models import Delegation, Kind, State
+from delegations.models import Kind, State
 from delegations.services import DelegationError
 from directory.importer import import_extract
 from directory.models import Professional
@@ -84,7 +84,7 @@ def story(tmp_path, django_capture_on_commit_callbacks):
     }
 
 
-def test_the_issue_story(story, settings):
+def test_a_colleague_left_out_of_an_import_loses_his_delegation_and_his_session(story, settings):
     settings.DEMO = True
     martin, dubois, delegation, dossier = story["martin"], story["dubois"], story["delegation"], story["dossier"]
     session = story["dubois_session"]
@@ -258,15 +258,7 @@ def test_an_assistant_tied_to_an_inactive_directory_entry_cannot_accept(martin):
     gone = ProfessionalFactory(first_name="Lise", last_name="Petit", is_active=False)
     holder = UserFactory(first_name="Lise", last_name="Petit", email="lise@example.org", professional=gone)
     assistant = CardFactory(card_type="CPE", holder=holder)
-    pending = Delegation.objects.create(
-        doctor=martin.holder.professional,
-        kind=Kind.ASSISTANT,
-        invited_first_name="Lise",
-        invited_last_name="Petit",
-        invited_email="lise@example.org",
-        starts_on=TODAY(),
-        created_by=martin.holder,
-    )
+    pending = make_delegation(martin, assistant, state=State.PENDING, starts_on=TODAY())
     token, _ = services._new_invitation(pending)
     with pytest.raises(DelegationError, match="n'est plus active"):
         services.accept_delegation(actor=actor_for(assistant), delegation_id=pending.pk, token=token)

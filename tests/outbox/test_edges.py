@@ -100,7 +100,7 @@ def silent_smtp(settings, smtp_server):
 
 @pytest.mark.django_db(transaction=True)  # real commits: whatever a request does after commit really runs
 def test_a_silent_smtp_server_stalls_no_request(martin, smtp_server, silent_smtp):
-    """The issue's story: the SMTP server accepts and never answers; 20 invitations in a row each answer without
+    """The SMTP server accepts and never answers; 20 invitations in a row each answer without
     opening any SMTP connection (one that did would wait EMAIL_TIMEOUT); every mail leaves once the server answers.
     No timing: a busy machine (parallel tests) makes any bound flaky, the connection count is exact."""
     doctor = login_client(martin)

@@ -91,7 +91,7 @@ def test_failure_waits_for_the_backoff(settings, smtp_server):
 
 @pytest.mark.django_db
 def test_server_down_during_50_invitations_then_up(martin, settings, smtp_server, retry_now):  # noqa: F811
-    """The issue's story: SMTP stopped during 50 invitations, then started: all 50 arrive, once each."""
+    """SMTP stopped during 50 invitations, then started: all 50 arrive, once each."""
     port = smtp_server.port
     settings.EMAIL_PORT = 1  # stopped
     doctor = login_client(martin)

@@ -1,4 +1,4 @@
-"""Issue 7: a page costs the same number of SQL queries whatever the size of the data behind it.
+"""A page costs the same number of SQL queries whatever the size of the data behind it.
 
 Each page is measured twice, at a small and at a large size (dossiers, history entries, delegations,
 directory results), as the doctor and as a delegate acting for him. The two counts must be equal (no query
@@ -14,12 +14,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.actor import SESSION_ACTING_FOR
-from delegations.models import Delegation, Kind, State
+from delegations.models import Kind, State
 from journal.models import Action, ActorRole
 from journal.services import record
 from tests.conftest import login_client
 from tests.factories import (
     CardFactory,
+    DelegationFactory,
     DoctorUserFactory,
     DossierFactory,
     PracticePlaceFactory,
@@ -80,22 +81,16 @@ def delegate(doctor):
 
 
 def _delegation(doctor_professional, delegate_user=None, *, kind=Kind.ASSISTANT, state=State.ACCEPTED, colleague=None):
-    return Delegation.objects.create(
+    return DelegationFactory(
         doctor=doctor_professional,
+        created_by=doctor_professional.user,
         kind=kind,
-        invited_first_name="" if colleague else (delegate_user.first_name if delegate_user else "Anne"),
-        invited_last_name="" if colleague else (delegate_user.last_name if delegate_user else "Durand"),
-        invited_email="delegue@example.org",
+        state=state,
         colleague=colleague,
-        delegate=delegate_user if state not in (State.PENDING,) else None,
-        can_consult=True,
+        delegate=delegate_user if state != State.PENDING else None,
         can_create=True,
         can_edit=True,
-        starts_on=timezone.localdate() - datetime.timedelta(days=1),
         ends_on=timezone.localdate() + datetime.timedelta(days=30),
-        state=state,
-        created_by=doctor_professional.user,
-        answered_at=timezone.now(),
     )
 
 
