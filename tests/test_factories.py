@@ -3,6 +3,7 @@ each trait, once, through the database's constraints (saved and read back) and f
 
 import pytest
 from django.db import models
+from django.utils import timezone
 from factory import Trait
 
 from accounts.models import CardType
@@ -140,8 +141,6 @@ def test_every_state_of_both_kinds(trait, state, colleague):
 def test_a_colleague_delegation_ends_after_today_even_if_it_started_long_ago():
     """The end date the policy requires is given in the future: a colleague delegation « without end » in a test is
     in force, as it would be for an assistant."""
-    from django.utils import timezone
-
     long_ago = timezone.localdate().replace(year=2020)
     delegation = DelegationFactory(colleague_doctor=True, starts_on=long_ago)
     assert list(Delegation.objects.in_force()) == [delegation]
