@@ -30,8 +30,20 @@ class ActorMiddleware:
         return self.get_response(request)
 
 
-# The session's stored expiry is pushed back (one UPDATE) at most this often, not on every request.
+# The session's stored expiry is pushed back (one UPDATE) at most this often, not on every request. The same key
+# records when the session was last saved, so the seconds left before the idle logout can be told without a query.
 SESSION_REFRESH_KEY = "refreshed_at"
+
+
+def session_seconds_left(session) -> int:
+    """Seconds before the idle logout: the last save set the expiry to then + SESSION_COOKIE_AGE (the idle timeout)."""
+    saved_at = session.get(SESSION_REFRESH_KEY, 0)
+    return max(0, saved_at + settings.SESSION_COOKIE_AGE - int(time.time()))
+
+
+def skip_session_refresh(request) -> None:
+    """Asking how long the session has left must not be activity: it would keep an idle session open forever."""
+    request.skip_session_refresh = True
 
 
 class SessionRefreshMiddleware:
@@ -50,8 +62,14 @@ class SessionRefreshMiddleware:
         response = self.get_response(request)
         session = getattr(request, "session", None)
         # Only an existing, non-empty session: an anonymous visitor gets none.
-        if session is not None and session.session_key and not session.modified and not session.is_empty():
-            now = int(time.time())
-            if now - session.get(SESSION_REFRESH_KEY, 0) >= self.interval:
-                session[SESSION_REFRESH_KEY] = now
+        if session is None or not session.session_key or session.is_empty():
+            return response
+        now = int(time.time())
+        if session.modified:
+            # Saved anyway (the view changed it): its new expiry starts now.
+            session[SESSION_REFRESH_KEY] = now
+        elif getattr(request, "skip_session_refresh", False):
+            pass
+        elif now - session.get(SESSION_REFRESH_KEY, 0) >= self.interval:
+            session[SESSION_REFRESH_KEY] = now
         return response

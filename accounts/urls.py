@@ -8,6 +8,7 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.login_page, name="login"),
     path("deconnexion/", views.logout_view, name="logout"),
+    path("session/", views.session_status, name="session"),
 ]
 # Each configured login method mounts its own views; they answer 404 when the method is disabled.
 for _method in configured_methods():

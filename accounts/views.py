@@ -1,9 +1,14 @@
+import time
+
+from django.conf import settings
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
 from .actor import SESSION_LOGIN_METHOD
 from .methods import enabled_methods
+from .middleware import SESSION_REFRESH_KEY, session_seconds_left, skip_session_refresh
 
 
 def render_login_page(request, method_contexts: dict | None = None, status: int = 200):
@@ -31,3 +36,20 @@ def logout_view(request):
     after = method.logout_url(request) if method is not None else None
     services.logout(request)
     return redirect(after or "accounts:login")
+
+
+@require_http_methods(["GET", "POST"])
+def session_status(request):
+    """The seconds left before the idle logout (GET, which is not activity) or « Rester connecté » (POST).
+
+    The page script warns SESSION_IDLE_WARNING seconds before the end; a POST pushes the expiry back without
+    leaving the page, so nothing typed is lost. A session already ended answers 401.
+    """
+    if not request.user.is_authenticated:
+        return JsonResponse({"seconds_left": 0}, status=401)
+    if request.method == "POST":
+        request.session[SESSION_REFRESH_KEY] = int(time.time())  # modified: saved with a new expiry
+    else:
+        skip_session_refresh(request)
+    remaining = settings.SESSION_COOKIE_AGE if request.method == "POST" else session_seconds_left(request.session)
+    return JsonResponse({"seconds_left": remaining, "warning": settings.SESSION_IDLE_WARNING})

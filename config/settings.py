@@ -159,6 +159,8 @@ SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
 # Sliding expiry without a write per request: accounts.middleware.SessionRefreshMiddleware saves the session
 # (new expiry) at most every SESSION_REFRESH_INTERVAL seconds of activity.
 SESSION_REFRESH_INTERVAL = env.int("SESSION_REFRESH_INTERVAL", default=60)
+# A page warns this many seconds before the idle logout (« Votre session va expirer — Rester connecté »).
+SESSION_IDLE_WARNING = env.int("SESSION_IDLE_WARNING", default=120)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

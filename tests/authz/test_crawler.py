@@ -73,6 +73,8 @@ EXPECTATIONS = {
     # --- accounts
     "accounts:login": {"GET": who(302, (ANON, 200))},
     "accounts:logout": {"GET": who(405, (ANON, 405)), "POST": who(LOGIN)},
+    # Seconds left before the idle logout (GET) or « Rester connecté » (POST): JSON, 401 once the session ended.
+    "accounts:session": {"GET": who(200, (ANON, 401)), "POST": who(200, (ANON, 401))},
     # Login methods' own endpoints: only the method is checked here (their flows have their own tests).
     "accounts:demo-login": {"GET": who(405, (ANON, 405))},
     "accounts:psc-login": {"GET": who(405, (ANON, 405))},
