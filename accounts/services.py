@@ -12,7 +12,7 @@ from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
 
-from core.text import strip_controls
+from core.text import of, strip_controls
 from directory.models import Professional
 from journal.models import Action
 from journal.services import record
@@ -173,7 +173,7 @@ def unblock_card(*, card: Card, operator: User | None = None) -> Card:
     card.save(update_fields=["is_blocked", "blocked_at", "failed_attempts"])
     if operator is not None:
         fields = operator_fields(operator)
-        detail = f"carte {card.card_type} n° {card.number} de {card.holder.display_name} débloquée par l'opérateur"
+        detail = f"carte {card.card_type} n° {card.number} {of(card.holder.display_name)} débloquée par l'opérateur"
     else:
         fields = _card_actor(card, "").journal_fields()
         detail = "débloquée par la commande unblock_card"
@@ -301,7 +301,7 @@ def correct_identity(
         action=Action.IDENTITY_CORRECTED,
         **operator_fields(operator),
         changes=changes,
-        detail=f"identité de {person.display_name} ({person.identifier}) corrigée ; motif : {reason}",
+        detail=f"identité {of(person.display_name)} ({person.identifier}) corrigée ; motif : {reason}",
     )
     return person
 

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.pagination import paginate
+from core.text import of
 from delegations.authz import DossierAction, allowed_actions, decide
 from journal.selectors import dossier_history
 
@@ -65,7 +66,7 @@ def dossier_create(request):
 
 def _detail_context(request, dossier, decision, medical_form=None):
     return {
-        "title": f"Dossier de {dossier.patient.display_name}",
+        "title": f"Dossier {of(dossier.patient.display_name)}",
         "dossier": dossier,
         "principal": decision.principal,
         "actions": allowed_actions(request.actor),

@@ -163,7 +163,7 @@ def test_martin_delegates_to_his_assistant_who_edits_a_dossier_on_his_behalf(new
     expect(field(sophie, "Allergies")).to_have_value("Pénicilline")
     expect(sophie.get_by_role("button", name="Valider le volet médical")).to_have_count(0)
     expect(history(sophie)).to_contain_text(
-        "l'assistant(e) Sophie BERNARD a fait l'action « Modification du volet médical » au nom du médecin Jean MARTIN"
+        "L'assistant(e) Sophie BERNARD a fait l'action « Modification du volet médical » au nom du médecin Jean MARTIN"
     )
 
 
@@ -206,7 +206,7 @@ def test_martin_delegates_to_a_colleague_who_validates_a_volet_medical(new_page,
     claire.get_by_role("button", name="Valider le volet médical").click()
     expect(claire.get_by_text("Le volet médical a été validé et signé.")).to_be_visible()
     expect(history(claire)).to_contain_text(
-        "le médecin Claire DUBOIS a fait l'action « Validation du volet médical » au nom du médecin Jean MARTIN"
+        "Le médecin Claire DUBOIS a fait l'action « Validation du volet médical » au nom du médecin Jean MARTIN"
     )
 
     # Martin sees the colleague's delegation accepted.
