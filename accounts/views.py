@@ -1,7 +1,8 @@
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
-from . import services
+from . import selectors, services
 from .actor import SESSION_LOGIN_METHOD
 from .methods import enabled_methods
 
@@ -31,3 +32,20 @@ def logout_view(request):
     after = method.logout_url(request) if method is not None else None
     services.logout(request)
     return redirect(after or "accounts:login")
+
+
+@login_required
+@require_safe
+def my_account(request):
+    """Mon compte: the logged-in person's own account only (no identifier in the URL: nobody else's is reachable)."""
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "title": "Mon compte",
+            "nav": "account",
+            "account": selectors.own_account(request.user),
+            "current_method": selectors.method_label(request.actor.login_method),
+            "operator_contact": services.operator_contact(),
+        },
+    )

@@ -13,6 +13,7 @@ from delegations.authz import DossierAction, allowed_actions, decide
 from journal.selectors import dossier_history
 
 from . import selectors, services
+from .context_processors import dossiers_heading
 from .forms import DossierFilterForm, MedicalForm, NewDossierForm
 
 HISTORY_ON_DOSSIER_PAGE = 10
@@ -35,7 +36,7 @@ def dossier_list(request):
         request,
         "dossiers/list.html",
         {
-            "title": "Mes dossiers",
+            "title": dossiers_heading(request.actor),
             "form": form,
             "page": page,
             "principal": decision.principal,
