@@ -293,13 +293,15 @@ def delete_delegation(*, actor: "Actor", delegation_id: int) -> Delegation:
     if delegation.state == State.DELETED:
         raise DelegationError("Cette délégation est déjà supprimée.")
     notify = delegation.state in LIVE_STATES
+    # A person who never accepted had no delegation: she is told the invitation was withdrawn.
+    mail = "withdrawn" if delegation.state == State.PENDING else "deleted"
     delegation.state = State.DELETED
     delegation.deleted_at = delegation.updated_at = timezone.now()
     delegation.save()
     delegation.invitations.open().update(revoked_at=timezone.now())
     _journal(actor, Action.DELEGATION_DELETED, delegation)
     if notify:
-        mails.queue("deleted", key="1", to=delegation.invited_email, delegation=delegation)
+        mails.queue(mail, key="1", to=delegation.invited_email, delegation=delegation)
     return delegation
 
 

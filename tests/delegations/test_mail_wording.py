@@ -9,6 +9,7 @@ from delegations import services
 from journal.models import Action, Entry
 from outbox.models import Message
 from tests.conftest import actor_for
+from tests.delegations.conftest import make_delegation
 
 TODAY = timezone.localdate
 
@@ -69,3 +70,19 @@ def test_the_journal_says_the_invitation_mail_was_sent_in_plain_words(invited):
     entry = Entry.objects.get(action=Action.DELEGATION_MAILED)
     assert entry.action_label == "Envoi du courriel d'invitation"
     assert entry.sentence.startswith("Le médecin Jean MARTIN a fait l'action « Envoi du courriel d'invitation »")
+
+
+@pytest.mark.django_db
+def test_an_invitation_never_accepted_is_withdrawn_not_a_delegation_deleted(martin, invited):
+    services.delete_delegation(actor=actor_for(martin), delegation_id=invited.pk)
+    mail = last_mail()
+    assert mail.subject == "Délégation de droits : le médecin Jean MARTIN a retiré son invitation"
+    assert "a retiré l'invitation à gérer ses dossiers qu'il vous avait envoyée" in mail.body_text
+    assert "votre délégation" not in mail.body_text and "supprimé" not in mail.body_text
+
+
+@pytest.mark.django_db
+def test_an_accepted_delegation_deleted_says_so(martin, sophie):
+    delegation = make_delegation(martin, sophie)
+    services.delete_delegation(actor=actor_for(martin), delegation_id=delegation.pk)
+    assert last_mail().subject == "Délégation de droits : le médecin Jean MARTIN a supprimé votre délégation"
