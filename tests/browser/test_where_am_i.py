@@ -2,6 +2,7 @@
 are, the name in the header opens Mon compte, a blocked card says whom to call."""
 
 import datetime
+import os
 import re
 
 import pytest
@@ -48,6 +49,8 @@ def banner_in_view(page: Page) -> bool:
 def test_acting_for_a_doctor_the_pages_say_whose_dossiers_and_the_banner_stays(page: Page, sophie_for_martin):
     log_in(page, SOPHIE_BERNARD)
     page.get_by_role("link", name="Délégations reçues").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Délégations reçues")
+    assert_accessible_at_both_widths(page, "recues")
     page.get_by_role("button", name="Agir au nom du Dr Jean MARTIN", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Dossiers du Dr Jean MARTIN")
     expect(page).to_have_title(re.compile("^Dossiers du Dr Jean MARTIN — "))
@@ -89,6 +92,8 @@ def test_the_name_in_the_header_opens_mon_compte(page: Page):
     page.set_viewport_size({"width": 375, "height": 800})
     page.get_by_role("button", name="Menu").click()
     expect(page.get_by_role("link", name="Mon compte : Jean MARTIN (CPS)")).to_be_visible()
+    if folder := os.environ.get("SCREENSHOTS_DIR"):
+        page.screenshot(path=f"{folder}/mon-compte-menu-375.png")
 
 
 def test_a_blocked_card_says_how_to_reach_the_operator(page: Page, settings):
