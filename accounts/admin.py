@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from core.admin import ReadOnlyAdminMixin
+from core.text import of
 from directory.models import Professional
 
 from . import services
@@ -149,7 +150,7 @@ class UserAdmin(JournaledAdmin):
                     return redirect("admin:accounts_user_change", person.pk)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Corriger l'identité de {person}",
+            "title": f"Corriger l'identité {of(str(person))}",
             "opts": self.opts,
             "person": person,
             "form": form,

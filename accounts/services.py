@@ -12,7 +12,7 @@ from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
 
-from core.text import strip_controls
+from core.text import of, strip_controls
 from directory.models import Professional
 from journal.models import Action
 from journal.services import record
@@ -37,6 +37,29 @@ class PinCheck:
     message: str = ""
 
 
+def operator_contact() -> str:
+    """How to reach the platform's operator, as configured: « par courriel à …, ou par téléphone au … »; "" when
+    neither SUPPORT_EMAIL nor SUPPORT_PHONE is set."""
+    ways = []
+    if settings.SUPPORT_EMAIL:
+        ways.append(f"par courriel à {settings.SUPPORT_EMAIL}")
+    if settings.SUPPORT_PHONE:
+        ways.append(f"par téléphone au {settings.SUPPORT_PHONE}")
+    return " ou ".join(ways)
+
+
+def card_blocked_message(maximum: int, *, just_now: bool = False) -> str:
+    """Said when a card is (or has just been) blocked: why, and whom to ask to unblock it."""
+    contact = operator_contact()
+    how = f"contactez l'opérateur de la plateforme {contact}" if contact else "contactez l'opérateur de la plateforme"
+    blocked = (
+        f"Code PIN incorrect. Votre carte est maintenant bloquée après {maximum} codes PIN erronés."
+        if just_now
+        else f"Cette carte est bloquée après {maximum} codes PIN erronés."
+    )
+    return f"{blocked} Pour la faire débloquer, {how}."
+
+
 def _card_actor(card: Card, method: str) -> Actor:
     return Actor(user=card.holder, card_type=card.card_type, login_method=method)
 
@@ -54,11 +77,7 @@ def check_card_pin(*, card_id: int, pin: str, method: str = DEMO_METHOD) -> tupl
         return None, PinCheck(False, "Carte inconnue.")
     maximum = settings.CARD_MAX_PIN_ATTEMPTS
     if card.is_blocked:
-        return card, PinCheck(
-            False,
-            f"Cette carte est bloquée après {maximum} codes PIN erronés. "
-            "Contactez l'opérateur de la plateforme pour la faire débloquer.",
-        )
+        return card, PinCheck(False, card_blocked_message(maximum))
     if card.is_expired:
         record(action=Action.LOGIN_FAILED, **_card_actor(card, method).journal_fields(), detail="carte expirée")
         return card, PinCheck(
@@ -76,11 +95,7 @@ def check_card_pin(*, card_id: int, pin: str, method: str = DEMO_METHOD) -> tupl
         card.blocked_at = timezone.now()
         card.save(update_fields=["failed_attempts", "is_blocked", "blocked_at"])
         record(action=Action.CARD_BLOCKED, **fields, detail=f"{maximum} codes PIN erronés")
-        return card, PinCheck(
-            False,
-            f"Code PIN incorrect. Votre carte est maintenant bloquée après {maximum} codes PIN erronés. "
-            "Contactez l'opérateur de la plateforme pour la faire débloquer.",
-        )
+        return card, PinCheck(False, card_blocked_message(maximum, just_now=True))
     card.save(update_fields=["failed_attempts"])
     record(action=Action.LOGIN_FAILED, **fields, detail="code PIN erroné")
     left = maximum - card.failed_attempts
@@ -173,7 +188,7 @@ def unblock_card(*, card: Card, operator: User | None = None) -> Card:
     card.save(update_fields=["is_blocked", "blocked_at", "failed_attempts"])
     if operator is not None:
         fields = operator_fields(operator)
-        detail = f"carte {card.card_type} n° {card.number} de {card.holder.display_name} débloquée par l'opérateur"
+        detail = f"carte {card.card_type} n° {card.number} {of(card.holder.display_name)} débloquée par l'opérateur"
     else:
         fields = _card_actor(card, "").journal_fields()
         detail = "débloquée par la commande unblock_card"
@@ -301,7 +316,7 @@ def correct_identity(
         action=Action.IDENTITY_CORRECTED,
         **operator_fields(operator),
         changes=changes,
-        detail=f"identité de {person.display_name} ({person.identifier}) corrigée ; motif : {reason}",
+        detail=f"identité {of(person.display_name)} ({person.identifier}) corrigée ; motif : {reason}",
     )
     return person
 

@@ -1,11 +1,12 @@
 import time
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from . import services
+from . import selectors, services
 from .actor import SESSION_LOGIN_METHOD
 from .methods import enabled_methods
 from .middleware import SESSION_REFRESH_KEY, session_seconds_left, skip_session_refresh
@@ -53,3 +54,20 @@ def session_status(request):
         skip_session_refresh(request)
     remaining = settings.SESSION_COOKIE_AGE if request.method == "POST" else session_seconds_left(request.session)
     return JsonResponse({"seconds_left": remaining, "warning": settings.SESSION_IDLE_WARNING})
+
+
+@login_required
+@require_safe
+def my_account(request):
+    """Mon compte: the logged-in person's own account only (no identifier in the URL: nobody else's is reachable)."""
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "title": "Mon compte",
+            "nav": "account",
+            "account": selectors.own_account(request.user),
+            "current_method": selectors.method_label(request.actor.login_method),
+            "operator_contact": services.operator_contact(),
+        },
+    )

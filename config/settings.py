@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.site",
                 "dossiers.context_processors.enums",
+                "dossiers.context_processors.space",
                 "delegations.context_processors.delegation_nav",
                 "delegations.context_processors.enums",
             ],
@@ -152,6 +153,9 @@ PSC_TOKEN_AUTH_METHOD = env("PSC_TOKEN_AUTH_METHOD", default="")
 if PSC_TOKEN_AUTH_METHOD not in ("", "client_secret_basic", "client_secret_post"):
     raise environ.ImproperlyConfigured("PSC_TOKEN_AUTH_METHOD : client_secret_basic, client_secret_post ou vide.")
 CARD_MAX_PIN_ATTEMPTS = env.int("CARD_MAX_PIN_ATTEMPTS", default=3)
+# How a user reaches the operator (a blocked card, for one): shown when set.
+SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="").strip()
+SUPPORT_PHONE = env.str("SUPPORT_PHONE", default="").strip()
 
 # Sessions: 30 minutes idle (the expiry moves at every request), ended at browser close.
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)

@@ -9,6 +9,7 @@ handler500 = "core.views.server_error"
 urlpatterns = [
     path("", include("core.urls")),
     path("connexion/", include("accounts.urls")),
+    path("compte/", include("accounts.account_urls")),
     path("dossiers/", include("dossiers.urls")),
     path("annuaire/", include("directory.urls")),
     path("delegations/", include("delegations.urls")),

@@ -19,6 +19,32 @@ def display_name(first_name: str, last_name: str) -> str:
     return f"{first_name} {last_name.upper()}".strip()
 
 
+_VOWELS = frozenset("aeiou")
+# First names whose h is aspirated (« de Hans »): the foreign ones people meet here; a French h is mute (« d'Henri »).
+_ASPIRATED_H = frozenset({"hans", "harry", "heinz", "helmut", "henrik", "hilda", "hilde"})
+
+
+def elides(word: str) -> bool:
+    """Whether « de », « le » or « que » lose their vowel before `word`: a vowel (accents and case ignored), a mute h,
+    or a y sounded as a vowel (« Yves », not « Yann »)."""
+    letters = normalize(word)
+    if not letters:
+        return False
+    first, second = letters[0], letters[1:2]
+    if first in _VOWELS:
+        return True
+    if first == "y":
+        return bool(second) and second not in _VOWELS and second.isalpha()
+    if first == "h":
+        return (second in _VOWELS or second == "y") and letters.split(" ")[0] not in _ASPIRATED_H
+    return False
+
+
+def of(name: str) -> str:
+    """« de » before a name, as French writes it: 'de Jean MARTIN', "d'André GIRARD", "d'Hélène ROUX"."""
+    return f"d'{name}" if elides(name) else f"de {name}"
+
+
 # Control characters (C0, DEL, C1) and Unicode line/paragraph separators: none belongs in a name or an address,
 # and a bare « \r » or « \n » in a name would break the header of a mail that quotes it.
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")

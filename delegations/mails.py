@@ -11,6 +11,7 @@ SUBJECTS = {
     "invitation": "Délégation de droits : le médecin {doctor} vous invite à gérer ses dossiers",
     "modified": "Délégation de droits : le médecin {doctor} a modifié vos droits",
     "deleted": "Délégation de droits : le médecin {doctor} a supprimé votre délégation",
+    "withdrawn": "Délégation de droits : le médecin {doctor} a retiré son invitation",
     "ending": "Délégation de droits : fin prochaine de la délégation du médecin {doctor}",
     "expired": "Délégation de droits : la délégation du médecin {doctor} a expiré",
     "suspended": "Délégation de droits : la délégation du médecin {doctor} est suspendue",

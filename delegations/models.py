@@ -7,7 +7,7 @@ from django.db import connections, models, router
 from django.db.models import Q
 from django.utils import timezone
 
-from core.text import normalize
+from core.text import normalize, of
 
 from . import policy
 from .policy import RIGHTS, Kind, Right  # declared in the policy; the rest of the code reads them from here too
@@ -112,7 +112,7 @@ class Delegation(models.Model):
         indexes = [models.Index(fields=["delegate", "doctor", "state"], name="delegation_in_force")]
 
     def __str__(self):
-        return f"Délégation de {self.doctor.display_name} à {self.delegate_name}"
+        return f"Délégation {of(self.doctor.display_name)} à {self.delegate_name}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.invited_key = person_key(self.invited_first_name, self.invited_last_name)

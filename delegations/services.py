@@ -67,7 +67,7 @@ def _check(kind: str, rights: Sequence[str], starts_on: datetime.date | None, en
         raise DelegationError(found[0][1])
 
 
-def _new_invitation(delegation: Delegation) -> tuple[str, int]:
+def _new_invitation(delegation: Delegation) -> tuple[str, Invitation]:
     """Kill the previous links and make a new one; the clear token exists only in the mail."""
     now = timezone.now()
     delegation.invitations.open().update(revoked_at=now)
@@ -75,18 +75,19 @@ def _new_invitation(delegation: Delegation) -> tuple[str, int]:
     invitation = Invitation.objects.create(
         delegation=delegation, token_hash=_hash(token), expires_at=now + INVITATION_VALIDITY
     )
-    return token, invitation.pk
+    return token, invitation
 
 
 def _invite(actor: "Actor", delegation: Delegation) -> None:
     """A new single-use link, mailed through the outbox; the clear token exists only in the mail."""
-    token, invitation_id = _new_invitation(delegation)
+    token, invitation = _new_invitation(delegation)
     mails.queue(
         "invitation",
-        key=str(invitation_id),
+        key=str(invitation.pk),
         to=delegation.invited_email,
         delegation=delegation,
         url=invitation_url(token),
+        expires_at=invitation.expires_at,
     )
     _journal(actor, Action.DELEGATION_MAILED, delegation)
 
@@ -185,9 +186,18 @@ def add_colleague(
     return delegation
 
 
-def _summary(delegation: Delegation) -> str:
+def _validity(delegation: Delegation) -> str:
     end = f" au {delegation.ends_on:%d/%m/%Y}" if delegation.ends_on else ", sans date de fin"
-    return f"Droits : {', '.join(delegation.rights_labels())} ; du {delegation.starts_on:%d/%m/%Y}{end}"
+    return f"du {delegation.starts_on:%d/%m/%Y}{end}"
+
+
+def _summary(delegation: Delegation) -> str:
+    return f"Droits : {', '.join(delegation.rights_labels())} ; {_validity(delegation)}"
+
+
+def _terms(delegation: Delegation) -> list[tuple[str, str]]:
+    """What the modification mail compares, one line each: (label, value)."""
+    return [("Droits", ", ".join(delegation.rights_labels())), ("Validité", _validity(delegation))]
 
 
 def suspension_reason(delegation: Delegation) -> str:
@@ -251,7 +261,7 @@ def modify_delegation(
     if delegation.effective_state not in LIVE_STATES:
         raise DelegationError("Cette délégation n'est plus modifiable.")
     _check(delegation.kind, rights, starts_on, ends_on)
-    before = _summary(delegation)
+    before, terms_before = _summary(delegation), _terms(delegation)
     for field, value in normalize(rights).items():
         setattr(delegation, field, value)
     if ends_on != delegation.ends_on:
@@ -268,9 +278,12 @@ def modify_delegation(
         delegation,
         changes=[{"field": "delegation", "label": "Délégation", "old": before, "new": after}],
     )
-    mails.queue(
-        "modified", key=str(entry.pk), to=delegation.invited_email, delegation=delegation, before=before, after=after
-    )
+    # « Droits : avant → après » for what changed; what did not is said once, as it stands.
+    lines = [
+        {"label": label, "old": old, "new": new}
+        for (label, old), (_, new) in zip(terms_before, _terms(delegation), strict=True)
+    ]
+    mails.queue("modified", key=str(entry.pk), to=delegation.invited_email, delegation=delegation, lines=lines)
     return delegation
 
 
@@ -280,13 +293,15 @@ def delete_delegation(*, actor: "Actor", delegation_id: int) -> Delegation:
     if delegation.state == State.DELETED:
         raise DelegationError("Cette délégation est déjà supprimée.")
     notify = delegation.state in LIVE_STATES
+    # A person who never accepted had no delegation: she is told the invitation was withdrawn.
+    mail = "withdrawn" if delegation.state == State.PENDING else "deleted"
     delegation.state = State.DELETED
     delegation.deleted_at = delegation.updated_at = timezone.now()
     delegation.save()
     delegation.invitations.open().update(revoked_at=timezone.now())
     _journal(actor, Action.DELEGATION_DELETED, delegation)
     if notify:
-        mails.queue("deleted", key="1", to=delegation.invited_email, delegation=delegation)
+        mails.queue(mail, key="1", to=delegation.invited_email, delegation=delegation)
     return delegation
 
 

@@ -8,10 +8,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.pagination import paginate
+from core.text import of
 from delegations.authz import DossierAction, allowed_actions, decide
 from journal.selectors import dossier_history
 
 from . import selectors, services
+from .context_processors import dossiers_heading
 from .forms import DossierFilterForm, MedicalForm, NewDossierForm
 
 HISTORY_ON_DOSSIER_PAGE = 10
@@ -34,7 +36,7 @@ def dossier_list(request):
         request,
         "dossiers/list.html",
         {
-            "title": "Mes dossiers",
+            "title": dossiers_heading(request.actor),
             "form": form,
             "page": page,
             "principal": decision.principal,
@@ -65,7 +67,7 @@ def dossier_create(request):
 
 def _detail_context(request, dossier, decision, medical_form=None):
     return {
-        "title": f"Dossier de {dossier.patient.display_name}",
+        "title": f"Dossier {of(dossier.patient.display_name)}",
         "dossier": dossier,
         "principal": decision.principal,
         "actions": allowed_actions(request.actor),

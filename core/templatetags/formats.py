@@ -1,4 +1,6 @@
-"""`{{ value|strftime:"%d/%m/%Y %H:%M" }}`: dates shown in French numeric form, without Django's `date` filter.
+"""`{{ name|de }}`: « de » before a name, elided (« Dossier {{ name|de }} » → « Dossier d'André GIRARD »).
+
+`{{ value|strftime:"%d/%m/%Y %H:%M" }}`: dates shown in French numeric form, without Django's `date` filter.
 
 The `date` filter looks its format up through the localisation machinery and interprets it character by character:
 about 25 µs a date, a third of the dossier page's history table and a millisecond of a 20-line Mes dossiers page.
@@ -10,6 +12,8 @@ import datetime
 
 from django import template
 
+from core.text import of
+
 register = template.Library()
 
 
@@ -18,3 +22,8 @@ def strftime(value, format_string: str) -> str:
     if not isinstance(value, datetime.date):
         return ""  # as `date` does for None or an empty value
     return value.strftime(format_string)
+
+
+@register.filter(is_safe=False)
+def de(name) -> str:
+    return of(str(name))

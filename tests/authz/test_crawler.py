@@ -79,6 +79,8 @@ EXPECTATIONS = {
     "accounts:demo-login": {"GET": who(405, (ANON, 405))},
     "accounts:psc-login": {"GET": who(405, (ANON, 405))},
     "accounts:psc-callback": {"POST": who(405, (ANON, 405))},
+    # Mon compte: everyone logged in sees his own (no identifier in the URL: nobody else's account is reachable).
+    "account:overview": {"GET": who(200), "POST": who(405)},
     # --- dossiers: only Dr MARTIN and the delegates in force, the rest is a 404
     "dossiers:list": {"GET": who(200)},  # the others see « pas d'espace », no dossier (checked below)
     # A confrère whose delegation is not in force is back in his own space: he creates his own dossiers.

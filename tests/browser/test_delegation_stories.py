@@ -140,7 +140,7 @@ def sophie_accepts_and_acts_for_martin(page: Page, link: str, *, check_accessibi
     expect(page.get_by_role("heading", level=1)).to_have_text("Délégations reçues")
     if check_accessibility:
         assert_accessible(page)
-    page.get_by_role("button", name="Agir au nom de Jean MARTIN").click()
+    page.get_by_role("button", name="Agir au nom du Dr Jean MARTIN").click()
     expect(page.get_by_text(BANNER)).to_be_visible()
 
 
@@ -163,7 +163,7 @@ def test_martin_delegates_to_his_assistant_who_edits_a_dossier_on_his_behalf(new
     expect(field(sophie, "Allergies")).to_have_value("Pénicilline")
     expect(sophie.get_by_role("button", name="Valider le volet médical")).to_have_count(0)
     expect(history(sophie)).to_contain_text(
-        "l'assistant(e) Sophie BERNARD a fait l'action « Modification du volet médical » au nom du médecin Jean MARTIN"
+        "L'assistant(e) Sophie BERNARD a fait l'action « Modification du volet médical » au nom du médecin Jean MARTIN"
     )
 
 
@@ -195,7 +195,7 @@ def test_martin_delegates_to_a_colleague_who_validates_a_volet_medical(new_page,
     open_invitation(claire, invitation_link(smtp_server, CLAIRE_MAIL), CLAIRE_DUBOIS)
     claire.get_by_role("button", name="Accepter").click()
     expect(claire.get_by_text("Vous avez accepté la délégation.")).to_be_visible()
-    claire.get_by_role("button", name="Agir au nom de Jean MARTIN").click()
+    claire.get_by_role("button", name="Agir au nom du Dr Jean MARTIN").click()
     expect(claire.get_by_text(BANNER)).to_be_visible()
 
     claire.get_by_role("link", name="André GIRARD").click()
@@ -206,7 +206,7 @@ def test_martin_delegates_to_a_colleague_who_validates_a_volet_medical(new_page,
     claire.get_by_role("button", name="Valider le volet médical").click()
     expect(claire.get_by_text("Le volet médical a été validé et signé.")).to_be_visible()
     expect(history(claire)).to_contain_text(
-        "le médecin Claire DUBOIS a fait l'action « Validation du volet médical » au nom du médecin Jean MARTIN"
+        "Le médecin Claire DUBOIS a fait l'action « Validation du volet médical » au nom du médecin Jean MARTIN"
     )
 
     # Martin sees the colleague's delegation accepted.
@@ -275,7 +275,7 @@ def test_sophie_refuses_and_martin_sees_it(new_page, smtp_server):
     open_invitation(sophie, invitation_link(smtp_server, SOPHIE_MAIL), SOPHIE_BERNARD)
     sophie.get_by_role("button", name="Refuser").click()
     expect(sophie.get_by_text("Vous avez refusé la délégation.")).to_be_visible()
-    expect(sophie.get_by_role("button", name="Agir au nom de Jean MARTIN")).to_have_count(0)
+    expect(sophie.get_by_role("button", name="Agir au nom du Dr Jean MARTIN")).to_have_count(0)
 
     my_delegations(martin)
     row = (

@@ -41,8 +41,8 @@ def test_doctor_fills_and_validates_the_volet_medical(page: Page):
     expect(page.get_by_text("Le volet médical a été validé et signé.")).to_be_visible()
     expect(page.get_by_text("Volet médical validé", exact=True)).to_be_visible()
 
-    expect(history(page)).to_contain_text("le médecin Jean MARTIN a fait l'action « Modification du volet médical »")
-    expect(history(page)).to_contain_text("le médecin Jean MARTIN a fait l'action « Validation du volet médical »")
+    expect(history(page)).to_contain_text("Le médecin Jean MARTIN a fait l'action « Modification du volet médical »")
+    expect(history(page)).to_contain_text("Le médecin Jean MARTIN a fait l'action « Validation du volet médical »")
 
     page.get_by_role("button", name="Se déconnecter").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter")

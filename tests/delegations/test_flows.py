@@ -62,7 +62,8 @@ def test_assistant_story(martin, sophie, smtp_server, django_capture_on_commit_c
     run_worker()
     [mail] = smtp_server.to("sophie.bernard@example.org")
     assert "Jean MARTIN" in mail.subject
-    assert "Modifier les dossiers" in mail.body and "expire dans 7 jours" in mail.body
+    expires = timezone.localtime(delegation.invitations.get().expires_at)
+    assert "Modifier les dossiers" in mail.body and f"valable jusqu'au {expires:%d/%m/%Y à %H:%M}." in mail.body
     assert mail.message.get_content_type() == "multipart/alternative"
     url = path_of(link_in(mail))
 
@@ -95,7 +96,7 @@ def test_assistant_story(martin, sophie, smtp_server, django_capture_on_commit_c
     assert yvette.antecedents == "HTA" and yvette.status == Status.IN_PROGRESS
     history = text(doctor.get(f"/dossiers/{yvette.number}/"))
     assert (
-        "l'assistant(e) Sophie BERNARD a fait l'action « Modification du volet médical » au nom du médecin Jean MARTIN"
+        "L'assistant(e) Sophie BERNARD a fait l'action « Modification du volet médical » au nom du médecin Jean MARTIN"
     ) in history
     entry = Entry.objects.get(action=Action.MEDICAL_UPDATED)
     assert entry.card_type == "CPE" and entry.is_delegated and entry.on_behalf_of == martin.holder.professional
@@ -237,7 +238,7 @@ def test_colleague_story(martin, dubois, smtp_server, django_capture_on_commit_c
     henri.refresh_from_db()
     assert henri.status == Status.VALIDATED and henri.validated_by == dubois.holder
     assert (
-        "le médecin Claire DUBOIS a fait l'action « Validation du volet médical » au nom du médecin Jean MARTIN"
+        "Le médecin Claire DUBOIS a fait l'action « Validation du volet médical » au nom du médecin Jean MARTIN"
     ) in text(doctor.get(f"/dossiers/{henri.number}/"))
 
 

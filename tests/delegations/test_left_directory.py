@@ -122,7 +122,7 @@ def test_a_colleague_left_out_of_an_import_loses_his_delegation_and_his_session(
     doctor = login_client(martin)
     page = text(doctor.get("/delegations/"))
     assert "Suspendue" in page and "Claire DUBOIS n'est plus inscrit(e)" in page
-    assert "la plateforme a fait l'action « Suspension de la délégation »" in text(
+    assert "La plateforme a fait l'action « Suspension de la délégation »" in text(
         doctor.get(f"/delegations/{delegation.pk}/")
     )
     extend = {"can_consult": "on", "starts_on": TODAY().isoformat(), "ends_on": (TODAY() + 90 * DAY).isoformat()}

@@ -173,7 +173,7 @@ def test_dossier_page_shows_identity_volets_and_journals_the_consultation(doctor
     entry = Entry.objects.get(dossier=dossier)
     assert entry.action == Action.DOSSIER_VIEWED and entry.actor == doctor_card.holder
     assert entry.on_behalf_of == doctor_card.holder.professional and not entry.is_delegated
-    assert f"le médecin {doctor_card.holder.display_name} a fait l'action « Consultation du dossier »" in page
+    assert f"Le médecin {doctor_card.holder.display_name} a fait l'action « Consultation du dossier »" in page
 
 
 @pytest.mark.django_db
@@ -393,3 +393,16 @@ def test_many_dossiers_are_counted_only_a_few_pages_ahead(doctor_card):
     # A narrower list is counted exactly.
     DossierFactory(medecin_traitant=doctor_card.holder.professional, patient__birth_name="ZYGOMATIQUE")
     assert "1 dossier." in client.get("/dossiers/", {"q": "zygomatique"}).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_dossier_page_elides_de_before_a_vowel(doctor_card):
+    dossier = DossierFactory(
+        medecin_traitant=doctor_card.holder.professional,
+        patient__first_name="André",
+        patient__usage_name="",
+        patient__birth_name="GIRARD",
+    )
+    page = html.unescape(login_client(doctor_card).get(f"/dossiers/{dossier.number}/").content.decode())
+    assert "<h1>Dossier d'André GIRARD</h1>" in page
+    assert "<title>Dossier d'André GIRARD — " in page

@@ -53,7 +53,7 @@ def test_postgresql_refuses_raw_update_delete_and_truncate(entry, sql):
 
 
 def test_sentence_for_a_doctor_in_his_own_space(entry):
-    assert entry.sentence == f"le médecin {entry.actor_name} a fait l'action « Consultation du dossier »"
+    assert entry.sentence == f"Le médecin {entry.actor_name} a fait l'action « Consultation du dossier »"
 
 
 @pytest.mark.django_db
@@ -70,5 +70,5 @@ def test_sentence_for_a_delegated_action():
         is_delegated=True,
     )
     assert entry.sentence == (
-        "l'assistant(e) Sophie BERNARD a fait l'action « Modification du volet médical » au nom du médecin Jean MARTIN"
+        "L'assistant(e) Sophie BERNARD a fait l'action « Modification du volet médical » au nom du médecin Jean MARTIN"
     )

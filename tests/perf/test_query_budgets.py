@@ -40,6 +40,7 @@ BUDGETS = {
     "received": 5,
     "directory_search": 6,
     "colleague_search": 6,
+    "my_account": 6,  # the cards, the places, the last logins (bounded)
 }
 SMALL, LARGE = "small", "large"
 
@@ -271,3 +272,31 @@ def test_directory_search_is_constant(page, url, doctor):
     small = count_queries(client, url)
     _directory(37)
     assert_constant(page, {SMALL: small, LARGE: count_queries(client, url)})
+
+
+# --- Mon compte: 1 vs 3 cards and places, 2 vs 60 logins ------------------------------------------------------
+
+
+def _logins(card, n):
+    for _ in range(n):
+        record(
+            action=Action.LOGIN,
+            actor_user=card.holder,
+            actor_name=card.holder.display_name,
+            actor_role=ActorRole.DOCTOR,
+            card_type="CPS",
+            login_method="demo",
+        )
+
+
+@pytest.mark.django_db
+def test_my_account_is_constant(doctor):
+    client = client_for(doctor)
+    PracticePlaceFactory(professional=doctor.holder.professional)
+    _logins(doctor, 2)
+    small = count_queries(client, "/compte/")
+    for _ in range(2):
+        CardFactory(card_type="CPS", holder=doctor.holder)
+        PracticePlaceFactory(professional=doctor.holder.professional)
+    _logins(doctor, 58)
+    assert_constant("my_account", {SMALL: small, LARGE: count_queries(client, "/compte/")})

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
 from accounts.services import UNCHANGED, IdentityError, correct_identity
+from core.text import of
 from directory.models import Professional
 
 
@@ -68,5 +69,5 @@ class Command(BaseCommand):
         except IdentityError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
-            self.style.SUCCESS(f"Identité de {corrected.display_name} corrigée ; ses sessions ont pris fin.")
+            self.style.SUCCESS(f"Identité {of(corrected.display_name)} corrigée ; ses sessions ont pris fin.")
         )
