@@ -30,6 +30,7 @@ pytestmark = pytest.mark.browser
 
 WIDTHS = (1280, 375)
 MARC_PETIT = "Marc PETIT — CPA n° 8000000006"
+ANNE_LEFEVRE = "Anne LEFEVRE — CPS n° 8000000004"
 
 
 class Walk:
@@ -84,6 +85,10 @@ def test_every_page_of_the_demo_story_has_no_axe_violation(page: Page, story):
     walk.visit("connexion", "/connexion/", "Se connecter")
     submit_pin(page, JEAN_MARTIN, "0000")
     walk.check("connexion-code-faux", "Se connecter")
+    for _ in range(3):
+        submit_pin(page, ANNE_LEFEVRE, "0000")
+    expect(page.get_by_role("main")).to_contain_text("bloquée")
+    walk.check("connexion-carte-bloquee", "Se connecter")
     walk.visit("accessibilite", "/accessibilite/", "Déclaration d'accessibilité")
     walk.visit("mentions-legales", "/mentions-legales/", "Mentions légales")
     walk.visit("donnees-personnelles", "/donnees-personnelles/", "Données personnelles")
