@@ -65,16 +65,7 @@ class Walk:
         self.check(name, heading)
 
 
-@pytest.fixture
-def story(demo_site, settings):
-    """As `make run`: the demo keeps a copy of the mails sent; links point to the live server."""
-    settings.EMAIL_BACKEND = "demo.mail.DemoEmailBackend"
-    settings.DEMO_EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.SITE_URL = demo_site.url
-    return demo_site
-
-
-def test_every_page_of_the_demo_story_has_no_axe_violation(page: Page, story):
+def test_every_page_of_the_demo_story_has_no_axe_violation(page: Page, demo_mail):
     walk = Walk(page)
     martin = Professional.objects.get(identifier="99700001011")
     claire = Professional.objects.get(identifier="99700001029")

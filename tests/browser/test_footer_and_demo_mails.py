@@ -19,15 +19,6 @@ pytestmark = pytest.mark.browser
 DEMO_MAILS = "Courriels envoyés (démonstration)"
 
 
-@pytest.fixture
-def demo_mail(demo_site, settings):
-    """Mails as `make run` sends them: a copy kept by the demo, then the configured backend (here Django's memory)."""
-    settings.EMAIL_BACKEND = "demo.mail.DemoEmailBackend"
-    settings.DEMO_EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.SITE_URL = demo_site.url
-    return demo_site
-
-
 def footer(page: Page):
     return page.get_by_role("contentinfo")
 
