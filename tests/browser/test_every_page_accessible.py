@@ -43,14 +43,14 @@ class Walk:
         self.folder = os.environ.get("SCREENSHOTS_DIR")
         self.names: set[str] = set()
 
-    def check(self, name: str, heading: str | re.Pattern | None = None) -> None:
+    def check(self, name: str, heading: str | re.Pattern | None = None, widths: tuple[int, ...] = WIDTHS) -> None:
         assert name not in self.names, name
         self.names.add(name)
         if heading is not None:
             expect(self.page.get_by_role("heading", level=1)).to_have_text(heading)
         # A DSFR modal or an alert fades in: axe would read the colours of the transition.
         self.page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
-        for width in WIDTHS:
+        for width in widths:
             self.page.set_viewport_size({"width": width, "height": 900})
             for violation in axe_violations(self.page):
                 targets = ", ".join(str(node["target"]) for node in violation["nodes"])
@@ -89,6 +89,11 @@ def test_every_page_of_the_demo_story_has_no_axe_violation(page: Page, demo_mail
     # Dr Jean MARTIN, in his own space.
     log_in(page, JEAN_MARTIN)
     walk.check("mes-dossiers")
+    # On a phone the header's menu is a DSFR modal, opened by « Menu ».
+    page.set_viewport_size({"width": 375, "height": 900})
+    page.get_by_role("button", name="Menu").click()
+    expect(page.get_by_role("button", name="Fermer")).to_be_visible()
+    walk.check("menu-ouvert", widths=(375,))
     walk.visit("dossier", f"/dossiers/{yvette.number}/", re.compile("Yvette ROUSSEAU"))
     walk.visit("historique", f"/dossiers/{yvette.number}/historique/", re.compile("HISTORIQUE DES ACTIONS"))
     walk.visit("nouveau-dossier", "/dossiers/nouveau/")
