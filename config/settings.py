@@ -91,6 +91,7 @@ TEMPLATES = [
                 "dossiers.context_processors.space",
                 "delegations.context_processors.delegation_nav",
                 "delegations.context_processors.enums",
+                "demo.context_processors.demo_links",
             ],
         },
     },
@@ -186,6 +187,10 @@ if not DEBUG and SITE_URL.startswith("https://"):
 
 # Mail: EMAIL_URL in URL form (smtp://host:port, smtp+tls://user:pass@host:587, consolemail://).
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# With DEMO, the demo keeps a copy of each mail sent (its page « Courriels envoyés »), then sends it as EMAIL_URL says.
+DEMO_EMAIL_BACKEND = globals()["EMAIL_BACKEND"]
+if DEMO:
+    EMAIL_BACKEND = "demo.mail.DemoEmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Espace médecins <ne-pas-repondre@example.org>")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # Durable mail (outbox): requests only queue; the worker (run_mail_worker) sends, woken at commit on PostgreSQL

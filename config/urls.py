@@ -13,5 +13,6 @@ urlpatterns = [
     path("dossiers/", include("dossiers.urls")),
     path("annuaire/", include("directory.urls")),
     path("delegations/", include("delegations.urls")),
+    path("demo/", include("demo.urls")),  # 404 unless DEMO is on
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -70,6 +70,12 @@ MANAGES_DELEGATIONS = {DOCTOR, *COLLEAGUES_IN_OWN_SPACE}
 # url name → method → persona → status. Objects in the paths belong to Dr MARTIN (see `objects`).
 EXPECTATIONS = {
     "home": {"GET": who(302)},
+    # The footer's pages: public.
+    "accessibility": {"GET": who(200, (ANON, 200))},
+    "legal-notice": {"GET": who(200, (ANON, 200))},
+    "personal-data": {"GET": who(200, (ANON, 200))},
+    # Public in the demo (the crawler runs with DEMO on); a 404 without it (tests/demo/test_demo_mails.py).
+    "demo:mails": {"GET": who(200, (ANON, 200))},
     # --- accounts
     "accounts:login": {"GET": who(302, (ANON, 200))},
     "accounts:logout": {"GET": who(405, (ANON, 405)), "POST": who(LOGIN)},

@@ -57,6 +57,16 @@ def demo_site(live_server, settings):
 
 
 @pytest.fixture
+def demo_mail(demo_site, settings):
+    """Mails as `make run` sends them: a copy kept by the demo (its « Courriels envoyés » page), then the configured
+    backend (here Django's memory); their links point to the live server."""
+    settings.EMAIL_BACKEND = "demo.mail.DemoEmailBackend"
+    settings.DEMO_EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SITE_URL = demo_site.url
+    return demo_site
+
+
+@pytest.fixture
 def page(request, browser, demo_site):
     """A fresh browser context per test; a failed test leaves a screenshot in test-results/."""
     context = browser.new_context(base_url=demo_site.url, locale="fr-FR", viewport={"width": 1280, "height": 900})

@@ -44,9 +44,10 @@ def axe_violations(page: Page) -> list[dict]:
     return result["violations"]
 
 
-def assert_accessible(page: Page) -> None:
-    """No axe-core violation of impact « serious » or « critical » on the current page."""
-    blocking = [v for v in axe_violations(page) if v.get("impact") in BLOCKING_IMPACTS]
+def assert_accessible(page: Page, *, every_impact: bool = False) -> None:
+    """No axe-core violation of impact « serious » or « critical » on the current page (`every_impact`: none at all,
+    minor and moderate included)."""
+    blocking = [v for v in axe_violations(page) if every_impact or v.get("impact") in BLOCKING_IMPACTS]
     lines = []
     for violation in blocking:
         lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']} — {violation['helpUrl']}")
@@ -55,12 +56,12 @@ def assert_accessible(page: Page) -> None:
     assert not blocking, f"Violations axe-core sur {page.url} :\n" + "\n".join(lines)
 
 
-def assert_accessible_at_both_widths(page: Page, name: str) -> None:
+def assert_accessible_at_both_widths(page: Page, name: str, *, every_impact: bool = False) -> None:
     """axe-core at 1280 and 375 px wide; the screenshots kept in SCREENSHOTS_DIR when it is set (for a review)."""
     folder = os.environ.get("SCREENSHOTS_DIR")
     for width in (1280, 375):
         page.set_viewport_size({"width": width, "height": 900})
-        assert_accessible(page)
+        assert_accessible(page, every_impact=every_impact)
         if folder:
             Path(folder).mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(Path(folder) / f"{name}-{width}.png"), full_page=True)
