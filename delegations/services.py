@@ -185,6 +185,16 @@ def add_colleague(
     return delegation
 
 
+def renewal_terms(delegation: Delegation, *, today: datetime.date | None = None) -> dict[str, Any]:
+    """« Renouveler » an ended delegation: its rights, from today for as long as it lasted (the form's initial)."""
+    today = today or timezone.localdate()
+    terms: dict[str, Any] = {field: value for field, value in normalize(delegation.rights).items() if value}
+    terms["starts_on"] = today
+    if delegation.ends_on is not None:
+        terms["ends_on"] = today + (delegation.ends_on - delegation.starts_on)
+    return terms
+
+
 def _summary(delegation: Delegation) -> str:
     end = f" au {delegation.ends_on:%d/%m/%Y}" if delegation.ends_on else ", sans date de fin"
     return f"Droits : {', '.join(delegation.rights_labels())} ; du {delegation.starts_on:%d/%m/%Y}{end}"
@@ -280,13 +290,15 @@ def delete_delegation(*, actor: "Actor", delegation_id: int) -> Delegation:
     if delegation.state == State.DELETED:
         raise DelegationError("Cette délégation est déjà supprimée.")
     notify = delegation.state in LIVE_STATES
+    # Never accepted: the person is told the invitation was withdrawn, not that « votre délégation » was deleted.
+    mail = "withdrawn" if delegation.state == State.PENDING else "deleted"
     delegation.state = State.DELETED
     delegation.deleted_at = delegation.updated_at = timezone.now()
     delegation.save()
     delegation.invitations.open().update(revoked_at=timezone.now())
     _journal(actor, Action.DELEGATION_DELETED, delegation)
     if notify:
-        mails.queue("deleted", key="1", to=delegation.invited_email, delegation=delegation)
+        mails.queue(mail, key="1", to=delegation.invited_email, delegation=delegation)
     return delegation
 
 
@@ -299,6 +311,44 @@ def invitation_for_token(token: str) -> Invitation | None:
         .filter(token_hash=_hash(token))
         .first()
     )
+
+
+def invitation_problem(invitation: Invitation | None) -> str | None:
+    """Why a mailed link cannot be answered, in the invited person's words; None when it can. Each case apart: the
+    person knows whether to do nothing (already answered), look for a newer mail, or ask the doctor."""
+    if invitation is None:
+        return "Ce lien d'invitation n'est pas valable : vérifiez qu'il a été copié en entier depuis le courriel reçu."
+    delegation = invitation.delegation
+    doctor = delegation.doctor.display_name
+    if invitation.used_at is not None:
+        return (
+            f"Ce lien a déjà servi : vous avez répondu à cette invitation le {_date(invitation.used_at)}. "
+            "Vos délégations sont dans « Délégations reçues »."
+        )
+    if delegation.state == State.SUSPENDED:
+        return f"{delegation.suspension_reason} La délégation est suspendue : cette invitation ne vaut plus."
+    if delegation.state == State.DELETED:
+        return (
+            f"Le médecin {doctor} a retiré cette invitation le {_date(delegation.deleted_at)} : "
+            "elle ne peut plus être acceptée."
+        )
+    if invitation.revoked_at is not None:
+        return (
+            "Ce lien a été remplacé par une invitation plus récente : suivez le lien du dernier courriel reçu "
+            f"du médecin {doctor}."
+        )
+    if not invitation.is_usable:
+        return (
+            f"Cette invitation a expiré le {_date(invitation.expires_at)} : "
+            f"demandez au médecin {doctor} de vous la renvoyer."
+        )
+    if delegation.effective_state != State.PENDING:
+        return "Cette délégation n'est plus en attente de réponse."
+    return None
+
+
+def _date(moment: datetime.datetime | None) -> str:
+    return f"{timezone.localtime(moment):%d/%m/%Y}" if moment else ""
 
 
 def identity_matches(actor: "Actor", delegation: Delegation) -> bool:
