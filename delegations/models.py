@@ -189,10 +189,10 @@ class Delegation(models.Model):
     @property
     def status(self) -> Status:
         """What the screens show (`DelegationQuerySet.with_status`); read again when the row was not loaded with it."""
-        shown = getattr(self, "shown_status", None)
+        shown: str | None = getattr(self, "shown_status", None)
         if shown is None:
-            shown = Delegation.objects.with_status().get(pk=self.pk).shown_status  # type: ignore[attr-defined]
-            self.shown_status = shown
+            shown = getattr(Delegation.objects.with_status().get(pk=self.pk), "shown_status")  # noqa: B009
+            setattr(self, "shown_status", shown)  # noqa: B010
         return Status(shown)
 
     def get_status_display(self) -> str:
