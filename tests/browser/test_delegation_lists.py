@@ -138,6 +138,7 @@ def test_a_delegation_that_starts_later_offers_no_agir(browser, page: Page, demo
     row = page.get_by_role("row").filter(has_text="Jean MARTIN")
     expect(row).to_contain_text(shown)
     expect(row.get_by_role("button", name="Agir au nom")).to_have_count(0)
+    expect(row).to_contain_text(f"Vous pourrez agir en son nom à partir du {starts:%d/%m/%Y}")
     visible_at_375(page, row)
     assert_accessible_at_both_widths(page, "received-upcoming")
 
@@ -194,6 +195,7 @@ def test_a_withdrawn_invitation_is_said_withdrawn(browser, page: Page, demo_site
                    used_at=timezone.now())  # fmt: skip
     log_in_as(page, JEAN_MARTIN)
     page.goto(f"/delegations/{pending.pk}/supprimer/")
+    expect(page.locator("main")).to_contain_text("L'invitation envoyée à Sophie BERNARD sera retirée")
     page.get_by_role("button", name="Confirmer la suppression").click()
     expect(page.get_by_text("L'invitation à Sophie BERNARD a été retirée.")).to_be_visible()
 
