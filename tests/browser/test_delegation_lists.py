@@ -4,6 +4,7 @@ SCREENSHOTS_DIR (optional) keeps the screens at 1280 and 375 px wide; axe-core a
 
 import datetime
 import hashlib
+import re
 
 import pytest
 from django.utils import timezone
@@ -12,6 +13,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import User
 from delegations.models import Delegation, Invitation, Kind, State
 from directory.models import Professional
+from tests.mail import run_worker
 
 from .helpers import CLAIRE_DUBOIS, JEAN_MARTIN, assert_accessible_at_both_widths, field, submit_pin
 
@@ -156,7 +158,7 @@ def test_a_delegation_that_starts_later_offers_no_agir(browser, page: Page, demo
     doctor.close()
 
 
-def test_an_ended_delegation_is_renewed_and_replaces_its_row(page: Page):
+def test_an_ended_delegation_is_renewed_and_replaces_its_row(page: Page, smtp_server):
     refused = delegation(state=State.REFUSED, can_edit=True, ends_on=timezone.localdate() + 30 * DAY)
     Delegation.objects.filter(pk=refused.pk).update(created_at=timezone.now() - 2 * DAY)
     log_in_as(page, JEAN_MARTIN)
@@ -182,6 +184,11 @@ def test_an_ended_delegation_is_renewed_and_replaces_its_row(page: Page):
     rows = section(page, ASSISTANTS).get_by_role("row").filter(has_text="Sophie BERNARD")
     expect(rows).to_have_count(1)
     expect(rows).to_contain_text("En attente")
+    # Its own badge, not the dossier's « En cours de saisie » one; the line under it names the mail sent.
+    expect(rows.locator(".fr-badge")).not_to_have_class(re.compile(r"fr-badge--new"))
+    run_worker()
+    page.reload()
+    expect(rows).to_contain_text(re.compile(r"Courriel d'invitation envoyé le \d\d/\d\d/\d{4}"))
     rows.get_by_role("link", name="Consulter la délégation de Sophie BERNARD").click()
     expect(page.get_by_role("heading", name="Délégations précédentes à cette personne")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Refusée")
