@@ -55,6 +55,10 @@ STATUS_BADGES = {
     Status.SUSPENDED: "fr-badge--warning",
 }
 
+# Still running or to come: the doctor may modify it. Awaiting an answer: he may send the invitation again.
+LIVE_STATUSES = [Status.PENDING, Status.INVITATION_EXPIRED, Status.UPCOMING, Status.ACCEPTED]
+AWAITING_ANSWER = [Status.PENDING, Status.INVITATION_EXPIRED]
+
 # Ended: the doctor may « Renouveler » (a new invitation to the same person, with the same rights).
 RENEWABLE = [Status.REFUSED, Status.EXPIRED, Status.DELETED]
 
@@ -201,6 +205,14 @@ class Delegation(models.Model):
     @property
     def status_badge(self) -> str:
         return STATUS_BADGES[self.status]
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_STATUSES
+
+    @property
+    def awaits_answer(self) -> bool:
+        return self.status in AWAITING_ANSWER
 
     @property
     def is_renewable(self) -> bool:

@@ -245,3 +245,11 @@ def test_ended_rows_offer_renouveler(martin, sophie, dubois):
     assert "Renouveler la délégation de Claire DUBOIS" in page
     make_delegation(martin, CardFactory(card_type="CPA", holder=UserFactory(first_name="Marc", last_name="PETIT")))
     assert "Renouveler la délégation de Marc PETIT" not in text(login_client(martin).get("/delegations/"))
+
+
+def test_live_and_awaiting_answer_sets():
+    from delegations.models import AWAITING_ANSWER, LIVE_STATUSES, RENEWABLE
+
+    assert set(AWAITING_ANSWER) < set(LIVE_STATUSES)
+    assert not set(LIVE_STATUSES) & set(RENEWABLE)
+    assert Status.SUSPENDED not in LIVE_STATUSES + RENEWABLE  # terminal: a new delegation once the person is back
