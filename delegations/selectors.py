@@ -45,10 +45,13 @@ def earlier_delegations(delegation: Delegation) -> list[Delegation]:
         if delegation.colleague_id
         else Q(colleague__isnull=True, invited_key=delegation.invited_key)
     )
+    # By the doctor's id: the delegation was read among his own, and his row is not needed here.
     return list(
-        delegations_granted_by(delegation.doctor)
+        Delegation.objects.filter(doctor_id=delegation.doctor_id)
+        .with_status()
         .filter(same_person, kind=delegation.kind, created_at__lte=delegation.created_at)
         .exclude(pk=delegation.pk)
+        .order_by("-created_at", "-id")
     )
 
 
