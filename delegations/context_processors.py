@@ -1,7 +1,7 @@
 from outbox.models import MessageState
 
 from .authz import may_manage_delegations
-from .models import State
+from .models import State, Status
 
 
 def delegation_nav(request):
@@ -13,4 +13,4 @@ def delegation_nav(request):
 
 def enums(request):
     """The delegation's and its mail's states in every template: compared through them, never as literal values."""
-    return {"DelegationState": State, "MailState": MessageState}
+    return {"DelegationState": State, "DelegationStatus": Status, "MailState": MessageState}

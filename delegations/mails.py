@@ -11,11 +11,30 @@ SUBJECTS = {
     "invitation": "Délégation de droits : le médecin {doctor} vous invite à gérer ses dossiers",
     "modified": "Délégation de droits : le médecin {doctor} a modifié vos droits",
     "deleted": "Délégation de droits : le médecin {doctor} a supprimé votre délégation",
+    # Deleted before any answer: nothing was ever « votre délégation ».
     "withdrawn": "Délégation de droits : le médecin {doctor} a retiré son invitation",
     "ending": "Délégation de droits : fin prochaine de la délégation du médecin {doctor}",
     "expired": "Délégation de droits : la délégation du médecin {doctor} a expiré",
     "suspended": "Délégation de droits : la délégation du médecin {doctor} est suspendue",
 }
+
+
+# « Courriel … envoyé le » in MES DELEGATIONS: which mail was the last one.
+KIND_NAMES = {
+    "invitation": "Courriel d'invitation",
+    "modified": "Courriel de modification",
+    "ending": "Courriel de rappel",
+    "expired": "Courriel de fin de délégation",
+    "deleted": "Courriel de suppression",
+    "withdrawn": "Courriel de retrait de l'invitation",
+    "suspended": "Courriel de suspension",
+}
+
+
+def mail_kind(message) -> str:
+    """The name of a message queued here, read from its key (`delegation-<pk>-<kind>-<key>`)."""
+    parts = message.idempotency_key.split("-", 3)
+    return KIND_NAMES.get(parts[2], "Courriel") if len(parts) > 2 and parts[0] == "delegation" else "Courriel"
 
 
 def ref(delegation) -> str:

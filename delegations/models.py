@@ -4,7 +4,7 @@ import datetime
 from typing import Any, Self
 
 from django.db import connections, models, router
-from django.db.models import Q
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from core.text import normalize, of
@@ -29,9 +29,47 @@ class State(models.TextChoices):
 LIVE_STATES = [State.PENDING, State.ACCEPTED]
 
 
+class Status(models.TextChoices):
+    """What the screens show: the stored state as it is today, with two cases told apart that the stored state
+    does not (see `DelegationQuerySet.with_status`, the one place that derives them)."""
+
+    PENDING = State.PENDING.value, State.PENDING.label
+    INVITATION_EXPIRED = "invitation_expiree", "Invitation expirée"  # pending, no usable link left
+    UPCOMING = "a_venir", "À venir"  # accepted, starts later
+    ACCEPTED = State.ACCEPTED.value, State.ACCEPTED.label  # accepted and in force today
+    REFUSED = State.REFUSED.value, State.REFUSED.label
+    DELETED = State.DELETED.value, State.DELETED.label
+    EXPIRED = State.EXPIRED.value, State.EXPIRED.label
+    SUSPENDED = State.SUSPENDED.value, State.SUSPENDED.label
+
+
+# One DSFR badge per status; none reuses the dossier's « En cours de saisie » (fr-badge--new).
+STATUS_BADGES = {
+    Status.PENDING: "fr-badge--info",
+    Status.INVITATION_EXPIRED: "fr-badge--yellow-moutarde",
+    Status.UPCOMING: "fr-badge--blue-ecume",
+    Status.ACCEPTED: "fr-badge--success",
+    Status.REFUSED: "fr-badge--error",
+    Status.DELETED: "fr-badge--no-icon",
+    Status.EXPIRED: "fr-badge--beige-gris-galet",
+    Status.SUSPENDED: "fr-badge--warning",
+}
+
+# Still running or to come: the doctor may modify it. Awaiting an answer: he may send the invitation again.
+LIVE_STATUSES = [Status.PENDING, Status.INVITATION_EXPIRED, Status.UPCOMING, Status.ACCEPTED]
+AWAITING_ANSWER = [Status.PENDING, Status.INVITATION_EXPIRED]
+
+# Ended: the doctor may « Renouveler » (a new invitation to the same person, with the same rights).
+RENEWABLE = [Status.REFUSED, Status.EXPIRED, Status.DELETED]
+
+
 def person_key(first_name: str, last_name: str) -> str:
     """Who an assistant's invitation is for: « Prénom Nom », accents, case and punctuation ignored."""
     return normalize(f"{first_name} {last_name}")
+
+
+def _in_force(today: datetime.date) -> Q:
+    return Q(Q(ends_on__isnull=True) | Q(ends_on__gte=today), state=State.ACCEPTED, starts_on__lte=today)
 
 
 class DelegationQuerySet(models.QuerySet):
@@ -41,8 +79,24 @@ class DelegationQuerySet(models.QuerySet):
     def in_force(self, today=None):
         """Accepted and within its dates: the only delegations that give anything. Written here only: a delegate's
         every request reads the SQL Django compiles from it (`delegation_in_force_between`, below)."""
+        return self.filter(_in_force(today or timezone.localdate()))
+
+    def with_status(self, today=None) -> Self:
+        """Each row's `Status` (read through `Delegation.status`), decided here only, in the query: « Acceptée » is
+        exactly `in_force()` (the delegate's « Agir au nom de » is offered on it), « Invitation expirée » a pending
+        delegation without a `usable()` link (the one an answer needs)."""
         today = today or timezone.localdate()
-        return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today), state=State.ACCEPTED, starts_on__lte=today)
+        usable_link = Exists(Invitation.objects.usable().filter(delegation=OuterRef("pk")))
+        return self.annotate(
+            shown_status=Case(
+                When(Q(state__in=LIVE_STATES, ends_on__lt=today), then=Value(Status.EXPIRED.value)),
+                When(_in_force(today), then=Value(Status.ACCEPTED.value)),
+                When(state=State.ACCEPTED, then=Value(Status.UPCOMING.value)),
+                When(Q(state=State.PENDING) & ~usable_link, then=Value(Status.INVITATION_EXPIRED.value)),
+                default=F("state"),
+                output_field=models.CharField(),
+            )
+        )
 
 
 class Delegation(models.Model):
@@ -135,6 +189,46 @@ class Delegation(models.Model):
 
     def get_effective_state_display(self) -> str:
         return State(self.effective_state).label
+
+    @property
+    def status(self) -> Status:
+        """What the screens show (`DelegationQuerySet.with_status`); read again when the row was not loaded with it."""
+        shown: str | None = getattr(self, "shown_status", None)
+        if shown is None:
+            shown = getattr(Delegation.objects.with_status().get(pk=self.pk), "shown_status")  # noqa: B009
+            setattr(self, "shown_status", shown)  # noqa: B010
+        return Status(shown)
+
+    def get_status_display(self) -> str:
+        return self.status.label
+
+    @property
+    def status_badge(self) -> str:
+        return STATUS_BADGES[self.status]
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_STATUSES
+
+    @property
+    def awaits_answer(self) -> bool:
+        return self.status in AWAITING_ANSWER
+
+    @property
+    def is_renewable(self) -> bool:
+        return self.status in RENEWABLE
+
+    @property
+    def renew_url(self) -> str:
+        """« Renouveler »: the page adding this kind, prefilled from this delegation (same person, rights)."""
+        kind = policy.KINDS[Kind(self.kind)]
+        chosen = f"&selectionne={self.colleague_id}" if kind.invitee == policy.FROM_DIRECTORY else ""
+        return f"{kind.add_url}{chosen}&renouveler={self.pk}"
+
+    @property
+    def person(self) -> tuple[str, object]:
+        """Who the delegation is for, across invitations: the directory entry, else the invited name."""
+        return (self.kind, self.colleague_id or self.invited_key)
 
     @property
     def rights(self) -> list[Right]:

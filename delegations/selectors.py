@@ -6,6 +6,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from outbox.selectors import latest_by_ref
 
+from .mails import mail_kind
 from .models import Delegation, State, person_key
 from .policy import BY_NAME_KINDS, FROM_DIRECTORY_KINDS, KINDS
 
@@ -18,18 +19,50 @@ if TYPE_CHECKING:
 def delegations_granted_by(doctor: "Professional") -> QuerySet[Delegation]:
     """MES DELEGATIONS of one doctor (the caller checked he manages his own)."""
     return (
-        Delegation.objects.filter(doctor=doctor).select_related("colleague", "delegate").order_by("-created_at", "-id")
+        Delegation.objects.filter(doctor=doctor)
+        .with_status()
+        .select_related("colleague", "delegate")
+        .order_by("-created_at", "-id")
+    )
+
+
+def latest_per_person(rows: list[Delegation]) -> list[Delegation]:
+    """The newest delegation of each person (rows newest first): inviting someone again replaces his older rows in
+    the lists; they stay on the detail page (`earlier_delegations`) and in the journal."""
+    seen: set[tuple[str, object]] = set()
+    kept = []
+    for delegation in rows:
+        if delegation.person not in seen:
+            seen.add(delegation.person)
+            kept.append(delegation)
+    return kept
+
+
+def earlier_delegations(delegation: Delegation) -> list[Delegation]:
+    """The same doctor's older delegations to the same person, newest first."""
+    same_person = (
+        Q(colleague=delegation.colleague_id)
+        if delegation.colleague_id
+        else Q(colleague__isnull=True, invited_key=delegation.invited_key)
+    )
+    # By the doctor's id: the delegation was read among his own, and his row is not needed here.
+    return list(
+        Delegation.objects.filter(doctor_id=delegation.doctor_id)
+        .with_status()
+        .filter(same_person, kind=delegation.kind, created_at__lte=delegation.created_at)
+        .exclude(pk=delegation.pk)
+        .order_by("-created_at", "-id")
     )
 
 
 def granted_sections(doctor: "Professional") -> dict[str, Any]:
-    rows = list(delegations_granted_by(doctor))
+    rows = latest_per_person(list(delegations_granted_by(doctor)))
     # The delivery state of each delegation's latest mail, from the outbox (one query).
     mails = latest_by_ref([f"delegation:{d.pk}" for d in rows])
     for delegation in rows:
-        delegation.last_mail = mails.get(  # type: ignore[attr-defined]  # for the template
-            f"delegation:{delegation.pk}"
-        )
+        mail = mails.get(f"delegation:{delegation.pk}")
+        delegation.last_mail = mail  # type: ignore[attr-defined]  # for the template
+        delegation.last_mail_kind = mail_kind(mail) if mail else ""  # type: ignore[attr-defined]
     return {
         # One section per kind of the policy, in its order.
         "sections": [
@@ -57,9 +90,22 @@ def received_by(actor: "Actor") -> QuerySet[Delegation]:
     return (
         Delegation.objects.filter(addressed)
         .exclude(state=State.DELETED)
+        .with_status()
         .select_related("doctor")
         .annotate(
             pending_first=Case(When(state=State.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField())
         )
         .order_by("pending_first", "-created_at")
     )
+
+
+def received_rows(actor: "Actor") -> list[Delegation]:
+    """« Délégations reçues »: the newest delegation of each doctor only (a new invitation replaces the refused or
+    ended one), pending first."""
+    rows = list(received_by(actor))
+    newest: dict[int, Delegation] = {}
+    for delegation in rows:
+        known = newest.get(delegation.doctor_id)
+        if known is None or (delegation.created_at, delegation.pk) > (known.created_at, known.pk):
+            newest[delegation.doctor_id] = delegation
+    return [d for d in rows if newest[d.doctor_id] is d]

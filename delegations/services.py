@@ -186,6 +186,16 @@ def add_colleague(
     return delegation
 
 
+def renewal_terms(delegation: Delegation, *, today: datetime.date | None = None) -> dict[str, Any]:
+    """« Renouveler » an ended delegation: its rights, from today for as long as it lasted (the form's initial)."""
+    today = today or timezone.localdate()
+    terms: dict[str, Any] = {field: value for field, value in normalize(delegation.rights).items() if value}
+    terms["starts_on"] = today
+    if delegation.ends_on is not None:
+        terms["ends_on"] = today + (delegation.ends_on - delegation.starts_on)
+    return terms
+
+
 def _validity(delegation: Delegation) -> str:
     end = f" au {delegation.ends_on:%d/%m/%Y}" if delegation.ends_on else ", sans date de fin"
     return f"du {delegation.starts_on:%d/%m/%Y}{end}"
@@ -314,6 +324,44 @@ def invitation_for_token(token: str) -> Invitation | None:
         .filter(token_hash=_hash(token))
         .first()
     )
+
+
+def invitation_problem(invitation: Invitation | None) -> str | None:
+    """Why a mailed link cannot be answered, in the invited person's words; None when it can. Each case apart: the
+    person knows whether to do nothing (already answered), look for a newer mail, or ask the doctor."""
+    if invitation is None:
+        return "Ce lien d'invitation n'est pas valable : vérifiez qu'il a été copié en entier depuis le courriel reçu."
+    delegation = invitation.delegation
+    doctor = delegation.doctor.display_name
+    if invitation.used_at is not None:
+        return (
+            f"Ce lien a déjà servi : vous avez répondu à cette invitation le {_date(invitation.used_at)}. "
+            "Vos délégations sont dans « Délégations reçues »."
+        )
+    if delegation.state == State.SUSPENDED:
+        return f"{delegation.suspension_reason} La délégation est suspendue : cette invitation ne vaut plus."
+    if delegation.state == State.DELETED:
+        return (
+            f"Le médecin {doctor} a retiré cette invitation le {_date(delegation.deleted_at)} : "
+            "elle ne peut plus être acceptée."
+        )
+    if invitation.revoked_at is not None:
+        return (
+            "Ce lien a été remplacé par une invitation plus récente : suivez le lien du dernier courriel reçu "
+            f"du médecin {doctor}."
+        )
+    if not invitation.is_usable:
+        return (
+            f"Cette invitation a expiré le {_date(invitation.expires_at)} : "
+            f"demandez au médecin {doctor} de vous la renvoyer."
+        )
+    if delegation.effective_state != State.PENDING:
+        return "Cette délégation n'est plus en attente de réponse."
+    return None
+
+
+def _date(moment: datetime.datetime | None) -> str:
+    return f"{timezone.localtime(moment):%d/%m/%Y}" if moment else ""
 
 
 def identity_matches(actor: "Actor", delegation: Delegation) -> bool:

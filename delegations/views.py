@@ -46,11 +46,26 @@ def my_delegations(request):
     return render(request, "delegations/list.html", {"title": "Mes délégations", "nav": "delegations", **sections})
 
 
+def _renewed(request, kind) -> Delegation | None:
+    """« Renouveler »: the ended delegation (?renouveler=<pk>, the doctor's own, of this kind) a new one copies."""
+    pk = request.GET.get("renouveler", "")
+    if not (pk.isascii() and pk.isdecimal() and len(pk) < 19):
+        return None
+    old = _own_or_404(request, int(pk))
+    if old.kind != kind.kind or not old.is_renewable:
+        return None
+    return old
+
+
 @login_required
 def add_assistant(request):
     _doctor_or_404(request)
     kind = kind_added_by(BY_NAME, request.GET.get("type"))
-    form = AssistantDelegationForm(request.POST or None, kind=kind.kind)
+    old = _renewed(request, kind)
+    initial = services.renewal_terms(old) if old else {}
+    if old:
+        initial.update(last_name=old.invited_last_name, first_name=old.invited_first_name, email=old.invited_email)
+    form = AssistantDelegationForm(request.POST or None, kind=kind.kind, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.add_assistant(
@@ -99,8 +114,14 @@ def add_colleague(request):
     chosen = int(choice) if choice.isascii() and choice.isdecimal() and len(choice) < 19 else None
     selected = selectable_doctor(chosen) if chosen is not None and chosen != doctor.pk else None
     form = None
+    old = _renewed(request, kind)
     if selected is not None:
-        form = ColleagueDelegationForm(request.POST or None, directory_email=selected.first_email, kind=kind.kind)
+        initial = services.renewal_terms(old) if old and old.colleague_id == selected.pk else {}
+        if initial and not selected.first_email:
+            initial["email"] = old.invited_email  # type: ignore[union-attr]  # initial: old is set
+        form = ColleagueDelegationForm(
+            request.POST or None, directory_email=selected.first_email, kind=kind.kind, initial=initial
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 services.add_colleague(
@@ -122,6 +143,7 @@ def add_colleague(request):
     query = request.GET.copy()
     query.pop("selectionne", None)
     query.pop("page", None)
+    query.pop("renouveler", None)
     return render(
         request,
         "delegations/add_colleague.html",
@@ -151,6 +173,7 @@ def delegation_detail(request, pk):
             "title": f"Délégation à {delegation.delegate_name}",
             "nav": "delegations",
             "delegation": delegation,
+            "earlier": selectors.earlier_delegations(delegation),
             "page": page,
         },
     )
@@ -204,7 +227,12 @@ def delegation_delete(request, pk):
         except services.DelegationError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, f"La délégation à {delegation.delegate_name} a été supprimée.")
+            messages.success(
+                request,
+                f"L'invitation à {delegation.delegate_name} a été retirée."
+                if delegation.state == State.PENDING
+                else f"La délégation à {delegation.delegate_name} a été supprimée.",
+            )
         return redirect("delegations:list")
     return render(
         request,
@@ -241,7 +269,7 @@ ANSWERS = {
 
 @login_required
 def received(request):
-    rows = selectors.received_by(request.actor)
+    rows = selectors.received_rows(request.actor)
     return render(
         request,
         "delegations/received.html",
@@ -268,13 +296,7 @@ def invitation(request, token):
             {"title": "Cette invitation est destinée à une autre personne"},
             status=403,
         )
-    problem = None
-    if found is not None and found.delegation.state == State.SUSPENDED:
-        problem = f"{found.delegation.suspension_reason} La délégation est suspendue : cette invitation ne vaut plus."
-    elif found is None or not found.is_usable:
-        problem = "Ce lien d'invitation n'est plus valable : il a déjà servi, a expiré ou a été remplacé."
-    elif found.delegation.effective_state != State.PENDING:
-        problem = "Cette délégation n'est plus en attente de réponse."
+    problem = services.invitation_problem(found)
     if problem is None and request.method == "POST":
         service, done = ANSWERS["accepter" if "accepter" in request.POST else "refuser"]
         try:

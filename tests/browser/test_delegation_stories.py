@@ -233,7 +233,7 @@ def test_martin_modifies_then_deletes_the_delegation_and_sophie_loses_access(new
         .filter(has_text="Sophie BERNARD")
     )
     expect(row).to_contain_text("Acceptée")
-    row.get_by_role("link", name="Modifier", exact=True).click()
+    row.get_by_role("link", name="Modifier la délégation de Sophie BERNARD", exact=True).click()
     expect(field(martin, "Modifier les dossiers")).to_be_checked()
     tick(martin, "Modifier les dossiers", False)
     martin.get_by_role("button", name="Enregistrer").click()
@@ -249,7 +249,7 @@ def test_martin_modifies_then_deletes_the_delegation_and_sophie_loses_access(new
     expect(sophie.get_by_role("button", name="Enregistrer")).to_have_count(0)
 
     # Deletion, effective on Sophie's very next request.
-    row.get_by_role("link", name="Supprimer", exact=True).click()
+    row.get_by_role("link", name="Supprimer la délégation de Sophie BERNARD", exact=True).click()
     expect(martin.get_by_role("heading", level=1)).to_have_text("Supprimer la délégation à Sophie BERNARD")
     martin.get_by_role("button", name="Confirmer la suppression").click()
     expect(martin.get_by_text("La délégation à Sophie BERNARD a été supprimée.")).to_be_visible()

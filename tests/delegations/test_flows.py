@@ -78,7 +78,7 @@ def test_assistant_story(martin, sophie, smtp_server, django_capture_on_commit_c
     delegation.refresh_from_db()
     assert delegation.state == State.ACCEPTED and delegation.delegate == sophie.holder
     # Single use.
-    assert "n'est plus valable" in text(assistant.get(url))
+    assert "Ce lien a déjà servi" in text(assistant.get(url))
 
     # Agir au nom de: the banner, the doctor's dossiers, only the granted actions.
     assistant.post(f"/delegations/agir/{delegation.pk}/")
@@ -175,7 +175,7 @@ def test_resend_kills_the_old_link(martin, sophie, smtp_server, django_capture_o
     new = path_of(link_in(smtp_server.to("sophie.bernard@example.org")[1]))
     assert old != new
     assistant = login_client(sophie)
-    assert "n'est plus valable" in text(assistant.get(old))
+    assert "remplacé par une invitation plus récente" in text(assistant.get(old))
     assert assistant.post(new, {"accepter": "1"}).status_code == 302
 
 
@@ -187,7 +187,9 @@ def test_expired_link_grants_nothing(martin, sophie, smtp_server, django_capture
     url = path_of(link_in(smtp_server.to("sophie.bernard@example.org")[0]))
     Invitation.objects.update(expires_at=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC))
     response = login_client(sophie).post(url, {"accepter": "1"})
-    assert "n'est plus valable" in text(response)
+    assert "Cette invitation a expiré le 01/01/2000 : demandez au médecin Jean MARTIN de vous la renvoyer." in text(
+        response
+    )
     assert Delegation.objects.get().state == State.PENDING
 
 
