@@ -37,6 +37,9 @@ def test_doctor_fills_and_validates_the_volet_medical(page: Page):
     expect(page.get_by_text("Le volet médical a été enregistré.")).to_be_visible()
     expect(field(page, "Allergies")).to_have_value("Pénicilline")
 
+    page.get_by_role("link", name="Valider le volet médical").click()
+    expect(page.get_by_role("heading", name="Vous allez valider et signer ce volet médical")).to_be_visible()
+    expect(page.get_by_role("region", name="Ce que vous signez")).to_contain_text("Pénicilline")
     page.get_by_role("button", name="Valider le volet médical").click()
     expect(page.get_by_text("Le volet médical a été validé et signé.")).to_be_visible()
     expect(page.get_by_text("Volet médical validé", exact=True)).to_be_visible()
