@@ -14,7 +14,14 @@ def render_login_page(request, method_contexts: dict | None = None, status: int 
         context = method.get_context(request)
         context.update(method_contexts.get(method.key, {}))
         blocks.append({"method": method, "context": context})
-    return render(request, "accounts/login.html", {"blocks": blocks, "title": "Se connecter"}, status=status)
+    # The methods' forms sit in their blocks: named for the page's error summary (core/templatetags/form_errors.py).
+    page_forms = [block["context"]["form"] for block in blocks if "form" in block["context"]]
+    return render(
+        request,
+        "accounts/login.html",
+        {"blocks": blocks, "title": "Se connecter", "page_forms": page_forms},
+        status=status,
+    )
 
 
 def login_page(request):
