@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.pagination import paginate
 from delegations.authz import DossierAction, allowed_actions, decide, withdrawal
@@ -173,6 +173,7 @@ def _transition_view(service, action, success):
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def medical_validate(request, number):
     """« Valider le volet médical »: a page that shows what is signed, in whose name, and what is still missing;
     the signature itself is its POST, through the service (which decides again)."""
