@@ -30,6 +30,9 @@ class Actor:
     acting_for_id: int | None = None
     # The doctor acted for, once the delegations middleware has checked the delegation is in force.
     acting_for: "Professional | None" = None
+    # The doctor acted for until this request found his delegation ended (the delegations middleware sets it):
+    # what the actor sent was meant for that doctor (delegations.authz.withdrawal).
+    ended_acting_for_id: int | None = None
     # Filled lazily by the authorization place; never trusted from the session alone.
     cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 

@@ -16,11 +16,20 @@ def render_login_page(request, method_contexts: dict | None = None, status: int 
     """The login page lists every enabled login method; each draws its own block."""
     method_contexts = method_contexts or {}
     blocks = []
+    page_forms = []
     for method in enabled_methods():
         context = method.get_context(request)
         context.update(method_contexts.get(method.key, {}))
         blocks.append({"method": method, "context": context})
-    return render(request, "accounts/login.html", {"blocks": blocks, "title": "Se connecter"}, status=status)
+        # The methods' forms sit in their blocks: named for the page's error summary (core/templatetags/form_errors.py).
+        if "form" in context:
+            page_forms.append(context["form"])
+    return render(
+        request,
+        "accounts/login.html",
+        {"blocks": blocks, "title": "Se connecter", "page_forms": page_forms},
+        status=status,
+    )
 
 
 def login_page(request):

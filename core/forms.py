@@ -12,6 +12,34 @@ from .text import is_email_address, strip_controls
 DSFR_RENDERER = DsfrDjangoTemplates()
 
 
+HIDDEN_FIELD_REFUSED = "Le formulaire envoyé est incomplet ou a été modifié : rechargez la page et recommencez."
+
+
+def error_summary(form: forms.BaseForm) -> list[dict[str, str]]:
+    """Every error of a bound form, for the error summary at the top of the page (core/_error_summary.html, drawn by
+    base.html for each invalid form of the page): {"text", "href"}, href "" when no field holds it. A form may say
+    it otherwise with its own `error_summary_items()`."""
+    own = getattr(form, "error_summary_items", None)
+    if own is not None:
+        items: list[dict[str, str]] = own()
+        return items
+    return default_error_summary(form)
+
+
+def default_error_summary(form: forms.BaseForm) -> list[dict[str, str]]:
+    items = [{"text": str(message), "href": ""} for message in form.non_field_errors()]
+    for field in form:
+        if not field.errors:
+            continue
+        if field.is_hidden:
+            items.append({"text": HIDDEN_FIELD_REFUSED, "href": ""})
+            continue
+        # A group of radios or checkboxes has no id of its own: its first box.
+        anchor = field.id_for_label or f"{field.auto_id}_0"
+        items += [{"text": f"{field.label} : {message}", "href": f"#{anchor}"} for message in field.errors]
+    return items
+
+
 class DsfrForm(DsfrBaseForm):
     """The base of the project's plain forms: django-dsfr's, with the shared renderer."""
 

@@ -9,15 +9,25 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db import models
+from django.utils import timezone
 
-from .models import Delegation, delegation_in_force_between
+from .models import Delegation, State, delegation_in_force_between
 from .policy import KINDS, REQUIRED_RIGHT, RIGHTS, DossierAction, Kind
 
 if TYPE_CHECKING:
     from accounts.actor import Actor
     from directory.models import Professional
 
-__all__ = ["REQUIRED_RIGHT", "DossierAction", "Decision", "Reason", "decide", "may_manage_delegations"]
+__all__ = [
+    "REQUIRED_RIGHT",
+    "DossierAction",
+    "Decision",
+    "Reason",
+    "Withdrawal",
+    "decide",
+    "may_manage_delegations",
+    "withdrawal",
+]
 
 # What each action asks of a delegation, from the policy: (the right's column, whether using it signs).
 _NEEDS = {action: (RIGHTS[right].field, RIGHTS[right].signs) for action, right in REQUIRED_RIGHT.items()}
@@ -119,3 +129,68 @@ def may_manage_delegations(actor: "Actor | None") -> Decision:
 def allowed_actions(actor: "Actor | None") -> set[str]:
     """The actions the actor may do for his current principal (to choose which buttons to show)."""
     return {action for action in DossierAction if decide(actor, action).allowed}
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """Why a delegate's action, meant for a doctor, is refused now: his delegation ended or lost the right between
+    the page he filled and the form he sent. `message` is French, for him."""
+
+    doctor: "Professional"
+    message: str
+
+
+def _when(moment: Any) -> str:
+    return timezone.localtime(moment).strftime("le %d/%m/%Y à %H:%M")
+
+
+def withdrawal(actor: "Actor | None", action: str, *, drawn_for: str = "") -> Withdrawal | None:
+    """The delegation the actor was acting under, if it no longer allows `action`: ended (deleted, expired,
+    suspended) or without the right, while he was on a page drawn for that doctor (`drawn_for`: the doctor's id the
+    page wrote in its form; the right was there, or the page would not offer the form). None when he may do it, or
+    the form was not drawn for the doctor he acts or acted for: a plain refusal, as before.
+
+    Told from the session's « Agir au nom de » and the actor's own delegations only, never from a dossier: saying
+    it reveals nothing of a dossier he may no longer see. It decides nothing: `decide` refused already."""
+    if actor is None or not actor.is_authenticated:
+        return None
+    if actor.ended_acting_for_id is not None:
+        # Ended during this request: what he sent was meant for that doctor, whatever his own space allows.
+        doctor_id, decision = actor.ended_acting_for_id, None
+    elif actor.acting_for_id is not None:
+        doctor_id, decision = actor.acting_for_id, decide(actor, action)
+        if decision.reason != Reason.RIGHT_NOT_GRANTED:
+            return None  # allowed, or refused for another reason (card, signature): as before
+    elif drawn_for.isascii() and drawn_for.isdecimal() and len(drawn_for) < 19:
+        # Back in his own space since the page was drawn (another tab, an earlier request): not for himself.
+        doctor_id, decision = int(drawn_for), None
+    else:
+        return None
+    if drawn_for != str(doctor_id):
+        return None  # not sent from a page drawn while acting for him
+    latest = (
+        decision.delegation
+        if decision is not None
+        else Delegation.objects.filter(delegate_id=actor.user.pk, doctor_id=doctor_id)
+        .select_related("doctor")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if latest is None:
+        return None
+    doctor = latest.doctor
+    of = f"Votre délégation du médecin {doctor.display_name}"
+    if decision is not None:  # in force, without the right
+        right = RIGHTS[REQUIRED_RIGHT[DossierAction(action)]].label
+        message = f"{of} ne comprend plus le droit « {right} » : il a été retiré {_when(latest.updated_at)}."
+    elif latest.state == State.DELETED and latest.deleted_at:
+        message = f"{of} a pris fin {_when(latest.deleted_at)}."
+    elif latest.state == State.SUSPENDED and latest.suspended_at:
+        message = f"{of} a été suspendue {_when(latest.suspended_at)}. {latest.suspension_reason}".strip()
+    elif latest.ends_on and latest.ends_on < timezone.localdate():
+        message = f"{of} a expiré : elle était valable jusqu'au {latest.ends_on:%d/%m/%Y} inclus."
+    elif latest.state == State.ACCEPTED and latest.starts_on <= timezone.localdate():
+        message = f"Vous n'agissez plus au nom du médecin {doctor.display_name} : vous êtes revenu(e) à votre espace."
+    else:
+        message = f"{of} n'est plus en cours de validité."
+    return Withdrawal(doctor=doctor, message=message)

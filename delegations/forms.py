@@ -3,9 +3,11 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from core.forms import DateInput, DsfrForm, MailAddressField, SingleLineField
+from core.forms import DateInput, DsfrForm, MailAddressField, SingleLineField, default_error_summary
 
-from .policy import KINDS, Kind, problems, rights_for
+from .policy import KINDS, RIGHTS, Kind, problems, rights_for
+
+RIGHTS_LEGEND = "Droits accordés"
 
 
 def _date(label, required):
@@ -34,15 +36,41 @@ class RightsAndDatesForm(DsfrForm):
         dates = {name: self.fields.pop(name) for name in ("starts_on", "ends_on")}
         # Checkboxes after the person's fields, before the dates.
         self.fields = {**self.fields, **checkboxes, **dates}
-        for name in checkboxes:
-            self.fields[name].widget.attrs["aria-describedby"] = f"{self[name].auto_id}-hint"
+        held = {p.right for p in self.right_policies}
+        for policy in self.right_policies:
+            attrs = self.fields[policy.field].widget.attrs
+            attrs["aria-describedby"] = f"{self[policy.field].auto_id}-hint"
+            # The rights it needs, ticked on screen with it (core/static/core/forms.js).
+            implied = [self[RIGHTS[r].field].auto_id for r in sorted(policy.implies) if r in held]
+            if implied:
+                attrs["data-implies"] = " ".join(implied)
         self.fields["ends_on"].required = self.kind.ends_required
         self.fields["starts_on"].initial = self.fields["starts_on"].initial or timezone.localdate()
+
+    @property
+    def first_right(self) -> str:
+        """The checkbox that holds the problems of the rights as a whole (« Cochez au moins un droit. »)."""
+        return self.right_policies[0].field
+
+    def rights_id(self) -> str:
+        return self.auto_id % "droits" if self.auto_id else "droits"
 
     def right_fields(self):
         """(checkbox, hint) of each right. The template writes the hint under its checkbox, outside its label (DSFR
         would put a help_text in it): the checkbox's name stays the right's name, and the hint describes it."""
         return [(self[p.field], p.hint) for p in self.right_policies]
+
+    def rights_errors(self) -> list[str]:
+        return list(self.errors.get(self.first_right, []))
+
+    def error_summary_items(self) -> list[dict[str, str]]:
+        """As every form's, but the rights' problems under the group's legend, not the first right's label."""
+        items = default_error_summary(self)
+        first = self[self.first_right]
+        for item in items:
+            if item["href"] == f"#{first.id_for_label}":
+                item["text"] = item["text"].replace(f"{first.label} : ", f"{RIGHTS_LEGEND} : ", 1)
+        return items
 
     def rights(self) -> list:
         return [p.right for p in self.right_policies if self.cleaned_data.get(p.field)]
@@ -56,10 +84,11 @@ class RightsAndDatesForm(DsfrForm):
             ends_on=data.get("ends_on"),
             today=timezone.localdate(),
         )
+        # Every problem at once, on its field: the rights' on the group (its first box), not one round at a time.
         for field, message in found:
             if field is None:
-                raise forms.ValidationError(message)
-            if field not in self.errors:  # a missing required date already says so
+                self.add_error(self.first_right, message)
+            elif field not in self.errors:  # a missing required date already says so
                 self.add_error(field, message)
         return data
 

@@ -17,7 +17,7 @@ class ActingForMiddleware:
             delegation = delegation_in_force(actor)
             if delegation is None:
                 request.session.pop(SESSION_ACTING_FOR, None)
-                actor.acting_for_id = None
+                actor.ended_acting_for_id, actor.acting_for_id = actor.acting_for_id, None
                 messages.warning(request, "Votre délégation n'est plus active : vous êtes revenu(e) à votre espace.")
             else:
                 actor.acting_for = delegation.doctor

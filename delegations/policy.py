@@ -108,25 +108,31 @@ RIGHTS: dict[Right, RightPolicy] = {
     for policy in [
         RightPolicy(
             Right.CONSULT,
-            hint="Voir les dossiers, leur volet médical et leur historique.",
+            hint="Voir vos dossiers : identité du patient, volets administratif et médical, historique.",
             actions=frozenset({DossierAction.VIEW}),
             default=True,
         ),
         RightPolicy(
             Right.CREATE,
-            hint="Ouvrir un dossier pour un nouveau patient. Donne aussi le droit de consulter.",
+            hint="Ouvrir un dossier pour un nouveau patient. Comprend « Consulter les dossiers ».",
             actions=frozenset({DossierAction.CREATE}),
             implies=frozenset({Right.CONSULT}),
         ),
         RightPolicy(
             Right.EDIT,
-            hint="Saisir le volet médical, envoyer et archiver les dossiers. Donne aussi le droit de consulter.",
+            hint=(
+                "Remplir et corriger le volet médical, et aussi envoyer un dossier et l'archiver. "
+                "Comprend « Consulter les dossiers »."
+            ),
             actions=frozenset({DossierAction.EDIT_MEDICAL, DossierAction.SEND, DossierAction.ARCHIVE}),
             implies=frozenset({Right.CONSULT}),
         ),
         RightPolicy(
             Right.VALIDATE,
-            hint="Signer le volet médical à votre place, avec sa propre carte CPS. Réservé à un médecin.",
+            hint=(
+                "Signer le volet médical en votre nom : le confrère signe avec sa propre carte CPS et "
+                "l'historique indique qu'il a agi en votre nom. Réservé à un médecin."
+            ),
             actions=frozenset({DossierAction.VALIDATE_MEDICAL}),
             implies=frozenset({Right.CONSULT}),
             signs=True,

@@ -55,6 +55,18 @@ def earlier_delegations(delegation: Delegation) -> list[Delegation]:
     )
 
 
+def live_delegation_to(
+    doctor: "Professional", *, colleague: "Professional | None" = None, kind: str = "", email: str = ""
+) -> Delegation | None:
+    """The doctor's live delegation (pending or accepted) to this person, if any: a colleague by his directory
+    entry (whatever the kind: one live delegation per doctor and colleague), a person invited by name by the
+    address he was invited at for that kind. There is at most one: modify it instead of adding another."""
+    live = Delegation.objects.live().filter(doctor=doctor)
+    if colleague is not None:
+        return live.filter(colleague=colleague).select_related("colleague").first()
+    return live.filter(kind=kind, invited_email__iexact=email).first() if email else None
+
+
 def granted_sections(doctor: "Professional") -> dict[str, Any]:
     rows = latest_per_person(list(delegations_granted_by(doctor)))
     # The delivery state of each delegation's latest mail, from the outbox (one query).

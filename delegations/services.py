@@ -20,6 +20,7 @@ from . import mails
 from .authz import DELEGATE_CARD_TYPES, left_directory, may_manage_delegations
 from .models import INVITATION_VALIDITY, LIVE_STATES, Delegation, Invitation, Kind, State, person_key
 from .policy import BY_NAME, FROM_DIRECTORY, KINDS, normalize, problems
+from .selectors import live_delegation_to
 
 if TYPE_CHECKING:
     from accounts.actor import Actor
@@ -119,8 +120,7 @@ def add_assistant(
     # No constraint covers a pending assistant (no delegate yet): lock the doctor's row so that a double
     # click on « Ajouter » waits for the first addition, then sees it below.
     type(doctor).objects.select_for_update().only("pk").get(pk=doctor.pk)
-    already = Delegation.objects.live().filter(doctor=doctor, kind=kind, invited_email__iexact=email)
-    if already.exists():
+    if live_delegation_to(doctor, kind=kind, email=email) is not None:
         raise DelegationError("Une délégation est déjà en cours pour cette personne : modifiez-la plutôt.")
     delegation = Delegation.objects.create(
         doctor=doctor,
@@ -163,7 +163,7 @@ def add_colleague(
         raise DelegationError("Ce médecin ne peut pas être sélectionné : il n'est plus actif dans l'annuaire.")
     if not email:
         raise DelegationError("L'annuaire n'a pas d'adresse électronique pour ce médecin : saisissez-la.")
-    if Delegation.objects.live().filter(doctor=doctor, colleague=colleague).exists():
+    if live_delegation_to(doctor, colleague=colleague) is not None:
         raise DelegationError("Une délégation est déjà en cours pour ce médecin : modifiez-la plutôt.")
     try:
         with transaction.atomic():

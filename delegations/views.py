@@ -18,6 +18,8 @@ from .forms import AssistantDelegationForm, ColleagueDelegationForm, DirectorySe
 from .models import Delegation, State
 from .policy import BY_NAME, FROM_DIRECTORY, kind_added_by
 
+ALREADY_LIVE = "Une délégation est déjà en cours pour cette personne : modifiez-la plutôt que d'en ajouter une autre."
+
 
 def _doctor_or_404(request):
     decision = may_manage_delegations(request.actor)
@@ -59,13 +61,22 @@ def _renewed(request, kind) -> Delegation | None:
 
 @login_required
 def add_assistant(request):
-    _doctor_or_404(request)
+    doctor = _doctor_or_404(request)
     kind = kind_added_by(BY_NAME, request.GET.get("type"))
     old = _renewed(request, kind)
     initial = services.renewal_terms(old) if old else {}
     if old:
         initial.update(last_name=old.invited_last_name, first_name=old.invited_first_name, email=old.invited_email)
     form = AssistantDelegationForm(request.POST or None, kind=kind.kind, initial=initial)
+    existing = None
+    if request.method == "POST":
+        form.is_valid()
+        # Said with the form's other errors, at once, with a link to the delegation to modify.
+        existing = selectors.live_delegation_to(
+            doctor, kind=kind.kind, email=getattr(form, "cleaned_data", {}).get("email", "")
+        )
+        if existing is not None:
+            form.add_error("email", ALREADY_LIVE)
     if request.method == "POST" and form.is_valid():
         try:
             services.add_assistant(
@@ -91,6 +102,7 @@ def add_assistant(request):
             "nav": "delegations",
             "kind": kind,
             "form": form,
+            "existing": existing,
         },
     )
 
@@ -115,7 +127,9 @@ def add_colleague(request):
     selected = selectable_doctor(chosen) if chosen is not None and chosen != doctor.pk else None
     form = None
     old = _renewed(request, kind)
-    if selected is not None:
+    # Said as soon as he is chosen, with a link to the delegation to modify; no form to add another.
+    existing = selectors.live_delegation_to(doctor, colleague=selected) if selected is not None else None
+    if selected is not None and existing is None:
         initial = services.renewal_terms(old) if old and old.colleague_id == selected.pk else {}
         if initial and not selected.first_email:
             initial["email"] = old.invited_email  # type: ignore[union-attr]  # initial: old is set
@@ -138,7 +152,7 @@ def add_colleague(request):
             else:
                 messages.success(request, "La délégation a été ajoutée : une invitation a été envoyée par courriel.")
                 return redirect("delegations:list")
-    elif request.method == "POST":
+    elif request.method == "POST" and selected is None:
         raise Http404
     query = request.GET.copy()
     query.pop("selectionne", None)
@@ -154,6 +168,7 @@ def add_colleague(request):
             "search": search,
             "results": results,
             "selected": selected,
+            "existing": existing,
             "form": form,
             "search_query": query.urlencode(),
             "select_url": f"?{query.urlencode()}&selectionne=" if query else "?selectionne=",

@@ -91,3 +91,15 @@ class NewDossierForm(DsfrForm):
 
     def patient_data(self) -> dict:
         return {k: self.cleaned_data[k] for k in ("birth_name", "usage_name", "first_name", "birth_date", "sex")}
+
+
+def typed_back(form_class: type[forms.BaseForm], data) -> list[tuple[str, str]]:
+    """What a person sent in a form of this class, as (label, text) of each visible field he filled, for him to
+    copy when it could not be saved: his raw input only, nothing read from the database."""
+    rows = []
+    for field in form_class().visible_fields():
+        value = str(data.get(field.html_name, ""))[:TEXT_MAX]
+        choices = {str(key): str(label) for key, label in getattr(field.field, "choices", [])}
+        if value.strip():
+            rows.append((str(field.label), choices.get(value, value)))
+    return rows

@@ -91,6 +91,9 @@ UNSIGNED = [Status.IN_PROGRESS]
 
 # The volet médical, in the order of the form; used for change tracking too.
 MEDICAL_FIELDS = ["antecedents", "pathologies", "traitements", "allergies", "gir", "commentaire"]
+# What must be filled before the volet médical is validated (signed): listed on the confirmation page, checked by
+# services.validate_medical.
+REQUIRED_TO_VALIDATE = ["gir"]
 
 
 class Dossier(models.Model):
@@ -168,6 +171,14 @@ class Dossier(models.Model):
     def number_for(pk: int, when) -> str:
         """Derived from the primary key: unique without a race between two creations."""
         return f"{when:%Y}-{pk:07d}"
+
+    def missing_to_validate(self) -> list[tuple[str, str]]:
+        """The parts still empty that validating needs, as (field name, label)."""
+        return [
+            (name, str(self._meta.get_field(name).verbose_name))  # type: ignore[union-attr]  # a concrete field
+            for name in REQUIRED_TO_VALIDATE
+            if getattr(self, name) in (None, "")
+        ]
 
     def medical_values(self) -> dict:
         return {name: getattr(self, name) for name in MEDICAL_FIELDS}

@@ -125,9 +125,14 @@ def _transition(
     action: DossierAction,
     journal_action: Action,
     extra: dict[str, Any] | None = None,
+    expected_version: int | None = None,
 ) -> Dossier:
     decision = _authorize(actor, action, dossier)
     current = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise ConcurrentModification(
+            "Ce dossier a été modifié entre-temps par une autre personne : relisez-le avant de recommencer."
+        )
     transition = TRANSITIONS[action]
     if current.status not in transition.sources:
         raise DossierError(transition.refused.format(status=current.get_status_display()))
@@ -150,16 +155,21 @@ def _transition(
 
 
 @transaction.atomic
-def validate_medical(*, actor: "Actor", dossier: Dossier) -> Dossier:
-    """Only a doctor with his CPS validates: validating signs the volet médical."""
-    if dossier.gir is None:
-        raise DossierError("Renseignez le GIR (de 1 à 6) avant de valider le volet médical.")
+def validate_medical(*, actor: "Actor", dossier: Dossier, expected_version: int | None = None) -> Dossier:
+    """Only a doctor with his CPS validates: validating signs the volet médical. `expected_version`: the version
+    the signer was shown; signed only if it is still the stored one."""
+    missing = dossier.missing_to_validate()
+    if missing:
+        raise DossierError(
+            f"Avant de valider le volet médical, renseignez : {', '.join(label for _, label in missing)}."
+        )
     return _transition(
         actor=actor,
         dossier=dossier,
         action=DossierAction.VALIDATE_MEDICAL,
         journal_action=Action.MEDICAL_VALIDATED,
         extra={"validated_by": actor.user, "validated_at": timezone.now()},
+        expected_version=expected_version,
     )
 
 

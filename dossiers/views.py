@@ -5,18 +5,41 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.pagination import paginate
 from core.text import of
-from delegations.authz import DossierAction, allowed_actions, decide
+from delegations.authz import DossierAction, allowed_actions, decide, withdrawal
 from journal.selectors import dossier_history
 
 from . import selectors, services
 from .context_processors import dossiers_heading
-from .forms import DossierFilterForm, MedicalForm, NewDossierForm
+from .forms import DossierFilterForm, MedicalForm, NewDossierForm, typed_back
 
 HISTORY_ON_DOSSIER_PAGE = 10
+# The hidden field of the forms a delegate sends (dossiers/_drawn_for.html): the doctor he acted for when the page
+# was drawn, so that a right removed meanwhile is told as such (delegations.authz.withdrawal).
+DRAWN_FOR = "drawn_for"
+
+
+def _not_saved(request, action, form_class=None):
+    """A delegate's POST refused because his delegation ended or lost the right since he loaded the page (authz
+    says which, and when): a French page instead of a 404, with what he just sent, read-only so that he can copy
+    it. Nothing is saved, and nothing of the dossier is shown: only his own input. None when this is not the case
+    (the caller refuses as before)."""
+    withdrawn = withdrawal(request.actor, action, drawn_for=request.POST.get(DRAWN_FOR, ""))
+    if withdrawn is None:
+        return None
+    return render(
+        request,
+        "dossiers/not_saved.html",
+        {
+            "title": "Rien n'a été enregistré",
+            "withdrawal": withdrawn,
+            "typed": typed_back(form_class, request.POST) if form_class else [],
+        },
+        status=403,
+    )
 
 
 @login_required
@@ -47,6 +70,8 @@ def dossier_list(request):
 
 @login_required
 def dossier_create(request):
+    if request.method == "POST" and (refused := _not_saved(request, DossierAction.CREATE, NewDossierForm)):
+        return refused
     if not decide(request.actor, DossierAction.CREATE):
         raise Http404
     form = NewDossierForm(request.POST or None)
@@ -101,6 +126,8 @@ def dossier_history_page(request, number):
 @login_required
 @require_POST
 def medical_update(request, number):
+    if refused := _not_saved(request, DossierAction.EDIT_MEDICAL, MedicalForm):
+        return refused
     dossier, decision = selectors.get_dossier(request.actor, number, DossierAction.EDIT_MEDICAL)
     form = MedicalForm(request.POST, instance=dossier)
     if form.is_valid():
@@ -131,6 +158,8 @@ def _transition_view(service, action, success):
     @login_required
     @require_POST
     def view(request, number):
+        if refused := _not_saved(request, action):
+            return refused
         dossier, _ = selectors.get_dossier(request.actor, number, action)
         try:
             service(actor=request.actor, dossier=dossier)
@@ -145,8 +174,48 @@ def _transition_view(service, action, success):
     return view
 
 
-medical_validate = _transition_view(
-    services.validate_medical, DossierAction.VALIDATE_MEDICAL, "Le volet médical a été validé et signé."
-)
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def medical_validate(request, number):
+    """« Valider le volet médical »: a page that shows what is signed, in whose name, and what is still missing;
+    the signature itself is its POST, through the service (which decides again)."""
+    if request.method == "POST" and (refused := _not_saved(request, DossierAction.VALIDATE_MEDICAL)):
+        return refused
+    dossier, decision = selectors.get_dossier(request.actor, number, DossierAction.VALIDATE_MEDICAL)
+    if request.method == "POST":
+        shown = request.POST.get("version", "")
+        try:
+            services.validate_medical(
+                actor=request.actor,
+                dossier=dossier,
+                expected_version=int(shown) if shown.isascii() and shown.isdecimal() and len(shown) < 10 else None,
+            )
+        except services.ConcurrentModification as error:
+            messages.error(request, str(error))
+            return redirect("dossiers:validate", number=number)
+        except services.DossierError as error:
+            messages.error(request, str(error))
+        except PermissionDenied:
+            raise Http404 from None
+        else:
+            messages.success(request, "Le volet médical a été validé et signé.")
+        return redirect("dossiers:detail", number=number)
+    if not dossier.can_be_validated:
+        messages.info(request, f"Ce volet médical ne peut pas être validé : il est « {dossier.get_status_display()} ».")
+        return redirect("dossiers:detail", number=number)
+    return render(
+        request,
+        "dossiers/validate.html",
+        {
+            "title": f"Valider le volet médical du dossier {dossier.number}",
+            "dossier": dossier,
+            "principal": decision.principal,
+            "is_delegated": decision.is_delegated,
+            "medical_form": MedicalForm(instance=dossier),
+            "missing": dossier.missing_to_validate(),
+        },
+    )
+
+
 dossier_send = _transition_view(services.send_dossier, DossierAction.SEND, "Le dossier a été envoyé.")
 dossier_archive = _transition_view(services.archive_dossier, DossierAction.ARCHIVE, "Le dossier a été archivé.")

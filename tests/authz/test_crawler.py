@@ -98,7 +98,11 @@ EXPECTATIONS = {
     "dossiers:history": {"GET": who(404, (DOCTOR_AND_IN_FORCE, 200))},
     "dossiers:medical-update": {"GET": ONLY_POST, "POST": who(404, (DOCTOR_AND_IN_FORCE, 302))},
     # Validation signs: the doctor, or a confrère with his CPS; never an assistant.
-    "dossiers:validate": {"GET": ONLY_POST, "POST": who(404, ({DOCTOR, COLLEAGUES[State.ACCEPTED]}, 302))},
+    # GET: the confirmation page (what is signed, in whose name).
+    "dossiers:validate": {
+        "GET": who(404, ({DOCTOR, COLLEAGUES[State.ACCEPTED]}, 200)),
+        "POST": who(404, ({DOCTOR, COLLEAGUES[State.ACCEPTED]}, 302)),
+    },
     "dossiers:send": {"GET": ONLY_POST, "POST": who(404, (DOCTOR_AND_IN_FORCE, 302))},
     "dossiers:archive": {"GET": ONLY_POST, "POST": who(404, (DOCTOR_AND_IN_FORCE, 302))},
     # --- directory

@@ -161,7 +161,7 @@ def test_martin_delegates_to_his_assistant_who_edits_a_dossier_on_his_behalf(new
     sophie.get_by_role("button", name="Enregistrer").click()
     expect(sophie.get_by_text("Le volet médical a été enregistré.")).to_be_visible()
     expect(field(sophie, "Allergies")).to_have_value("Pénicilline")
-    expect(sophie.get_by_role("button", name="Valider le volet médical")).to_have_count(0)
+    expect(sophie.get_by_text("Valider le volet médical")).to_have_count(0)
     expect(history(sophie)).to_contain_text(
         "L'assistant(e) Sophie BERNARD a fait l'action « Modification du volet médical » au nom du médecin Jean MARTIN"
     )
@@ -203,6 +203,8 @@ def test_martin_delegates_to_a_colleague_who_validates_a_volet_medical(new_page,
     field(claire, "GIR").select_option(label="GIR 2")
     claire.get_by_role("button", name="Enregistrer").click()
     expect(claire.get_by_text("Le volet médical a été enregistré.")).to_be_visible()
+    claire.get_by_role("link", name="Valider le volet médical").click()
+    expect(claire.get_by_text("Vous allez valider au nom du médecin Jean MARTIN")).to_be_visible()
     claire.get_by_role("button", name="Valider le volet médical").click()
     expect(claire.get_by_text("Le volet médical a été validé et signé.")).to_be_visible()
     expect(history(claire)).to_contain_text(

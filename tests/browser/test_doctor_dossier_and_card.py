@@ -37,6 +37,9 @@ def test_doctor_fills_and_validates_the_volet_medical(page: Page):
     expect(page.get_by_text("Le volet médical a été enregistré.")).to_be_visible()
     expect(field(page, "Allergies")).to_have_value("Pénicilline")
 
+    page.get_by_role("link", name="Valider le volet médical").click()
+    expect(page.get_by_role("heading", name="Vous allez valider et signer ce volet médical")).to_be_visible()
+    expect(page.get_by_role("region", name="Ce que vous signez")).to_contain_text("Pénicilline")
     page.get_by_role("button", name="Valider le volet médical").click()
     expect(page.get_by_text("Le volet médical a été validé et signé.")).to_be_visible()
     expect(page.get_by_text("Volet médical validé", exact=True)).to_be_visible()
@@ -53,14 +56,20 @@ def test_doctor_fills_and_validates_the_volet_medical(page: Page):
 def test_three_wrong_pins_block_the_card(page: Page):
     page.goto("/connexion/")
     submit_pin(page, JEAN_MARTIN, "0000")
-    expect(page.get_by_text("Il vous reste 2 essais avant le blocage de la carte.")).to_be_visible()
+    # Said by the field and in the page's error summary.
+    expect(page.locator("#resume-erreurs")).to_contain_text("Il vous reste 2 essais avant le blocage de la carte.")
+    expect(page.locator("form").get_by_text("Il vous reste 2 essais avant le blocage de la carte.")).to_be_visible()
     submit_pin(page, JEAN_MARTIN, "0001")
-    expect(page.get_by_text("Il vous reste 1 essai avant le blocage de la carte.")).to_be_visible()
+    expect(page.locator("form").get_by_text("Il vous reste 1 essai avant le blocage de la carte.")).to_be_visible()
     submit_pin(page, JEAN_MARTIN, "0002")
-    expect(page.get_by_text(re.compile("Votre carte est maintenant bloquée après 3 codes PIN erronés"))).to_be_visible()
+    expect(
+        page.locator("form").get_by_text(re.compile("Votre carte est maintenant bloquée après 3 codes PIN erronés"))
+    ).to_be_visible()
 
     submit_pin(page, JEAN_MARTIN, DEMO_PIN)
-    expect(page.get_by_text(re.compile("Cette carte est bloquée après 3 codes PIN erronés"))).to_be_visible()
+    expect(
+        page.locator("form").get_by_text(re.compile("Cette carte est bloquée après 3 codes PIN erronés"))
+    ).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter")
     page.goto("/dossiers/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter")

@@ -56,7 +56,8 @@ def test_a_doctor_struck_off_loses_his_session_his_login_and_his_delegation(page
     # Her card no longer logs in (right PIN), and the page says why.
     submit_pin(page, CLAIRE_DUBOIS, "1234")
     expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter")
-    expect(page.get_by_text(REFUSAL)).to_be_visible()
+    expect(page.locator("form").get_by_text(REFUSAL)).to_be_visible()  # and in the error summary
+    expect(page.locator("#resume-erreurs")).to_contain_text(REFUSAL)
     assert_accessible_at_both_widths(page, "login-refused")
 
     # Dr MARTIN sees it « Suspendue », with the reason, and cannot modify it.

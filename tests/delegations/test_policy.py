@@ -91,7 +91,7 @@ def test_form_and_service_say_the_same(martin):
 
     data = {"last_name": "Bernard", "first_name": "Sophie", "email": "s@example.org", "starts_on": TODAY()}
     form = AssistantDelegationForm({**data, "starts_on": TODAY().isoformat()})
-    assert not form.is_valid() and form.non_field_errors() == [policy.NO_RIGHT]
+    assert not form.is_valid() and form.rights_errors() == [policy.NO_RIGHT]
     with pytest.raises(services.DelegationError, match=policy.NO_RIGHT):
         services.add_assistant(actor=actor_for(martin), first_name="Sophie", last_name="Bernard",
                                email="s@example.org", rights=[], starts_on=TODAY())  # fmt: skip

@@ -14,8 +14,7 @@ from hypothesis.extra.django import TestCase as HypothesisTestCase
 from delegations import mails, selectors, services
 from delegations.models import STATUS_BADGES, Delegation, Invitation, Kind, State, Status
 from outbox.models import Message
-from tests.conftest import actor_for, login_client
-from tests.delegations.conftest import make_delegation
+from tests.conftest import actor_for, login_client, make_delegation
 from tests.factories import CardFactory, DelegationFactory, DoctorUserFactory, UserFactory
 
 TODAY = timezone.localdate

@@ -246,7 +246,7 @@ def test_validation_flow(doctor_card, dossier):
 def test_validation_needs_a_gir(doctor_card, dossier):
     client = login_client(doctor_card)
     response = client.post(f"/dossiers/{dossier.number}/valider/", follow=True)
-    assert "Renseignez le GIR" in response.content.decode()
+    assert "Avant de valider le volet médical, renseignez : GIR." in response.content.decode()
     dossier.refresh_from_db()
     assert dossier.status == Status.IN_PROGRESS
 
