@@ -2,8 +2,8 @@
 
 The story as `make run` offers it, each page seen by the person who uses it, at 1280 px and at 375 px: logged out
 (login and the card reader, a wrong PIN, the footer's pages, the demo mails, a page not found), Dr Jean MARTIN (his
-dossiers, a dossier, its history, the volet médical, a new dossier, MES DELEGATIONS empty and with rows in several
-states, adding an assistant or a colleague, a delegation's detail and modification, the Annuaire, a 403), then
+dossiers, a dossier, its history, the volet médical, a new dossier, the validation's confirmation, Mon compte, MES
+DELEGATIONS empty and with rows in several states, adding an assistant (sent empty: the error summary) or a colleague, a delegation's detail and modification, the Annuaire, a 403), then
 Sophie BERNARD following the invitation link of the demo mails (the invitation, the received delegations, Martin's
 dossiers on his behalf). Every violation of the walk is listed at the end, page by page, not only the first.
 """
@@ -97,7 +97,14 @@ def test_every_page_of_the_demo_story_has_no_axe_violation(page: Page, demo_mail
     walk.visit("dossier", f"/dossiers/{yvette.number}/", re.compile("Yvette ROUSSEAU"))
     walk.visit("historique", f"/dossiers/{yvette.number}/historique/", re.compile("HISTORIQUE DES ACTIONS"))
     walk.visit("nouveau-dossier", "/dossiers/nouveau/")
+    walk.visit("valider-confirmation", f"/dossiers/{yvette.number}/valider/")
+    walk.visit("mon-compte", "/compte/", "Mon compte")
     walk.visit("mes-delegations-vide", "/delegations/", "Mes délégations")
+    # A form sent empty: every error at once, in the summary at the top.
+    walk.visit("ajouter-assistant-vide", "/delegations/assistant/ajouter/")
+    page.get_by_role("button", name="Ajouter la délégation").click()
+    expect(page).to_have_title(re.compile("^Erreur : "))
+    walk.check("ajouter-assistant-erreurs")
     walk.visit("ajouter-assistant", "/delegations/assistant/ajouter/")
     field(page, "Nom").fill("BERNARD")
     field(page, "Prénom").fill("Sophie")
@@ -123,6 +130,7 @@ def test_every_page_of_the_demo_story_has_no_axe_violation(page: Page, demo_mail
     sophie_delegation = Delegation.objects.get(doctor=martin, invited_email=SOPHIE_MAIL)
     walk.visit("delegation-detail", f"/delegations/{sophie_delegation.pk}/")
     walk.visit("delegation-modifier", f"/delegations/{sophie_delegation.pk}/modifier/")
+    walk.visit("delegation-supprimer", f"/delegations/{sophie_delegation.pk}/supprimer/")
     walk.visit("ajouter-medecin", "/delegations/medecin/ajouter/")
     walk.visit("ajouter-medecin-resultats", "/delegations/medecin/ajouter/?name=LEFEVRE")
     walk.visit("ajouter-medecin-choisi", f"/delegations/medecin/ajouter/?name=LEFEVRE&selectionne={paul.pk}")

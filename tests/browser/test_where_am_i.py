@@ -84,7 +84,7 @@ def test_the_name_in_the_header_opens_mon_compte(page: Page):
     expect(main).to_contain_text("« Lecteur de carte CPx (démonstration) », avec votre carte CPS")
     expect(main).to_contain_text("99700001011")
     expect(main).to_contain_text("8000000001")
-    expect(page.get_by_role("region", name="Vos dernières connexions").get_by_role("row")).to_have_count(2)
+    expect(page.get_by_role("region", name="Tableau de vos dernières connexions").get_by_role("row")).to_have_count(2)
     expect(page.get_by_role("cell", name="Connexion réussie")).to_be_visible()
     assert_accessible_at_both_widths(page, "mon-compte")
 
