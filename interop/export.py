@@ -1,0 +1,87 @@
+"""Ways out of the journal in FHIR: NDJSON for an operator's SIEM or archive (`export_audit`), a Bundle for a doctor.
+
+Entries are read in keyset batches on the journal's sequence (`WHERE sequence > last ORDER BY sequence LIMIT n`):
+memory stays that of one batch whatever the size of the journal, and each batch is one indexed range read,
+unlike OFFSET paging, which reads every skipped row again.
+"""
+
+import datetime
+import json
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from journal.models import Entry
+
+from .fhir import RELATED, system, to_resources
+
+BATCH_SIZE = 2000
+
+
+def entries_between(
+    *, since: datetime.date | None = None, until: datetime.date | None = None, doctor_rpps: str = ""
+) -> QuerySet[Entry]:
+    """Entries from `since` to `until` included (days in the application's time zone), concerning a doctor if given:
+    those he made and those made in his name."""
+    entries = Entry.objects.all()
+    if since is not None:
+        entries = entries.filter(created_at__gte=_start_of(since))
+    if until is not None:
+        entries = entries.filter(created_at__lt=_start_of(until + datetime.timedelta(days=1)))
+    if doctor_rpps:
+        entries = entries.filter(
+            Q(on_behalf_of__identifier=doctor_rpps, on_behalf_of__id_type="8")
+            | Q(actor__professional__identifier=doctor_rpps, actor__professional__id_type="8")
+        )
+    return entries
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def in_batches(entries: QuerySet[Entry], *, batch_size: int = BATCH_SIZE) -> Iterator[Entry]:
+    """Every entry of `entries`, in the chain's order, `batch_size` at a time, with what the mapping reads."""
+    last = 0
+    selected = entries.select_related(*RELATED).order_by("sequence")
+    while True:
+        batch = list(selected.filter(sequence__gt=last)[:batch_size])
+        yield from batch
+        if len(batch) < batch_size:
+            return
+        last = batch[-1].sequence
+
+
+def write_ndjson(entries: QuerySet[Entry], out: IO[str], *, batch_size: int = BATCH_SIZE) -> tuple[int, int]:
+    """FHIR Bulk Data NDJSON: one resource a line, written as read. Returns (entries, resources)."""
+    count = resources = 0
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    for entry in in_batches(entries, batch_size=batch_size):
+        count += 1
+        for resource in to_resources(entry):
+            out.write(dumps(resource))
+            out.write("\n")
+            resources += 1
+    return count, resources
+
+
+def bundle(entries: Iterable[Entry]) -> dict[str, Any]:
+    """A Bundle of type `collection` of the entries' AuditEvents and Provenances, in the order given, validated by
+    fhir.resources (R4B models, whose AuditEvent and Provenance are R4's): for the doctor's « FHIR (JSON) » export
+    of a filtered list (a page's worth, not the whole journal). Load the entries with `select_related(*RELATED)`."""
+    from fhir.resources.R4B.bundle import Bundle  # imported on use: the models take time to load
+
+    resources = [resource for entry in entries for resource in to_resources(entry)]
+    document = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": timezone.now().astimezone(datetime.UTC).isoformat(),
+        "entry": [
+            {"fullUrl": f"{system('')}{resource['resourceType']}/{resource['id']}", "resource": resource}
+            for resource in resources
+        ],
+    }
+    Bundle.model_validate(document)
+    return document
