@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from journal.models import Entry
 
-from .fhir import RELATED, system, to_resources
+from .fhir import loaded, system, to_resources
 
 BATCH_SIZE = 2000
 
@@ -45,7 +45,7 @@ def _start_of(day: datetime.date) -> datetime.datetime:
 def in_batches(entries: QuerySet[Entry], *, batch_size: int = BATCH_SIZE) -> Iterator[Entry]:
     """Every entry of `entries`, in the chain's order, `batch_size` at a time, with what the mapping reads."""
     last = 0
-    selected = entries.select_related(*RELATED).order_by("sequence")
+    selected = loaded(entries).order_by("sequence")
     while True:
         batch = list(selected.filter(sequence__gt=last)[:batch_size])
         yield from batch
@@ -70,9 +70,12 @@ def write_ndjson(entries: QuerySet[Entry], out: IO[str], *, batch_size: int = BA
 def bundle(entries: Iterable[Entry]) -> dict[str, Any]:
     """A Bundle of type `collection` of the entries' AuditEvents and Provenances, in the order given, validated by
     fhir.resources (R4B models, whose AuditEvent and Provenance are R4's): for the doctor's « FHIR (JSON) » export
-    of a filtered list (a page's worth, not the whole journal). Load the entries with `select_related(*RELATED)`."""
+    of a filtered list (a page's worth, not the whole journal). A queryset is loaded with what the mapping reads
+    (`fhir.loaded`); other iterables should come from one already."""
     from fhir.resources.R4B.bundle import Bundle  # imported on use: the models take time to load
 
+    if isinstance(entries, QuerySet):
+        entries = loaded(entries)
     resources = [resource for entry in entries for resource in to_resources(entry)]
     document = {
         "resourceType": "Bundle",

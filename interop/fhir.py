@@ -10,11 +10,26 @@ from datetime import UTC
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from journal.models import Action, ActorRole, Entry
 
-# What `to_resources` reads beyond the entry's own columns: one JOIN each, no query per entry.
+# What `to_resources` reads beyond the entry's own columns: one JOIN each, no query per entry, and of the joined
+# rows only these columns (building whole users and dossiers took most of an export's time).
 RELATED = ("actor__professional", "on_behalf_of", "dossier")
+RELATED_COLUMNS = (
+    "actor__professional__national_id",
+    "on_behalf_of__national_id",
+    "dossier__number",
+    "dossier__patient_id",
+)
+
+
+def loaded(entries: QuerySet[Entry]) -> QuerySet[Entry]:
+    """`entries` with what the mapping reads, in the same query."""
+    own = [field.name for field in Entry._meta.concrete_fields]
+    return entries.select_related(*RELATED).only(*own, *RELATED_COLUMNS)
+
 
 # Code systems (standard).
 DCM = "http://dicom.nema.org/resources/ontology/DCM"

@@ -17,7 +17,7 @@ MODELS = {"AuditEvent": AuditEvent, "Provenance": Provenance}
 
 
 def resources_of(entries):
-    return [resource for entry in entries.select_related(*fhir.RELATED) for resource in fhir.to_resources(entry)]
+    return [resource for entry in fhir.loaded(entries) for resource in fhir.to_resources(entry)]
 
 
 def validate(resource):
@@ -75,7 +75,7 @@ def _doctor(people):
 def test_a_delegated_action_names_the_delegate_as_requestor_and_the_doctor_as_principal(people, who):
     fields, card = (people.actors()[1][1], "CPE") if who == "assistant" else (people.actors()[2][1], "CPS")
     entry = people.write(Action.MEDICAL_UPDATED, fields, True)
-    event, provenance = fhir.to_resources(Entry.objects.select_related(*fhir.RELATED).get(pk=entry.pk))
+    event, provenance = fhir.to_resources(fhir.loaded(Entry.objects).get(pk=entry.pk))
     delegate = getattr(people, who)
     delegate_identifier = (
         (fhir.IDNPS_SYSTEM, delegate.professional.national_id)
@@ -111,7 +111,7 @@ def test_a_delegated_action_names_the_delegate_as_requestor_and_the_doctor_as_pr
 
 def test_the_doctors_own_action_has_one_agent_and_no_provenance(people):
     entry = people.write(Action.MEDICAL_UPDATED, people.actors()[0][1], False)
-    resources = fhir.to_resources(Entry.objects.select_related(*fhir.RELATED).get(pk=entry.pk))
+    resources = fhir.to_resources(fhir.loaded(Entry.objects).get(pk=entry.pk))
     assert [r["resourceType"] for r in resources] == ["AuditEvent"]
     (agent,) = resources[0]["agent"]
     assert agent["requestor"] is True
@@ -121,7 +121,7 @@ def test_the_doctors_own_action_has_one_agent_and_no_provenance(people):
 
 def test_a_consultation_in_his_name_has_no_provenance(people):
     entry = people.write(Action.DOSSIER_VIEWED, people.actors()[1][1], True)
-    resources = fhir.to_resources(Entry.objects.select_related(*fhir.RELATED).get(pk=entry.pk))
+    resources = fhir.to_resources(fhir.loaded(Entry.objects).get(pk=entry.pk))
     assert [r["resourceType"] for r in resources] == ["AuditEvent"]
     assert resources[0]["action"] == "R" and resources[0]["subtype"][0]["code"] == "read"
     assert len(resources[0]["agent"]) == 2
@@ -139,7 +139,7 @@ def test_a_consultation_in_his_name_has_no_provenance(people):
 )
 def test_failures_are_failures(people, action, outcome):
     entry = people.write(action, people.actors()[3][1], False, detail="code PIN erroné")
-    event = fhir.audit_event(Entry.objects.select_related(*fhir.RELATED).get(pk=entry.pk))
+    event = fhir.audit_event(fhir.loaded(Entry.objects).get(pk=entry.pk))
     assert event["outcome"] == outcome
     assert ("outcomeDesc" in event) == (outcome != "0")
 
@@ -159,7 +159,7 @@ def test_the_chain_and_the_recorded_words_are_carried(people):
         True,
         changes=[{"field": "antecedents", "label": "Antécédents", "old": "", "new": "diabète"}],
     )
-    event = fhir.audit_event(Entry.objects.select_related(*fhir.RELATED).get(pk=entry.pk))
+    event = fhir.audit_event(fhir.loaded(Entry.objects).get(pk=entry.pk))
     (journal,) = event["extension"]
     parts = {}
     for part in journal["extension"]:
@@ -185,7 +185,7 @@ def test_names_are_those_the_journal_recorded(people):
     people.assistant.save()
     people.doctor.professional.last_name = "AUTRE"
     people.doctor.professional.save()
-    event = fhir.audit_event(Entry.objects.select_related(*fhir.RELATED).get(pk=entry.pk))
+    event = fhir.audit_event(fhir.loaded(Entry.objects).get(pk=entry.pk))
     assert [agent["who"]["display"] for agent in event["agent"]] == ["Sophie BERNARD", "Jean MARTIN"]
 
 
@@ -211,7 +211,7 @@ def test_an_assistant_has_our_identifier_a_professional_the_national_one(people)
 
 
 def test_the_bundle_is_a_valid_collection(full_journal):
-    document = bundle(full_journal.select_related(*fhir.RELATED))
+    document = bundle(full_journal)
     assert document["type"] == "collection"
     parsed = Bundle.model_validate(document)
     assert len(parsed.entry) == full_journal.count() + 10
@@ -231,4 +231,4 @@ def test_the_bundle_refuses_to_be_invalid(people, monkeypatch):
 
     monkeypatch.setattr(fhir, "audit_event", without_recorded)
     with pytest.raises(ValidationError):
-        bundle(Entry.objects.select_related(*fhir.RELATED))
+        bundle(Entry.objects.all())
