@@ -51,4 +51,5 @@ class Command(BaseCommand):
             os.replace(partial, path)
         finally:
             partial.unlink(missing_ok=True)
-        self.stdout.write(f"{count} entrée(s) du journal, {resources} ressource(s) FHIR écrites dans {output}.")
+        if options["verbosity"] >= 1:
+            self.stdout.write(f"{count} entrée(s) du journal, {resources} ressource(s) FHIR écrites dans {output}.")
