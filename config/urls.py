@@ -12,5 +12,7 @@ urlpatterns = [
     path("dossiers/", include("dossiers.urls")),
     path("annuaire/", include("directory.urls")),
     path("delegations/", include("delegations.urls")),
+    # Under the admin's address, before its catch-all: operators only, behind the same proxy rules (interop/views.py).
+    path(f"{settings.ADMIN_URL}fhir/", include("interop.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

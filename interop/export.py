@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from journal.models import Entry
@@ -18,28 +18,6 @@ from journal.models import Entry
 from .fhir import loaded, system, to_resources
 
 BATCH_SIZE = 2000
-
-
-def entries_between(
-    *, since: datetime.date | None = None, until: datetime.date | None = None, doctor_rpps: str = ""
-) -> QuerySet[Entry]:
-    """Entries from `since` to `until` included (days in the application's time zone), concerning a doctor if given:
-    those he made and those made in his name."""
-    entries = Entry.objects.all()
-    if since is not None:
-        entries = entries.filter(created_at__gte=_start_of(since))
-    if until is not None:
-        entries = entries.filter(created_at__lt=_start_of(until + datetime.timedelta(days=1)))
-    if doctor_rpps:
-        entries = entries.filter(
-            Q(on_behalf_of__identifier=doctor_rpps, on_behalf_of__id_type="8")
-            | Q(actor__professional__identifier=doctor_rpps, actor__professional__id_type="8")
-        )
-    return entries
-
-
-def _start_of(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def in_batches(entries: QuerySet[Entry], *, batch_size: int = BATCH_SIZE) -> Iterator[Entry]:

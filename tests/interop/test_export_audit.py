@@ -13,7 +13,8 @@ from django.utils import timezone
 from fhir.resources.R4B.auditevent import AuditEvent
 from fhir.resources.R4B.provenance import Provenance
 
-from interop.export import entries_between, write_ndjson
+from interop.export import write_ndjson
+from interop.selectors import entries_between
 from journal.models import Action
 
 MODELS = {"AuditEvent": AuditEvent, "Provenance": Provenance}

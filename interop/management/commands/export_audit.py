@@ -4,7 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from interop.export import entries_between, write_ndjson
+from interop.export import write_ndjson
+from interop.selectors import entries_between
 
 
 def _day(value: str) -> datetime.date:
