@@ -232,3 +232,33 @@ def test_the_bundle_refuses_to_be_invalid(people, monkeypatch):
     monkeypatch.setattr(fhir, "audit_event", without_recorded)
     with pytest.raises(ValidationError):
         bundle(Entry.objects.all())
+
+
+def test_entries_written_by_the_real_services_in_the_doctors_name(doctor_card, assistant_card, dossier):
+    """The journal as the dossier services write it: Sophie (CPE) for the doctor, then the doctor himself."""
+    from dossiers import services as dossiers
+    from tests.conftest import actor_for
+    from tests.factories import DelegationFactory
+
+    doctor = doctor_card.holder.professional
+    DelegationFactory(doctor=doctor, delegate=assistant_card.holder, can_edit=True)
+    sophie = actor_for(assistant_card, acting_for_id=doctor.pk, acting_for=doctor)
+    dossiers.record_consultation(actor=sophie, dossier=dossier)
+    dossiers.update_medical(actor=sophie, dossier=dossier, data={"gir": 3}, expected_version=dossier.version)
+    dossiers.record_consultation(actor=actor_for(doctor_card), dossier=dossier)
+
+    viewed, updated, own = (fhir.to_resources(entry) for entry in fhir.loaded(Entry.objects.order_by("sequence")))
+    for resource in (*viewed, *updated, *own):
+        validate(resource)
+    assert [len(r) for r in (viewed, updated, own)] == [1, 2, 1]  # a Provenance for the change only
+    doctor_id = (fhir.IDNPS_SYSTEM, doctor.national_id)
+    sophie_id = (fhir.system("utilisateur"), str(assistant_card.holder.pk))
+    for event in (viewed[0], updated[0]):
+        (requestor,) = [a for a in event["agent"] if a["requestor"]]
+        (principal,) = [a for a in event["agent"] if not a["requestor"]]
+        assert (_identifier(requestor["who"]), _identifier(principal["who"])) == (sophie_id, doctor_id)
+    provenance = updated[1]
+    assert _identifier(provenance["agent"][0]["who"]) == sophie_id
+    assert _identifier(provenance["agent"][0]["onBehalfOf"]) == doctor_id
+    (agent,) = own[0]["agent"]
+    assert _identifier(agent["who"]) == doctor_id
