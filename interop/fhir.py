@@ -198,7 +198,8 @@ def actor_reference(entry: Entry) -> dict[str, Any]:
 def principal_reference(entry: Entry) -> dict[str, Any]:
     if entry.on_behalf_of is None:
         raise ValueError(f"L'entrée n° {entry.sequence} n'a pas de médecin au nom duquel elle a été faite.")
-    return professional_reference(entry.on_behalf_of.national_id, entry.on_behalf_name)
+    # FHIR has no empty string: a name the journal did not record reads « inconnu », as for an unknown actor.
+    return professional_reference(entry.on_behalf_of.national_id, entry.on_behalf_name or "inconnu")
 
 
 def _dossier(entry: Entry) -> Any:
@@ -254,7 +255,7 @@ def _agents(entry: Entry) -> list[dict[str, Any]]:
     requestor["extension"] = [{"url": ON_BEHALF_OF_EXTENSION, "valueReference": principal}]
     return [
         requestor,
-        {"type": {"coding": [PRINCIPAL_TYPE]}, "who": principal, "name": entry.on_behalf_name, "requestor": False},
+        {"type": {"coding": [PRINCIPAL_TYPE]}, "who": principal, "name": principal["display"], "requestor": False},
     ]
 
 
