@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "accounts",
     "delegations",
     "dossiers",
+    "interop",
     "demo",
 ]
 
@@ -207,6 +208,8 @@ JOURNAL_SIGNING_KEY_FILE = env("JOURNAL_SIGNING_KEY_FILE", default="")
 JOURNAL_VERIFY_KEY_FILE = env("JOURNAL_VERIFY_KEY_FILE", default="")
 JOURNAL_CHECKPOINT_DIR = env("JOURNAL_CHECKPOINT_DIR", default="")
 JOURNAL_WITNESS_EMAIL = env("JOURNAL_WITNESS_EMAIL", default="")
+# The base of our own FHIR identifier systems (interop/fhir.py): an address the operator controls, never changed.
+FHIR_SYSTEM_BASE = env("FHIR_SYSTEM_BASE", default="https://espace-medecins.example.org/fhir").rstrip("/")
 
 LANGUAGE_CODE = "fr-fr"
 TIME_ZONE = "Europe/Paris"

@@ -135,6 +135,8 @@ EXPECTATIONS = {
     "delegations:act-as-myself": {"GET": ONLY_POST, "POST": who(302)},
     # « Agir au nom de » through the accepted assistant's delegation: her alone.
     "delegations:act-for": {"GET": ONLY_POST, "POST": who(404, (ASSISTANTS[State.ACCEPTED], 302))},
+    # --- the operators' FHIR endpoint (under the admin's address): no card holder, logged in or not
+    "fhir:auditevent-search": {"GET": who(403, (ANON, 403))},
 }
 
 # Which of Dr MARTIN's delegations fills `pk`, when not the accepted assistant's.

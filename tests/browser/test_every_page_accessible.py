@@ -3,9 +3,10 @@
 The story as `make run` offers it, each page seen by the person who uses it, at 1280 px and at 375 px: logged out
 (login and the card reader, a wrong PIN, the footer's pages, the demo mails, a page not found), Dr Jean MARTIN (his
 dossiers, a dossier, its history, the volet médical, a new dossier, the validation's confirmation, Mon compte, MES
-DELEGATIONS empty and with rows in several states, adding an assistant (sent empty: the error summary) or a colleague, a delegation's detail and modification, the Annuaire, a 403), then
-Sophie BERNARD following the invitation link of the demo mails (the invitation, the received delegations, Martin's
-dossiers on his behalf). Every violation of the walk is listed at the end, page by page, not only the first.
+DELEGATIONS empty and with rows in several states, adding an assistant (sent empty: the error summary) or a
+colleague, a delegation's detail, modification and deletion, the Annuaire, a 403), then Sophie BERNARD following the
+invitation link of the demo mails (the invitation, the received delegations, Martin's dossiers on his behalf). Every
+violation of the walk is listed at the end, page by page, not only the first.
 """
 
 import os
