@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "accounts",
     "delegations",
     "dossiers",
+    "oversight",
     "demo",
 ]
 

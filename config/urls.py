@@ -12,5 +12,6 @@ urlpatterns = [
     path("dossiers/", include("dossiers.urls")),
     path("annuaire/", include("directory.urls")),
     path("delegations/", include("delegations.urls")),
+    path("actions-en-mon-nom/", include("oversight.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

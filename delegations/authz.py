@@ -17,7 +17,15 @@ if TYPE_CHECKING:
     from accounts.actor import Actor
     from directory.models import Professional
 
-__all__ = ["REQUIRED_RIGHT", "DossierAction", "Decision", "Reason", "decide", "may_manage_delegations"]
+__all__ = [
+    "REQUIRED_RIGHT",
+    "DossierAction",
+    "Decision",
+    "Reason",
+    "decide",
+    "may_manage_delegations",
+    "may_oversee",
+]
 
 # What each action asks of a delegation, from the policy: (the right's column, whether using it signs).
 _NEEDS = {action: (RIGHTS[right].field, RIGHTS[right].signs) for action, right in REQUIRED_RIGHT.items()}
@@ -114,6 +122,12 @@ def may_manage_delegations(actor: "Actor | None") -> Decision:
     if not actor.is_doctor:
         return Decision(False, Reason.NO_OWN_SPACE)
     return Decision(True, Reason.ALLOWED, principal=actor.professional)
+
+
+def may_oversee(actor: "Actor | None") -> Decision:
+    """« Actions faites en mon nom », its exports, the panel of Mes dossiers and « Mes préférences »: MES
+    DELEGATIONS' rule, the same decision (a doctor in his own space; a delegate acting for him sees none)."""
+    return may_manage_delegations(actor)
 
 
 def allowed_actions(actor: "Actor | None") -> set[str]:

@@ -63,3 +63,14 @@ def received_by(actor: "Actor") -> QuerySet[Delegation]:
         )
         .order_by("pending_first", "-created_at")
     )
+
+
+def delegates_of(doctor: "Professional") -> list[tuple[int, str]]:
+    """(user id, name) of each person the doctor ever delegated to who answered (past delegations included), by name;
+    one row per person whatever the number of his delegations."""
+    seen: dict[int, str] = {}
+    for delegation in Delegation.objects.filter(doctor=doctor, delegate__isnull=False).select_related(
+        "colleague", "delegate"
+    ):
+        seen.setdefault(cast(int, delegation.delegate_id), delegation.delegate.display_name)  # type: ignore[union-attr]  # filtered: a delegate
+    return sorted(seen.items(), key=lambda item: (item[1].lower(), item[0]))

@@ -40,6 +40,8 @@ class Action(models.TextChoices):
     OPERATOR_LOGIN_FAILED = "operator_login_failed", "Échec de connexion d'un opérateur à la gestion"
     OPERATOR_CHANGE = "operator_change", "Modification par un opérateur"
     IDENTITY_CORRECTED = "identity_corrected", "Correction d'identité par un opérateur"
+    # Oversight (« Actions faites en mon nom »)
+    HISTORY_EXPORTED = "history_exported", "Export de l'historique"
 
 
 class JournalIsAppendOnly(Exception):
@@ -115,7 +117,11 @@ class Entry(models.Model):
         verbose_name = "entrée du journal"
         verbose_name_plural = "journal"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["dossier", "-created_at", "-id"], name="journal_dossier_recent")]
+        indexes = [
+            models.Index(fields=["dossier", "-created_at", "-id"], name="journal_dossier_recent"),
+            # « Actions faites en mon nom »: a doctor's entries, newest first, without reading the others.
+            models.Index(fields=["on_behalf_of", "-created_at", "-id"], name="journal_principal_recent"),
+        ]
 
     def __str__(self):
         return self.sentence

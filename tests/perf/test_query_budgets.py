@@ -39,6 +39,7 @@ BUDGETS = {
     "received": 5,
     "directory_search": 6,
     "colleague_search": 6,
+    "oversight_actions": 7,
 }
 SMALL, LARGE = "small", "large"
 
@@ -276,3 +277,40 @@ def test_directory_search_is_constant(page, url, doctor):
     small = count_queries(client, url)
     _directory(37)
     assert_constant(page, {SMALL: small, LARGE: count_queries(client, url)})
+
+
+# --- « Actions faites en mon nom »: 6 vs 300 entries on his behalf, over 2 vs 20 dossiers -------------------
+
+
+def _delegated_entries(doctor, delegate, dossiers, n):
+    professional = doctor.holder.professional
+    for i in range(n):
+        record(
+            action=Action.MEDICAL_UPDATED if i % 3 else Action.DOSSIER_VIEWED,
+            actor_user=delegate.holder,
+            actor_name=delegate.holder.display_name,
+            actor_role=ActorRole.ASSISTANT,
+            card_type="CPE",
+            on_behalf_of=professional,
+            is_delegated=True,
+            dossier=dossiers[i % len(dossiers)],
+            changes=[{"field": "gir", "label": "GIR", "old": str(i % 6 + 1), "new": ""}] if i % 3 else [],
+        )
+
+
+@pytest.mark.django_db
+def test_oversight_actions_is_constant(doctor, delegate):
+    client = client_for(doctor)
+    professional = doctor.holder.professional
+    dossiers = DossierFactory.create_batch(2, medecin_traitant=professional)
+    _delegated_entries(doctor, delegate, dossiers, 6)
+    url = "/actions-en-mon-nom/"
+    small = count_queries(client, url)
+    dossiers += DossierFactory.create_batch(18, medecin_traitant=professional)
+    _delegated_entries(doctor, delegate, dossiers, 294)
+    counts = {SMALL: small, LARGE: count_queries(client, url)}
+    assert_constant("oversight_actions", counts)
+    # A later page and every filter cost the same.
+    assert count_queries(client, f"{url}?page=5") == counts[LARGE]
+    filtered = f"{url}?filtrer=1&delegue={delegate.holder.pk}&action=modification&du=2020-01-01&patient=a"
+    assert count_queries(client, filtered) == counts[LARGE]
