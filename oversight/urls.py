@@ -6,4 +6,5 @@ app_name = "oversight"
 
 urlpatterns = [
     path("", views.actions, name="actions"),
+    path("export.csv", views.export_csv, name="export-csv"),
 ]

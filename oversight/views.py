@@ -1,15 +1,17 @@
 """« Actions faites en mon nom » and what the doctor takes away from it. Thin: selectors read, services journal."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from core.pagination import paginate
 from delegations.authz import may_oversee
 from delegations.selectors import delegates_of
 from dossiers.changes import readable_changes
 
-from . import selectors
+from . import selectors, services
+from .exports import CHUNK, csv_lines
 from .forms import ActionFilterForm
 
 
@@ -46,3 +48,20 @@ def actions(request):
             "export_query": query.urlencode(),
         },
     )
+
+
+def _file_name(extension: str) -> str:
+    return f"actions-faites-en-mon-nom-{timezone.localdate():%Y-%m-%d}.{extension}"
+
+
+@login_required
+def export_csv(request):
+    _doctor, _form, filters, entries = _filtered(request)
+    services.record_export(actor=request.actor, export_format="CSV", described=filters.described)
+    # Streamed: the file may hold the whole history, never held in memory.
+    response = StreamingHttpResponse(
+        (line.encode() for line in csv_lines(entries.iterator(chunk_size=CHUNK))),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_file_name("csv")}"'
+    return response
