@@ -7,4 +7,5 @@ app_name = "oversight"
 urlpatterns = [
     path("", views.actions, name="actions"),
     path("export.csv", views.export_csv, name="export-csv"),
+    path("attestation.pdf", views.export_pdf, name="export-pdf"),
 ]

@@ -1,16 +1,23 @@
 """« Actions faites en mon nom » and what the doctor takes away from it. Thin: selectors read, services journal."""
 
+import json
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, StreamingHttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from core.pagination import paginate
 from delegations.authz import may_oversee
 from delegations.selectors import delegates_of
 from dossiers.changes import readable_changes
+from journal.checkpoints import latest_signed
+from journal.verify import current_head
 
-from . import selectors, services
+from . import attestation, selectors, services
 from .exports import CHUNK, csv_lines
 from .forms import ActionFilterForm
 
@@ -64,4 +71,50 @@ def export_csv(request):
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{_file_name("csv")}"'
+    return response
+
+
+def _refuse_fetch(url, *args, **kwargs):
+    """The attestation is drawn from its own text only: WeasyPrint fetches nothing (no file, no network)."""
+    raise ValueError(f"Ressource refusée : {url}")
+
+
+@login_required
+def export_pdf(request):
+    doctor, _form, filters, entries = _filtered(request)
+    rows = list(entries[: attestation.MAX_ENTRIES + 1])
+    if len(rows) > attestation.MAX_ENTRIES:
+        messages.error(
+            request,
+            f"L'attestation peut citer au plus {attestation.MAX_ENTRIES} actions : précisez la période ou les "
+            "filtres, puis recommencez.",
+        )
+        query = request.GET.urlencode()
+        return redirect(reverse("oversight:actions") + (f"?{query}" if query else ""))
+    import weasyprint  # type: ignore[import-untyped]  # no stubs; imported here: its start-up cost is paid by the PDF
+
+    services.record_export(actor=request.actor, export_format="PDF", described=filters.described)
+    head, checkpoint = current_head(), latest_signed()
+    context = {
+        "doctor": doctor,
+        "filters": filters,
+        "generated_at": timezone.now(),
+        "rows": [{"entry": entry, "changes": readable_changes(entry.changes)} for entry in rows],
+        "head": head,
+        "checkpoint": checkpoint,
+        "attachment": attestation.ATTACHMENT,
+    }
+    content = attestation.document(
+        doctor=doctor, filters=filters.described, entries=rows, head=head, checkpoint=checkpoint
+    )
+    embedded = weasyprint.Attachment(
+        string=json.dumps(content, ensure_ascii=False, indent=1).encode(),
+        name=attestation.ATTACHMENT,
+        description="Entrées du journal citées par l'attestation",
+    )
+    html = weasyprint.HTML(
+        string=render_to_string("oversight/attestation_pdf.html", context), url_fetcher=_refuse_fetch
+    )
+    response = HttpResponse(html.write_pdf(attachments=[embedded]), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{_file_name("pdf")}"'
     return response

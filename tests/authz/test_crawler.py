@@ -111,6 +111,7 @@ EXPECTATIONS = {
     # --- « Actions faites en mon nom » and its exports: MES DELEGATIONS' rule (delegations.authz.may_oversee)
     "oversight:actions": {"GET": who(404, (MANAGES_DELEGATIONS, 200))},
     "oversight:export-csv": {"GET": who(404, (MANAGES_DELEGATIONS, 200))},
+    "oversight:export-pdf": {"GET": who(404, (MANAGES_DELEGATIONS, 200))},
     # --- the delegate's side
     "delegations:received": {"GET": who(200)},
     # Answering the pending confrère's delegation: him alone.
