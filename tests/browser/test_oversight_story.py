@@ -1,0 +1,133 @@
+"""« Actions faites en mon nom », as Dr MARTIN lives it: his assistant Sophie BERNARD acts on two dossiers in his
+name; he finds it on his page, filters it, takes away the CSV and the PDF attestation, which verify_attestation
+accepts, then refuses once an entry was rewritten in the database behind the journal's back."""
+
+import csv
+import io
+import re
+import subprocess
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from accounts.models import User
+from delegations.models import Kind
+from journal.models import Action, Entry
+from tests.factories import DelegationFactory
+from tests.journal.test_chain import tamper
+
+from .helpers import JEAN_MARTIN, assert_accessible_at_both_widths, field, log_in
+from .test_delegation_stories import BANNER, SOPHIE_BERNARD, log_out, new_page, site, tick  # noqa: F401  # fixtures
+
+pytestmark = pytest.mark.browser
+
+
+def _delegations():
+    martin = User.objects.get(last_name="MARTIN").professional
+    sophie = User.objects.get(last_name="BERNARD")
+    DelegationFactory(
+        doctor=martin,
+        delegate=sophie,
+        invited_first_name="Sophie",
+        invited_last_name="BERNARD",
+        invited_email=sophie.email,
+        can_edit=True,
+        created_by=martin.user,
+    )
+    claire = User.objects.get(last_name="DUBOIS")
+    DelegationFactory(
+        doctor=martin,
+        kind=Kind.COLLEAGUE,
+        colleague=claire.professional,
+        delegate=claire,
+        invited_email=claire.email,
+        can_edit=True,
+        can_validate=True,
+        ends_on=timezone.localdate() + timezone.timedelta(days=30),
+        created_by=martin.user,
+    )
+
+
+def act_for_martin(page: Page, card_label: str) -> None:
+    page.goto("/connexion/")
+    field(page, "Carte").select_option(label=card_label)
+    field(page, "Code PIN").fill("1234")
+    page.get_by_role("button", name="Se connecter").click()
+    page.goto("/delegations/recues/")
+    page.get_by_role("button", name="Agir au nom de Jean MARTIN").click()
+    expect(page.get_by_text(BANNER)).to_be_visible()
+
+
+def edit_allergies(page: Page, patient: str, allergies: str) -> None:
+    page.get_by_role("link", name=patient).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(patient))
+    field(page, "Allergies").fill(allergies)
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Le volet médical a été enregistré.")).to_be_visible()
+    page.goto("/dossiers/")
+
+
+def download(page: Page, name: str, tmp_path):
+    with page.expect_download() as info:
+        page.get_by_role("link", name=name).click()
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    return path
+
+
+def test_martin_oversees_what_sophie_did_in_his_name(new_page, tmp_path, settings):  # noqa: F811
+    _delegations()
+    martin = new_page()
+    log_in(martin, JEAN_MARTIN)  # his previous login
+    log_out(martin)
+
+    sophie = new_page()
+    act_for_martin(sophie, SOPHIE_BERNARD)
+    edit_allergies(sophie, "Yvette ROUSSEAU", "Pénicilline")
+    edit_allergies(sophie, "André GIRARD", "Iode")
+
+    log_in(martin, JEAN_MARTIN)
+    martin.get_by_role("link", name="Actions faites en mon nom").click()
+    expect(martin.get_by_role("heading", level=1)).to_have_text("Actions faites en mon nom")
+    main = martin.locator("main")
+    sentence = (
+        "l'assistant(e) Sophie BERNARD a fait l'action « Modification du volet médical » au nom du médecin Jean MARTIN"
+    )
+    expect(main.get_by_text(sentence)).to_have_count(2)
+    expect(main).to_contain_text("Allergies : non renseigné → Pénicilline")
+    expect(main.get_by_text("Consultation du dossier")).to_have_count(0)  # hidden by default
+    assert_accessible_at_both_widths(martin, "oversight-actions")
+
+    field(martin, "Délégué").select_option(label="Sophie BERNARD")
+    tick(martin, "Masquer les consultations", False)
+    martin.get_by_role("button", name="Filtrer").click()
+    expect(main.get_by_text(re.compile("« Consultation du dossier »"))).to_have_count(4)  # each open, each save
+    assert "delegue=" in martin.url  # a filtered view is a link
+    assert_accessible_at_both_widths(martin, "oversight-actions-filtered")
+
+    rows = list(
+        csv.DictReader(io.StringIO(download(martin, "Exporter (CSV)", tmp_path).read_text("utf-8-sig")), delimiter=";")
+    )
+    changes = [row["Changements"] for row in rows if row["Action"] == "Modification du volet médical"]
+    assert changes == ["Allergies : non renseigné → Iode", "Allergies : non renseigné → Pénicilline"]
+    assert len(rows) == 6 and {row["Auteur"] for row in rows} == {"Sophie BERNARD"}
+    assert re.fullmatch(r"\d\d/\d\d/\d{4} \d\d:\d\d", rows[0]["Date et heure"])
+
+    pdf = download(martin, "Attestation (PDF)", tmp_path)
+    text = " ".join(
+        subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True, text=True).stdout.split()
+    )
+    assert sentence in text
+    assert Entry.objects.filter(action=Action.HISTORY_EXPORTED).count() == 2
+
+    out = io.StringIO()
+    call_command("verify_attestation", str(pdf), stdout=out)
+    assert "6 entrée(s), toutes présentes et inchangées" in out.getvalue()
+    rewritten = Entry.objects.filter(action=Action.MEDICAL_UPDATED).order_by("sequence").first()
+    tamper(("UPDATE journal_entry SET changes = %s WHERE id = %s", ['[{"field": "allergies"}]', rewritten.pk]))
+    with pytest.raises(CommandError) as refused:
+        call_command("verify_attestation", str(pdf), stdout=io.StringIO())
+    assert refused.value.returncode == 1 and f"Entrée n° {rewritten.sequence}" in str(refused.value)
