@@ -30,6 +30,9 @@ def dossier_list(request):
     page = paginate(
         request, selectors.search_dossiers(request.actor, query=query, status=status), per_page=20, bounded=True
     )
+    changes = selectors.last_changes(page)
+    for dossier in page:
+        dossier.changed_by = _changed_by(changes.get(dossier.last_change_id), request.actor)
     return render(
         request,
         "dossiers/list.html",
@@ -41,6 +44,17 @@ def dossier_list(request):
             "actions": allowed_actions(request.actor),
         },
     )
+
+
+def _changed_by(entry, actor) -> str:
+    """« par Sophie BERNARD pour vous »: who made the latest change, as the reader of the list is concerned."""
+    if entry is None:
+        return ""
+    if entry.actor_id == actor.user.pk:
+        return "par vous"
+    if entry.is_delegated and not actor.acting_for_id:
+        return f"par {entry.actor_name} pour vous"
+    return f"par {entry.actor_name}"
 
 
 @login_required

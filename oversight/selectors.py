@@ -5,8 +5,9 @@ Every read starts from `journal.selectors.entries_in_name_of` for the doctor `de
 """
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -16,6 +17,8 @@ from delegations.authz import may_oversee
 from dossiers.models import Dossier
 from journal.models import Action, Entry
 from journal.selectors import ACTION_GROUPS, entries_in_name_of
+
+from .models import Preferences
 
 if TYPE_CHECKING:
     from accounts.actor import Actor
@@ -63,3 +66,67 @@ def actions_in_name_of(actor: "Actor | None", filters: ActionFilters = ActionFil
             dossiers = dossiers.filter(patient__search_name__contains=word)
         entries = entries.filter(dossier__in=dossiers.values("pk"))
     return entries.select_related("dossier__patient")
+
+
+# « Depuis votre dernière connexion »: what changed dossiers (consultations and delegation events aside), counted
+# over the latest PANEL_LIMIT entries at most, so that the panel costs the same after a week or a year away.
+PANEL_GROUPS = {
+    "creation": ("création", "créations"),
+    "modification": ("modification", "modifications"),
+    "validation": ("validation", "validations"),
+    "envoi": ("envoi", "envois"),
+    "archivage": ("archivage", "archivages"),
+}
+PANEL_LIMIT = 1000
+_GROUP_OF: dict[str, str] = {action.value: group for group in PANEL_GROUPS for action in ACTION_GROUPS[group][1]}
+
+
+@dataclass(frozen=True)
+class DelegateSummary:
+    delegate_id: int
+    name: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class SinceLastLogin:
+    since: datetime.datetime
+    delegates: list[DelegateSummary]
+    more: bool  # over PANEL_LIMIT actions: the counts are those of the latest ones
+
+
+def _plural(count: int, words: tuple[str, str]) -> str:
+    return f"{count} {words[0] if count == 1 else words[1]}"
+
+
+def since_last_login(actor: "Actor | None") -> SinceLastLogin | None:
+    """What the doctor's delegates did on his dossiers since his previous login, by delegate; None for anybody but
+    a doctor in his own space, before his second login, or when nothing happened."""
+    decision = may_oversee(actor)
+    if not decision.allowed:
+        return None
+    user_id = cast(int, cast("Actor", actor).user.pk)
+    since = Preferences.objects.filter(user_id=user_id).values_list("previous_login_at", flat=True).first()
+    if since is None:
+        return None
+    doctor = cast("Professional", decision.principal)
+    rows = list(
+        entries_in_name_of(doctor.pk, user_id)
+        .filter(created_at__gte=since, action__in=list(_GROUP_OF), actor_id__isnull=False)
+        .values_list("actor_id", "actor_name", "action", "dossier_id")[: PANEL_LIMIT + 1]
+    )
+    more = len(rows) > PANEL_LIMIT
+    by_delegate: dict[int, dict[str, Any]] = {}
+    for actor_id, name, action, dossier_id in rows[:PANEL_LIMIT]:
+        seen = by_delegate.setdefault(actor_id, {"name": name, "counts": Counter(), "dossiers": set()})
+        seen["counts"][_GROUP_OF[action]] += 1
+        seen["dossiers"].add(dossier_id)
+    delegates = []
+    for delegate_id, seen in by_delegate.items():
+        counts = ", ".join(_plural(seen["counts"][g], PANEL_GROUPS[g]) for g in PANEL_GROUPS if seen["counts"][g])
+        dossiers = _plural(len(seen["dossiers"]), ("dossier", "dossiers"))
+        delegates.append(DelegateSummary(delegate_id, seen["name"], f"{counts} sur {dossiers}"))
+    if not delegates:
+        return None
+    delegates.sort(key=lambda d: d.name.lower())
+    return SinceLastLogin(since=since, delegates=delegates, more=more)

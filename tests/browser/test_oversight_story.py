@@ -90,6 +90,10 @@ def test_martin_oversees_what_sophie_did_in_his_name(new_page, tmp_path, setting
     edit_allergies(sophie, "André GIRARD", "Iode")
 
     log_in(martin, JEAN_MARTIN)
+    panel = martin.locator(".fr-callout").filter(has_text="Depuis votre dernière connexion")
+    expect(panel).to_contain_text("Sophie BERNARD : 2 modifications sur 2 dossiers")
+    expect(martin.get_by_role("row").filter(has_text="Yvette ROUSSEAU")).to_contain_text("par Sophie BERNARD pour vous")
+    assert_accessible_at_both_widths(martin, "oversight-mes-dossiers")
     martin.get_by_role("link", name="Actions faites en mon nom").click()
     expect(martin.get_by_role("heading", level=1)).to_have_text("Actions faites en mon nom")
     main = martin.locator("main")

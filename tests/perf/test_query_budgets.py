@@ -17,6 +17,7 @@ from accounts.actor import SESSION_ACTING_FOR
 from delegations.models import Delegation, Kind, State
 from journal.models import Action, ActorRole
 from journal.services import record
+from oversight.models import Preferences
 from tests.conftest import login_client
 from tests.factories import (
     CardFactory,
@@ -31,7 +32,7 @@ from tests.factories import (
 # the session is read, not written, on most pages; the user comes with his directory entry), with one to spare; a
 # query per row at the large size exceeds them.
 BUDGETS = {
-    "dossier_list": 6,
+    "dossier_list": 8,  # + the panel « Depuis votre dernière connexion » (preferences, entries), the latest changes
     "dossier_detail": 9,  # + the consultation INSERT, the journal head and (PostgreSQL) the append lock
     "dossier_history": 7,
     "my_delegations": 5,
@@ -138,9 +139,13 @@ def as_who(doctor, delegate):
 def test_dossier_list_is_constant(who, doctor, delegate):
     client = as_who(doctor, delegate)[who]
     professional = doctor.holder.professional
-    DossierFactory.create_batch(3, medecin_traitant=professional)
+    # The doctor's previous login was yesterday: the panel « Depuis votre dernière connexion » counts since then.
+    Preferences.objects.filter(user=doctor.holder).update(previous_login_at=timezone.now() - datetime.timedelta(days=1))
+    dossiers = DossierFactory.create_batch(3, medecin_traitant=professional)
+    _delegated_entries(doctor, delegate, dossiers, 6)
     small = count_queries(client, "/dossiers/")
-    DossierFactory.create_batch(57, medecin_traitant=professional)
+    dossiers += DossierFactory.create_batch(57, medecin_traitant=professional)
+    _delegated_entries(doctor, delegate, dossiers, 120)
     counts = {SMALL: small, LARGE: count_queries(client, "/dossiers/")}
     assert_constant("dossier_list", counts)
     # A later page and a filtered list cost the same.
