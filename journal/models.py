@@ -42,6 +42,7 @@ class Action(models.TextChoices):
     IDENTITY_CORRECTED = "identity_corrected", "Correction d'identité par un opérateur"
     # Oversight (« Actions faites en mon nom »)
     HISTORY_EXPORTED = "history_exported", "Export de l'historique"
+    PREFERENCES_CHANGED = "preferences_changed", "Modification des préférences de courriel"
 
 
 class JournalIsAppendOnly(Exception):

@@ -66,3 +66,17 @@ class ActionFilterForm(DsfrForm):
         if filters.hide_views and filters.group != "consultation":
             said.append("Consultations masquées")
         return said
+
+
+class PreferencesForm(DsfrForm):
+    mail_on_answer = forms.BooleanField(
+        label="Quand une personne accepte ou refuse la délégation que je lui propose", required=False
+    )
+    mail_on_validation = forms.BooleanField(
+        label="Quand un confrère valide un volet médical en mon nom",
+        required=False,
+        help_text="Avec le lien vers le dossier.",
+    )
+    weekly_summary = forms.BooleanField(
+        label="Chaque lundi, le résumé des actions faites en mon nom la semaine passée", required=False
+    )

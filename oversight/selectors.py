@@ -99,23 +99,17 @@ def _plural(count: int, words: tuple[str, str]) -> str:
     return f"{count} {words[0] if count == 1 else words[1]}"
 
 
-def since_last_login(actor: "Actor | None") -> SinceLastLogin | None:
-    """What the doctor's delegates did on his dossiers since his previous login, by delegate; None for anybody but
-    a doctor in his own space, before his second login, or when nothing happened."""
-    decision = may_oversee(actor)
-    if not decision.allowed:
-        return None
-    user_id = cast(int, cast("Actor", actor).user.pk)
-    since = Preferences.objects.filter(user_id=user_id).values_list("previous_login_at", flat=True).first()
-    if since is None:
-        return None
-    doctor = cast("Professional", decision.principal)
-    rows = list(
-        entries_in_name_of(doctor.pk, user_id)
-        .filter(created_at__gte=since, action__in=list(_GROUP_OF), actor_id__isnull=False)
-        .values_list("actor_id", "actor_name", "action", "dossier_id")[: PANEL_LIMIT + 1]
+def summaries(
+    doctor_id: int, user_id: int | None, since: datetime.datetime, until: datetime.datetime | None = None
+) -> tuple[list[DelegateSummary], bool]:
+    """By delegate, what changed his dossiers in his name in [since, until), over the latest PANEL_LIMIT entries at
+    most (the caller decided the doctor reads his own); and whether there were more."""
+    entries = entries_in_name_of(doctor_id, user_id).filter(
+        created_at__gte=since, action__in=list(_GROUP_OF), actor_id__isnull=False
     )
-    more = len(rows) > PANEL_LIMIT
+    if until is not None:
+        entries = entries.filter(created_at__lt=until)
+    rows = list(entries.values_list("actor_id", "actor_name", "action", "dossier_id")[: PANEL_LIMIT + 1])
     by_delegate: dict[int, dict[str, Any]] = {}
     for actor_id, name, action, dossier_id in rows[:PANEL_LIMIT]:
         seen = by_delegate.setdefault(actor_id, {"name": name, "counts": Counter(), "dossiers": set()})
@@ -126,7 +120,19 @@ def since_last_login(actor: "Actor | None") -> SinceLastLogin | None:
         counts = ", ".join(_plural(seen["counts"][g], PANEL_GROUPS[g]) for g in PANEL_GROUPS if seen["counts"][g])
         dossiers = _plural(len(seen["dossiers"]), ("dossier", "dossiers"))
         delegates.append(DelegateSummary(delegate_id, seen["name"], f"{counts} sur {dossiers}"))
-    if not delegates:
-        return None
     delegates.sort(key=lambda d: d.name.lower())
-    return SinceLastLogin(since=since, delegates=delegates, more=more)
+    return delegates, len(rows) > PANEL_LIMIT
+
+
+def since_last_login(actor: "Actor | None") -> SinceLastLogin | None:
+    """What the doctor's delegates did on his dossiers since his previous login, by delegate; None for anybody but
+    a doctor in his own space, before his second login, or when nothing happened."""
+    decision = may_oversee(actor)
+    if not decision.allowed:
+        return None
+    user_id = cast(int, cast("Actor", actor).user.pk)
+    since = Preferences.objects.filter(user_id=user_id).values_list("previous_login_at", flat=True).first()
+    if since is None:
+        return None
+    delegates, more = summaries(cast("Professional", decision.principal).pk, user_id, since)
+    return SinceLastLogin(since=since, delegates=delegates, more=more) if delegates else None

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.actions, name="actions"),
     path("export.csv", views.export_csv, name="export-csv"),
     path("attestation.pdf", views.export_pdf, name="export-pdf"),
+    path("preferences/", views.preferences, name="preferences"),
 ]

@@ -19,7 +19,8 @@ from journal.verify import current_head
 
 from . import attestation, selectors, services
 from .exports import CHUNK, csv_lines
-from .forms import ActionFilterForm
+from .forms import ActionFilterForm, PreferencesForm
+from .mails import preferences_of
 
 
 def _doctor_or_404(request):
@@ -118,3 +119,19 @@ def export_pdf(request):
     response = HttpResponse(html.write_pdf(attachments=[embedded]), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_file_name("pdf")}"'
     return response
+
+
+@login_required
+def preferences(request):
+    _doctor_or_404(request)
+    current = preferences_of(request.user)
+    initial = {name: getattr(current, name) for name in services.MAIL_CHOICES}
+    # Every box unticked is an empty POST, still an answer.
+    form = PreferencesForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if services.update_preferences(actor=request.actor, **form.cleaned_data):
+            messages.success(request, "Vos préférences ont été enregistrées.")
+        else:
+            messages.info(request, "Aucune modification à enregistrer.")
+        return redirect("oversight:preferences")
+    return render(request, "oversight/preferences.html", {"title": "Mes préférences", "nav": "oversight", "form": form})

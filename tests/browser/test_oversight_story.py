@@ -19,8 +19,16 @@ from journal.models import Action, Entry
 from tests.factories import DelegationFactory
 from tests.journal.test_chain import tamper
 
-from .helpers import JEAN_MARTIN, assert_accessible_at_both_widths, field, log_in
-from .test_delegation_stories import BANNER, SOPHIE_BERNARD, log_out, new_page, site, tick  # noqa: F401  # fixtures
+from .helpers import CLAIRE_DUBOIS, JEAN_MARTIN, assert_accessible_at_both_widths, field, log_in
+from .test_delegation_stories import (  # noqa: F401  # new_page and site: fixtures
+    BANNER,
+    SOPHIE_BERNARD,
+    log_out,
+    mails_to,
+    new_page,
+    site,
+    tick,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -135,3 +143,30 @@ def test_martin_oversees_what_sophie_did_in_his_name(new_page, tmp_path, setting
     with pytest.raises(CommandError) as refused:
         call_command("verify_attestation", str(pdf), stdout=io.StringIO())
     assert refused.value.returncode == 1 and f"Entrée n° {rewritten.sequence}" in str(refused.value)
+
+
+def test_dubois_validates_in_martins_name_and_martin_receives_the_mail(new_page, smtp_server):  # noqa: F811
+    _delegations()
+    martin = new_page()
+    log_in(martin, JEAN_MARTIN)
+    martin.get_by_role("link", name="Actions faites en mon nom").click()
+    martin.get_by_role("link", name=re.compile("Mes préférences")).click()
+    expect(martin.get_by_role("heading", level=1)).to_have_text("Mes préférences")
+    expect(martin.get_by_role("checkbox", name=re.compile("Quand un confrère valide"))).to_be_checked()  # on by default
+    assert_accessible_at_both_widths(martin, "oversight-preferences")
+
+    claire = new_page()
+    act_for_martin(claire, CLAIRE_DUBOIS)
+    claire.get_by_role("link", name="André GIRARD").click()
+    field(claire, "GIR").select_option(label="GIR 2")
+    claire.get_by_role("button", name="Enregistrer").click()
+    claire.get_by_role("button", name="Valider le volet médical").click()
+    expect(claire.get_by_text("Le volet médical a été validé et signé.")).to_be_visible()
+    number = claire.url.rstrip("/").rsplit("/", 1)[-1]
+
+    [mail] = mails_to(smtp_server, "jean.martin@example.org", 1)
+    assert mail.subject == "Volet médical validé en votre nom par le médecin Claire DUBOIS"
+    link = re.search(r"(https?://\S+/dossiers/[^/\s]+/)", mail.body).group(1)
+    assert link.endswith(f"/dossiers/{number}/")
+    martin.goto(link)
+    expect(martin.get_by_role("heading", level=1)).to_have_text(re.compile("André GIRARD"))
