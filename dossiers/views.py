@@ -13,6 +13,7 @@ from journal.selectors import dossier_history
 
 from . import selectors, services
 from .forms import DossierFilterForm, MedicalForm, NewDossierForm
+from .history import history_rows
 
 HISTORY_ON_DOSSIER_PAGE = 10
 
@@ -84,7 +85,7 @@ def _detail_context(request, dossier, decision, medical_form=None):
         "principal": decision.principal,
         "actions": allowed_actions(request.actor),
         "medical_form": medical_form or MedicalForm(instance=dossier, initial={"version": dossier.version}),
-        "history": dossier_history(dossier.pk)[:HISTORY_ON_DOSSIER_PAGE],
+        "history": history_rows(dossier_history(dossier.pk)[:HISTORY_ON_DOSSIER_PAGE]),
     }
 
 
@@ -103,9 +104,10 @@ def dossier_history_page(request, number):
         request,
         "dossiers/history.html",
         {
-            "title": f"Historique du dossier {dossier.number}",
+            "title": f"Historique du dossier de {dossier.patient.display_name} ({dossier.number})",
             "dossier": dossier,
             "page": page,
+            "rows": history_rows(page),
         },
     )
 

@@ -170,3 +170,33 @@ def test_dubois_validates_in_martins_name_and_martin_receives_the_mail(new_page,
     assert link.endswith(f"/dossiers/{number}/")
     martin.goto(link)
     expect(martin.get_by_role("heading", level=1)).to_have_text(re.compile("André GIRARD"))
+
+
+def test_the_dossier_history_reads_well_at_every_width(new_page):  # noqa: F811
+    _delegations()
+    sophie = new_page()
+    act_for_martin(sophie, SOPHIE_BERNARD)
+    for _ in range(3):
+        sophie.goto("/dossiers/")
+        sophie.get_by_role("link", name="Yvette ROUSSEAU").click()
+    field(sophie, "Antécédents").fill("Hypertension artérielle ancienne, " * 12)
+    sophie.get_by_role("button", name="Enregistrer").click()
+    expect(sophie.get_by_text("Le volet médical a été enregistré.")).to_be_visible()
+
+    martin = new_page()
+    log_in(martin, JEAN_MARTIN)
+    martin.get_by_role("link", name="Yvette ROUSSEAU").click()
+    martin.get_by_role("link", name="Voir tout l'historique").click()
+    expect(martin.get_by_role("heading", level=1)).to_have_text(re.compile("Yvette ROUSSEAU, dossier"))
+    history = martin.locator(".app-history")
+    expect(history).to_contain_text("3 consultations par Sophie BERNARD, du ")
+    details = history.get_by_text("Voir les 3 consultations")
+    details.click()
+    expect(history.locator("details li")).to_have_count(3)
+    assert_accessible_at_both_widths(martin, "oversight-dossier-history")
+    # At 375 px each entry is a stacked card: the long change wraps within the screen, nothing scrolls sideways.
+    martin.set_viewport_size({"width": 375, "height": 900})
+    change = history.get_by_text(re.compile("^Antécédents : non renseigné → Hypertension"))
+    box = change.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 375, box
+    assert martin.evaluate("document.documentElement.scrollWidth") <= 375
