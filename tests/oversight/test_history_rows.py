@@ -1,4 +1,4 @@
-"""HISTORIQUE DES ACTIONS: consecutive consultations by the same person make one row; the full page names the patient."""
+"""HISTORIQUE DES ACTIONS: consecutive consultations by one person make one row; the full page names the patient."""
 
 from dossiers.history import history_rows
 from journal.selectors import dossier_history
