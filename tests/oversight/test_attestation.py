@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from journal.models import Action
 from tests.journal.test_chain import tamper
+from tests.journal.test_checkpoints import signing  # noqa: F401  # the fixture
 
 from .conftest import client_of, last_entry
 from .test_actions import story  # noqa: F401  # the fixture
@@ -81,3 +82,13 @@ def test_verify_attestation_refuses_an_edited_file_and_other_pdfs(pdf, tmp_path)
     plain = tmp_path / "plain.pdf"
     plain.write_bytes(weasyprint.HTML(string="<p>rien</p>").write_pdf())
     assert "ne contient pas la pièce jointe" in refused(plain)
+
+
+def test_the_latest_signed_checkpoint_is_cited(story, signing, tmp_path):  # noqa: F811
+    from journal.services import make_checkpoint
+
+    signed = make_checkpoint(first=True)
+    response = client_of(story["martin"]).get(PDF_URL)
+    attached = json.loads(PdfReader(io.BytesIO(response.content)).attachments["attestation.json"][0])
+    assert attached["signed_checkpoint"]["sequence"] == signed.sequence
+    assert attached["signed_checkpoint"]["hash"] == signed.hash
