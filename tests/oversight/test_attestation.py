@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from pypdf import PdfReader
 
-from journal.models import Action
+from journal.models import Action, Entry
 from tests.journal.test_chain import tamper
 from tests.journal.test_checkpoints import signing  # noqa: F401  # the fixture
 
@@ -92,3 +92,12 @@ def test_the_latest_signed_checkpoint_is_cited(story, signing, tmp_path):  # noq
     attached = json.loads(PdfReader(io.BytesIO(response.content)).attachments["attestation.json"][0])
     assert attached["signed_checkpoint"]["sequence"] == signed.sequence
     assert attached["signed_checkpoint"]["hash"] == signed.hash
+
+
+def test_too_many_entries_for_one_attestation_says_what_to_do(story, monkeypatch):  # noqa: F811
+    monkeypatch.setattr("oversight.attestation.MAX_ENTRIES", 1)
+    client = client_of(story["martin"])
+    response = client.get(PDF_URL, {"filtrer": "1", "delegue": story["sophie"].holder.pk}, follow=True)
+    assert response.redirect_chain[-1][0].startswith("/actions-en-mon-nom/?filtrer=1&delegue=")
+    assert "au plus 1 actions : précisez la période ou les filtres" in response.content.decode()
+    assert not Entry.objects.filter(action=Action.HISTORY_EXPORTED).exists()
