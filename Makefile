@@ -53,6 +53,10 @@ browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Installez Chromium : sudo apt-get install chromium"; exit 1; fi; }
+	@# pdftotext: the tests read the « Attestation (PDF) » as a reader would.
+	@command -v pdftotext >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null; \
+	  else echo "Installez poppler-utils : sudo apt-get install poppler-utils"; exit 1; fi; }
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -57,6 +57,9 @@ PAGES = [  # (name, role, url template)
     ("Historique", "médecin", "/dossiers/{hot}/historique/"),
     ("Historique", "délégué", "/dossiers/{hot}/historique/"),
     ("MES DELEGATIONS", "médecin", "/delegations/"),
+    # Every entry done in his name (national: tens of thousands per bench doctor), consultations hidden, newest first.
+    ("Actions faites en mon nom", "médecin", "/actions-en-mon-nom/"),
+    ("Actions faites en mon nom (filtrées)", "médecin", "/actions-en-mon-nom/?filtrer=1&action=consultation&page=3"),
     ("Délégations reçues", "délégué", "/delegations/recues/"),
     ("Annuaire", "médecin", "/annuaire/?name={name}&place={place}"),
     ("Annuaire (pages pleines)", "médecin", "/annuaire/?name={prefix}"),

@@ -278,7 +278,7 @@ def seed(scale: str, database: str) -> dict:
             (did, kind, first, last, f"delegue{did}@example.org", normalize(f"{first} {last}"), *rights, False,
              today - dt.timedelta(days=30), ends, state, NOW, NOW, None if state == "en_attente" else NOW,
              NOW if state == "supprimee" else None, None, colleague_pk,
-             user_of[doctor_pk], None if state == "en_attente" else delegate_uid, doctor_pk)
+             user_of[doctor_pk], None if state == "en_attente" else delegate_uid, doctor_pk, "")
         )  # fmt: skip
 
     for k, pk in enumerate(bench_doctors):
@@ -295,7 +295,7 @@ def seed(scale: str, database: str) -> dict:
               ["id", "kind", "invited_first_name", "invited_last_name", "invited_email", "invited_key", "can_consult",
                "can_create", "can_edit", "can_validate", "starts_on", "ends_on", "state", "created_at", "updated_at",
                "answered_at", "deleted_at", "reminder_sent_on", "colleague_id", "created_by_id", "delegate_id",
-               "doctor_id"], delegations)  # fmt: skip
+               "doctor_id", "suspension_reason"], delegations)  # fmt: skip
     timings["délégations"] = time.monotonic() - t
     log(f"délégations : {len(delegations)} ({timings['délégations']:.0f} s)")
 

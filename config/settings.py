@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "delegations",
     "dossiers",
     "interop",
+    "oversight",
     "demo",
 ]
 
@@ -239,7 +240,7 @@ LOGGING: dict[str, Any] = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # Authlib logs the PKCE verifier at DEBUG: never let it (or a token) reach the logs.
-    "loggers": {"authlib": {"level": "WARNING"}},
+    "loggers": {"authlib": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 # --- Hardening (docs/securite.md « Durcissement ») ---

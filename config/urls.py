@@ -16,5 +16,6 @@ urlpatterns = [
     path("demo/", include("demo.urls")),  # 404 unless DEMO is on
     # Under the admin's address, before its catch-all: operators only, behind the same proxy rules (interop/views.py).
     path(f"{settings.ADMIN_URL}fhir/", include("interop.urls")),
+    path("actions-en-mon-nom/", include("oversight.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

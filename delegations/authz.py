@@ -26,6 +26,7 @@ __all__ = [
     "Withdrawal",
     "decide",
     "may_manage_delegations",
+    "may_oversee",
     "withdrawal",
 ]
 
@@ -124,6 +125,12 @@ def may_manage_delegations(actor: "Actor | None") -> Decision:
     if not actor.is_doctor:
         return Decision(False, Reason.NO_OWN_SPACE)
     return Decision(True, Reason.ALLOWED, principal=actor.professional)
+
+
+def may_oversee(actor: "Actor | None") -> Decision:
+    """« Actions faites en mon nom », its exports, the panel of Mes dossiers and « Mes préférences »: MES
+    DELEGATIONS' rule, the same decision (a doctor in his own space; a delegate acting for him sees none)."""
+    return may_manage_delegations(actor)
 
 
 def allowed_actions(actor: "Actor | None") -> set[str]:

@@ -121,3 +121,14 @@ def received_rows(actor: "Actor") -> list[Delegation]:
         if known is None or (delegation.created_at, delegation.pk) > (known.created_at, known.pk):
             newest[delegation.doctor_id] = delegation
     return [d for d in rows if newest[d.doctor_id] is d]
+
+
+def delegates_of(doctor: "Professional") -> list[tuple[int, str]]:
+    """(user id, name) of each person the doctor ever delegated to who answered (past delegations included), by name;
+    one row per person whatever the number of his delegations."""
+    seen: dict[int, str] = {}
+    for delegation in Delegation.objects.filter(doctor=doctor, delegate__isnull=False).select_related(
+        "colleague", "delegate"
+    ):
+        seen.setdefault(cast(int, delegation.delegate_id), delegation.delegate.display_name)  # type: ignore[union-attr]  # filtered: a delegate
+    return sorted(seen.items(), key=lambda item: (item[1].lower(), item[0]))

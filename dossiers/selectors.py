@@ -1,13 +1,15 @@
 """Every read of dossiers goes through a queryset filtered to the actor's current principal."""
 
 import datetime
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 
 from core.text import normalize
 from delegations.authz import Decision, DossierAction, decide
+from journal.models import Action, Entry
 
 from .models import Dossier
 
@@ -46,7 +48,29 @@ def search_dossiers(actor: "Actor | None", *, query: str = "", status: str = "")
         qs = qs.filter(status=status)
     for word in normalize(query).split():
         qs = qs.filter(patient__search_name__contains=word)
-    return qs.order_by("-updated_at", "-id")
+    return qs.annotate(last_change_id=Subquery(_last_change)).order_by("-updated_at", "-id")
+
+
+# The entry of a dossier's latest change (« Dernière modification »: who): every change sets `updated_at` just before
+# journaling, so the walk of the dossier's index starts there and skips only the consultations since then.
+CHANGES = (
+    Action.DOSSIER_CREATED,
+    Action.MEDICAL_UPDATED,
+    Action.MEDICAL_VALIDATED,
+    Action.DOSSIER_SENT,
+    Action.DOSSIER_ARCHIVED,
+)
+_last_change = (
+    Entry.objects.filter(dossier_id=OuterRef("pk"), created_at__gte=OuterRef("updated_at"), action__in=CHANGES)
+    .order_by("-created_at", "-id")
+    .values("pk")[:1]
+)
+
+
+def last_changes(dossiers: Iterable[Dossier]) -> dict[int, Entry]:
+    """The latest change of each dossier of a page (annotated by search_dossiers), in one query."""
+    ids = [found for d in dossiers if (found := getattr(d, "last_change_id", None))]
+    return Entry.objects.in_bulk(ids) if ids else {}
 
 
 def possible_duplicates(

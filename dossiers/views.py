@@ -15,6 +15,7 @@ from journal.selectors import dossier_history
 from . import selectors, services
 from .context_processors import dossiers_heading
 from .forms import DossierFilterForm, MedicalForm, NewDossierForm, typed_back
+from .history import history_rows
 
 HISTORY_ON_DOSSIER_PAGE = 10
 # The hidden field of the forms a delegate sends (dossiers/_drawn_for.html): the doctor he acted for when the page
@@ -55,6 +56,9 @@ def dossier_list(request):
     page = paginate(
         request, selectors.search_dossiers(request.actor, query=query, status=status), per_page=20, bounded=True
     )
+    changes = selectors.last_changes(page)
+    for dossier in page:
+        dossier.changed_by = _changed_by(changes.get(dossier.last_change_id), request.actor)
     return render(
         request,
         "dossiers/list.html",
@@ -66,6 +70,17 @@ def dossier_list(request):
             "actions": allowed_actions(request.actor),
         },
     )
+
+
+def _changed_by(entry, actor) -> str:
+    """« par Sophie BERNARD pour vous »: who made the latest change, as the reader of the list is concerned."""
+    if entry is None:
+        return ""
+    if entry.actor_id == actor.user.pk:
+        return "par vous"
+    if entry.is_delegated and not actor.acting_for_id:
+        return f"par {entry.actor_name} pour vous"
+    return f"par {entry.actor_name}"
 
 
 @login_required
@@ -97,7 +112,7 @@ def _detail_context(request, dossier, decision, medical_form=None):
         "principal": decision.principal,
         "actions": allowed_actions(request.actor),
         "medical_form": medical_form or MedicalForm(instance=dossier, initial={"version": dossier.version}),
-        "history": dossier_history(dossier.pk)[:HISTORY_ON_DOSSIER_PAGE],
+        "history": history_rows(dossier_history(dossier.pk)[:HISTORY_ON_DOSSIER_PAGE]),
     }
 
 
@@ -116,9 +131,10 @@ def dossier_history_page(request, number):
         request,
         "dossiers/history.html",
         {
-            "title": f"Historique du dossier {dossier.number}",
+            "title": f"Historique du dossier de {dossier.patient.display_name} ({dossier.number})",
             "dossier": dossier,
             "page": page,
+            "rows": history_rows(page),
         },
     )
 

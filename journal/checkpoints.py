@@ -214,3 +214,18 @@ def checkpoint_directory(value: str | None = None) -> Path:
             "(hors de la base, idéalement copié ailleurs)."
         )
     return Path(value)
+
+
+def latest_signed() -> Checkpoint | None:
+    """The most recent checkpoint whose signature holds, for a document that cites it (an attestation); None when
+    checkpoints are not set up (no directory or key) or none is readable. Reads the directory, not the database."""
+    if not settings.JOURNAL_CHECKPOINT_DIR:
+        return None
+    try:
+        public_key = load_verify_key()
+        if public_key is None or not Path(settings.JOURNAL_CHECKPOINT_DIR).is_dir():
+            return None
+        valid, _invalid = read_directory(Path(settings.JOURNAL_CHECKPOINT_DIR), public_key)
+    except CheckpointError:
+        return None
+    return valid[-1] if valid else None

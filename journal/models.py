@@ -40,6 +40,9 @@ class Action(models.TextChoices):
     OPERATOR_LOGIN_FAILED = "operator_login_failed", "Échec de connexion d'un opérateur à la gestion"
     OPERATOR_CHANGE = "operator_change", "Modification par un opérateur"
     IDENTITY_CORRECTED = "identity_corrected", "Correction d'identité par un opérateur"
+    # Oversight (« Actions faites en mon nom »)
+    HISTORY_EXPORTED = "history_exported", "Export de l'historique"
+    PREFERENCES_CHANGED = "preferences_changed", "Modification des préférences de courriel"
 
 
 class JournalIsAppendOnly(Exception):
@@ -123,6 +126,8 @@ class Entry(models.Model):
                 condition=models.Q(action__in=["login", "login_failed"]),
                 name="journal_login_recent",
             ),
+            # « Actions faites en mon nom »: a doctor's entries, newest first, without reading the others.
+            models.Index(fields=["on_behalf_of", "-created_at", "-id"], name="journal_principal_recent"),
         ]
 
     def __str__(self):

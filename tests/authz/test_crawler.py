@@ -122,6 +122,14 @@ EXPECTATIONS = {
     "delegations:modify": {"GET": who(404, (DOCTOR, 200)), "POST": who(404, (DOCTOR, 200))},
     "delegations:delete": {"GET": who(404, (DOCTOR, 200)), "POST": who(404, (DOCTOR, 302))},
     "delegations:resend": {"GET": ONLY_POST, "POST": who(404, (DOCTOR, 302))},
+    # --- « Actions faites en mon nom » and its exports: MES DELEGATIONS' rule (delegations.authz.may_oversee)
+    "oversight:actions": {"GET": who(404, (MANAGES_DELEGATIONS, 200))},
+    "oversight:export-csv": {"GET": who(404, (MANAGES_DELEGATIONS, 200))},
+    "oversight:export-pdf": {"GET": who(404, (MANAGES_DELEGATIONS, 200))},
+    "oversight:preferences": {
+        "GET": who(404, (MANAGES_DELEGATIONS, 200)),
+        "POST": who(404, (MANAGES_DELEGATIONS, 302)),
+    },
     # --- the delegate's side
     "delegations:received": {"GET": who(200)},
     # Answering the pending confrère's delegation: him alone.
@@ -287,6 +295,8 @@ def _request(world, persona, method, path, data=None):
         client.cookies[settings.SESSION_COOKIE_NAME] = session_key
     with transaction.atomic():
         response = client.get(path) if method == "GET" else client.post(path, data or {})
+        # A streamed export is read here, within the savepoint, like any other page.
+        response.crawled = b"".join(response.streaming_content) if response.streaming else response.content
         transaction.set_rollback(True)
     return response
 
@@ -320,7 +330,7 @@ def test_everybody_on_every_url(world, settings):
                 if outcome != expected[persona]:
                     failures.append(f"{method} {path} as {persona}: {outcome}, expected {expected[persona]}")
                 # Dr MARTIN's patient appears on no page of anyone but him and his delegates in force.
-                body = response.content.decode(errors="replace").lower() if response.status_code == 200 else ""
+                body = response.crawled.decode(errors="replace").lower() if response.status_code == 200 else ""
                 if ("quasimodo" in body or dossier_number.lower() in body) and persona not in DOCTOR_AND_IN_FORCE:
                     failures.append(f"{method} {path} as {persona}: shows Dr MARTIN's patient")
                 # Dr ROBERT left the directory: his patient appears on nobody's page, not even his own.

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.actor import Actor
-from delegations.authz import DossierAction, decide, may_manage_delegations
+from delegations.authz import DossierAction, decide, may_manage_delegations, may_oversee
 from delegations.models import Delegation, Kind, State
 from tests.factories import DelegationFactory, DoctorUserFactory, ProfessionalFactory, UserFactory
 
@@ -332,6 +332,8 @@ def test_decide_agrees_with_the_decision_table(people):
             actor = _actor(people, situation)
             decision = decide(actor, DossierAction(situation["action"]))
             manage = may_manage_delegations(_actor(people, situation))
+            # « Actions faites en mon nom » and its exports: the same rule, for the same doctor.
+            oversee = may_oversee(_actor(people, situation))
             transaction.set_rollback(True)
         for user in people.values():
             if getattr(user, "professional", None) is not None:
@@ -350,6 +352,7 @@ def test_decide_agrees_with_the_decision_table(people):
                 # On behalf of Dr MARTIN, through exactly this delegation.
                 assert decision.is_delegated and decision.delegation.pk == delegation.pk, situation
         assert manage.allowed is expected_may_manage(situation), situation
+        assert (oversee.allowed, oversee.principal) == (manage.allowed, manage.principal), situation
         if manage.allowed:
             assert manage.principal.pk == actor.user.professional.pk
         seen["allowed" if on_martin else "refused"] += 1

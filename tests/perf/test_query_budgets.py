@@ -17,6 +17,7 @@ from accounts.actor import SESSION_ACTING_FOR
 from delegations.models import Kind, State
 from journal.models import Action, ActorRole
 from journal.services import record
+from oversight.models import Preferences
 from tests.conftest import login_client
 from tests.factories import (
     CardFactory,
@@ -32,7 +33,7 @@ from tests.factories import (
 # the session is read, not written, on most pages; the user comes with his directory entry), with one to spare; a
 # query per row at the large size exceeds them.
 BUDGETS = {
-    "dossier_list": 6,
+    "dossier_list": 8,  # + the panel « Depuis votre dernière connexion » (preferences, entries), the latest changes
     "dossier_detail": 9,  # + the consultation INSERT, the journal head and (PostgreSQL) the append lock
     "dossier_history": 7,
     "my_delegations": 5,
@@ -41,6 +42,7 @@ BUDGETS = {
     "directory_search": 6,
     "colleague_search": 6,
     "my_account": 6,  # the cards, the places, the last logins (bounded)
+    "oversight_actions": 7,
 }
 SMALL, LARGE = "small", "large"
 
@@ -133,9 +135,13 @@ def as_who(doctor, delegate):
 def test_dossier_list_is_constant(who, doctor, delegate):
     client = as_who(doctor, delegate)[who]
     professional = doctor.holder.professional
-    DossierFactory.create_batch(3, medecin_traitant=professional)
+    # The doctor's previous login was yesterday: the panel « Depuis votre dernière connexion » counts since then.
+    Preferences.objects.filter(user=doctor.holder).update(previous_login_at=timezone.now() - datetime.timedelta(days=1))
+    dossiers = DossierFactory.create_batch(3, medecin_traitant=professional)
+    _delegated_entries(doctor, delegate, dossiers, 6)
     small = count_queries(client, "/dossiers/")
-    DossierFactory.create_batch(57, medecin_traitant=professional)
+    dossiers += DossierFactory.create_batch(57, medecin_traitant=professional)
+    _delegated_entries(doctor, delegate, dossiers, 120)
     counts = {SMALL: small, LARGE: count_queries(client, "/dossiers/")}
     assert_constant("dossier_list", counts)
     # A later page and a filtered list cost the same.
@@ -300,3 +306,40 @@ def test_my_account_is_constant(doctor):
         PracticePlaceFactory(professional=doctor.holder.professional)
     _logins(doctor, 58)
     assert_constant("my_account", {SMALL: small, LARGE: count_queries(client, "/compte/")})
+
+
+# --- « Actions faites en mon nom »: 6 vs 300 entries on his behalf, over 2 vs 20 dossiers -------------------
+
+
+def _delegated_entries(doctor, delegate, dossiers, n):
+    professional = doctor.holder.professional
+    for i in range(n):
+        record(
+            action=Action.MEDICAL_UPDATED if i % 3 else Action.DOSSIER_VIEWED,
+            actor_user=delegate.holder,
+            actor_name=delegate.holder.display_name,
+            actor_role=ActorRole.ASSISTANT,
+            card_type="CPE",
+            on_behalf_of=professional,
+            is_delegated=True,
+            dossier=dossiers[i % len(dossiers)],
+            changes=[{"field": "gir", "label": "GIR", "old": str(i % 6 + 1), "new": ""}] if i % 3 else [],
+        )
+
+
+@pytest.mark.django_db
+def test_oversight_actions_is_constant(doctor, delegate):
+    client = client_for(doctor)
+    professional = doctor.holder.professional
+    dossiers = DossierFactory.create_batch(2, medecin_traitant=professional)
+    _delegated_entries(doctor, delegate, dossiers, 6)
+    url = "/actions-en-mon-nom/"
+    small = count_queries(client, url)
+    dossiers += DossierFactory.create_batch(18, medecin_traitant=professional)
+    _delegated_entries(doctor, delegate, dossiers, 294)
+    counts = {SMALL: small, LARGE: count_queries(client, url)}
+    assert_constant("oversight_actions", counts)
+    # A later page and every filter cost the same.
+    assert count_queries(client, f"{url}?page=5") == counts[LARGE]
+    filtered = f"{url}?filtrer=1&delegue={delegate.holder.pk}&action=modification&du=2020-01-01&patient=a"
+    assert count_queries(client, filtered) == counts[LARGE]

@@ -1,0 +1,138 @@
+"""« Actions faites en mon nom »: the journal entries in which someone acted on the doctor's behalf, filtered.
+
+Every read starts from `journal.selectors.entries_in_name_of` for the doctor `delegations.authz.may_oversee` gives
+(none for anybody else); the filters narrow it, never replace it.
+"""
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from core.text import normalize
+from delegations.authz import may_oversee
+from dossiers.models import Dossier
+from journal.models import Action, Entry
+from journal.selectors import ACTION_GROUPS, entries_in_name_of
+
+from .models import Preferences
+
+if TYPE_CHECKING:
+    from accounts.actor import Actor
+    from directory.models import Professional
+
+
+@dataclass(frozen=True)
+class ActionFilters:
+    delegate_id: int | None = None
+    group: str = ""  # a key of journal.selectors.ACTION_GROUPS
+    since: datetime.date | None = None
+    until: datetime.date | None = None
+    patient: str = ""
+    hide_views: bool = True
+    # What the filters say, in French, for the attestation and the export's journal entry.
+    described: list[str] = field(default_factory=list, compare=False)
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    """Midnight of that day in the platform's time zone (Europe/Paris), where the doctor lives."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def actions_in_name_of(actor: "Actor | None", filters: ActionFilters = ActionFilters()) -> QuerySet[Entry]:
+    """The entries on the actor's own behalf (empty unless may_oversee), the filters applied on top, newest first."""
+    decision = may_oversee(actor)
+    if not decision.allowed:
+        return Entry.objects.none()
+    doctor = cast("Professional", decision.principal)
+    entries = entries_in_name_of(doctor.pk, cast("Actor", actor).user.pk)
+    if filters.delegate_id is not None:
+        entries = entries.filter(actor_id=filters.delegate_id)
+    if filters.group in ACTION_GROUPS:
+        entries = entries.filter(action__in=ACTION_GROUPS[filters.group][1])
+    if filters.hide_views and filters.group != "consultation":
+        entries = entries.exclude(action=Action.DOSSIER_VIEWED)
+    if filters.since is not None:
+        entries = entries.filter(created_at__gte=_start_of(filters.since))
+    if filters.until is not None:
+        entries = entries.filter(created_at__lt=_start_of(filters.until + datetime.timedelta(days=1)))
+    words = normalize(filters.patient).split()
+    if words:
+        dossiers = Dossier.objects.filter(medecin_traitant=doctor)
+        for word in words:
+            dossiers = dossiers.filter(patient__search_name__contains=word)
+        entries = entries.filter(dossier__in=dossiers.values("pk"))
+    return entries.select_related("dossier__patient")
+
+
+# « Depuis votre dernière connexion »: what changed dossiers (consultations and delegation events aside), counted
+# over the latest PANEL_LIMIT entries at most, so that the panel costs the same after a week or a year away.
+PANEL_GROUPS = {
+    "creation": ("création", "créations"),
+    "modification": ("modification", "modifications"),
+    "validation": ("validation", "validations"),
+    "envoi": ("envoi", "envois"),
+    "archivage": ("archivage", "archivages"),
+}
+PANEL_LIMIT = 1000
+_GROUP_OF: dict[str, str] = {action.value: group for group in PANEL_GROUPS for action in ACTION_GROUPS[group][1]}
+
+
+@dataclass(frozen=True)
+class DelegateSummary:
+    delegate_id: int
+    name: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class SinceLastLogin:
+    since: datetime.datetime
+    delegates: list[DelegateSummary]
+    more: bool  # over PANEL_LIMIT actions: the counts are those of the latest ones
+
+
+def _plural(count: int, words: tuple[str, str]) -> str:
+    return f"{count} {words[0] if count == 1 else words[1]}"
+
+
+def summaries(
+    doctor_id: int, user_id: int | None, since: datetime.datetime, until: datetime.datetime | None = None
+) -> tuple[list[DelegateSummary], bool]:
+    """By delegate, what changed his dossiers in his name in [since, until), over the latest PANEL_LIMIT entries at
+    most (the caller decided the doctor reads his own); and whether there were more."""
+    entries = entries_in_name_of(doctor_id, user_id).filter(
+        created_at__gte=since, action__in=list(_GROUP_OF), actor_id__isnull=False
+    )
+    if until is not None:
+        entries = entries.filter(created_at__lt=until)
+    rows = list(entries.values_list("actor_id", "actor_name", "action", "dossier_id")[: PANEL_LIMIT + 1])
+    by_delegate: dict[int, dict[str, Any]] = {}
+    for actor_id, name, action, dossier_id in rows[:PANEL_LIMIT]:
+        seen = by_delegate.setdefault(actor_id, {"name": name, "counts": Counter(), "dossiers": set()})
+        seen["counts"][_GROUP_OF[action]] += 1
+        seen["dossiers"].add(dossier_id)
+    delegates = []
+    for delegate_id, seen in by_delegate.items():
+        counts = ", ".join(_plural(seen["counts"][g], PANEL_GROUPS[g]) for g in PANEL_GROUPS if seen["counts"][g])
+        dossiers = _plural(len(seen["dossiers"]), ("dossier", "dossiers"))
+        delegates.append(DelegateSummary(delegate_id, seen["name"], f"{counts} sur {dossiers}"))
+    delegates.sort(key=lambda d: d.name.lower())
+    return delegates, len(rows) > PANEL_LIMIT
+
+
+def since_last_login(actor: "Actor | None") -> SinceLastLogin | None:
+    """What the doctor's delegates did on his dossiers since his previous login, by delegate; None for anybody but
+    a doctor in his own space, before his second login, or when nothing happened."""
+    decision = may_oversee(actor)
+    if not decision.allowed:
+        return None
+    user_id = cast(int, cast("Actor", actor).user.pk)
+    since = Preferences.objects.filter(user_id=user_id).values_list("previous_login_at", flat=True).first()
+    if since is None:
+        return None
+    delegates, more = summaries(cast("Professional", decision.principal).pk, user_id, since)
+    return SinceLastLogin(since=since, delegates=delegates, more=more) if delegates else None

@@ -1,0 +1,51 @@
+"""What the doctor takes away: the CSV (a French spreadsheet opens it as is), journaled."""
+
+import csv
+import io
+
+from journal.models import Action, Entry
+
+from .conftest import client_of, last_entry
+from .test_actions import story  # noqa: F401  # the fixture
+
+CSV_URL = "/actions-en-mon-nom/export.csv"
+
+
+def _csv(response) -> list[dict]:
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig")), delimiter=";"))
+
+
+def test_csv_of_the_filtered_list_is_journaled(story):  # noqa: F811
+    client = client_of(story["martin"])
+    response = client.get(CSV_URL, {"filtrer": "1", "delegue": story["sophie"].holder.pk})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment;" in response["Content-Disposition"]
+    rows = _csv(response)
+    assert [row["Action"] for row in rows] == [
+        "Modification du volet médical",
+        "Modification du volet médical",
+        "Consultation du dossier",
+    ]
+    first = rows[-1]
+    assert first["Phrase du journal"] == (
+        "l'assistant(e) Sophie BERNARD a fait l'action « Consultation du dossier » au nom du médecin Jean MARTIN"
+    )
+    assert first["Date et heure"][2] == "/" and first["Date et heure"][5] == "/" and len(first["Date et heure"]) == 16
+    assert (
+        "GIR : non renseigné → GIR 3" in rows[1]["Changements"]
+        or "GIR : non renseigné → GIR 3" in rows[0]["Changements"]
+    )
+    entry = last_entry()
+    assert entry.action == Action.HISTORY_EXPORTED and entry.action_label == "Export de l'historique"
+    assert entry.actor_id == story["martin"].holder.pk and "Délégué : Sophie BERNARD" in entry.detail
+    assert entry.on_behalf_of_id == story["martin"].holder.professional.pk and not entry.is_delegated
+
+
+def test_a_delegate_exports_nothing(story):  # noqa: F811
+    before = Entry.objects.count()
+    response = client_of(story["sophie"], acting_for=story["martin"]).get(CSV_URL)
+    assert response.status_code == 404
+    assert Entry.objects.count() == before
