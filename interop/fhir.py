@@ -80,6 +80,8 @@ USER_SECURITY_ATTRIBUTES_CHANGED = _coding(DCM, "110137", "User Security Attribu
 READ = _coding(RESTFUL_INTERACTION, "read", "read")
 CREATE = _coding(RESTFUL_INTERACTION, "create", "create")
 UPDATE = _coding(RESTFUL_INTERACTION, "update", "update")
+EXPORT = _coding(DCM, "110106", "Export")
+SEARCH = _coding(RESTFUL_INTERACTION, "search-type", "search-type")
 
 SUCCESS, MINOR_FAILURE = "0", "4"
 
@@ -113,6 +115,9 @@ EVENTS: dict[str, tuple[dict[str, str], dict[str, str], str, str]] = {
     Action.OPERATOR_LOGIN_FAILED: (USER_AUTHENTICATION, LOGIN, "E", MINOR_FAILURE),
     Action.OPERATOR_CHANGE: (REST, UPDATE, "U", SUCCESS),
     Action.IDENTITY_CORRECTED: (SECURITY_ALERT, USER_SECURITY_ATTRIBUTES_CHANGED, "U", SUCCESS),
+    # « Actions faites en mon nom »: the doctor took his filtered list away (CSV, PDF, FHIR).
+    Action.HISTORY_EXPORTED: (EXPORT, SEARCH, "R", SUCCESS),
+    Action.PREFERENCES_CHANGED: (REST, UPDATE, "U", SUCCESS),
 }
 
 # The dossier changes that, made in someone's name, also get a Provenance: (data operation, agent type).

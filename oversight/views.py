@@ -4,7 +4,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -14,6 +14,7 @@ from core.pagination import paginate
 from delegations.authz import may_oversee
 from delegations.selectors import delegates_of
 from dossiers.changes import readable_changes
+from interop.export import bundle
 from journal.checkpoints import latest_signed
 from journal.verify import current_head
 
@@ -118,6 +119,30 @@ def export_pdf(request):
     )
     response = HttpResponse(html.write_pdf(attachments=[embedded]), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_file_name("pdf")}"'
+    return response
+
+
+# A Bundle is built and validated in memory: the doctor's export is a filtered list, not the whole journal (the
+# operator's `export_audit` streams that).
+FHIR_MAX_ENTRIES = 2000
+
+
+@login_required
+def export_fhir(request):
+    """« FHIR (JSON) »: the filtered list as a FHIR R4 Bundle (collection) of AuditEvents and Provenances."""
+    _doctor, _form, filters, entries = _filtered(request)
+    if entries[FHIR_MAX_ENTRIES : FHIR_MAX_ENTRIES + 1].exists():
+        messages.error(
+            request,
+            f"L'export FHIR peut contenir au plus {FHIR_MAX_ENTRIES} actions : précisez la période ou les filtres, "
+            "puis recommencez.",
+        )
+        query = request.GET.urlencode()
+        return redirect(reverse("oversight:actions") + (f"?{query}" if query else ""))
+    services.record_export(actor=request.actor, export_format="FHIR", described=filters.described)
+    response = JsonResponse(bundle(entries), json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/fhir+json; charset=utf-8"
+    response["Content-Disposition"] = f'attachment; filename="{_file_name("json")}"'
     return response
 
 

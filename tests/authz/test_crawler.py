@@ -126,6 +126,7 @@ EXPECTATIONS = {
     "oversight:actions": {"GET": who(404, (MANAGES_DELEGATIONS, 200))},
     "oversight:export-csv": {"GET": who(404, (MANAGES_DELEGATIONS, 200))},
     "oversight:export-pdf": {"GET": who(404, (MANAGES_DELEGATIONS, 200))},
+    "oversight:export-fhir": {"GET": who(404, (MANAGES_DELEGATIONS, 200))},
     "oversight:preferences": {
         "GET": who(404, (MANAGES_DELEGATIONS, 200)),
         "POST": who(404, (MANAGES_DELEGATIONS, 302)),

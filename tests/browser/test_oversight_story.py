@@ -114,7 +114,7 @@ def test_martin_oversees_what_sophie_did_in_his_name(new_page, tmp_path, setting
     expect(martin.get_by_role("heading", level=1)).to_have_text("Actions faites en mon nom")
     main = martin.locator("main")
     sentence = (
-        "l'assistant(e) Sophie BERNARD a fait l'action « Modification du volet médical » au nom du médecin Jean MARTIN"
+        "L'assistant(e) Sophie BERNARD a fait l'action « Modification du volet médical » au nom du médecin Jean MARTIN"
     )
     expect(main.get_by_text(sentence)).to_have_count(2)
     expect(main).to_contain_text("Allergies : non renseigné → Pénicilline")

@@ -38,10 +38,10 @@ def test_only_what_others_did_in_his_name_newest_first(story):
     martin = actor_for(story["martin"])
     everything = _sentences(martin, hide_views=False)
     assert everything == [
-        "l'assistant(e) Paul ANCIEN a fait l'action « Consultation du dossier » au nom du médecin Jean MARTIN",
-        "l'assistant(e) Sophie BERNARD a fait l'action « Modification du volet médical » au nom du médecin Jean MARTIN",
-        "l'assistant(e) Sophie BERNARD a fait l'action « Modification du volet médical » au nom du médecin Jean MARTIN",
-        "l'assistant(e) Sophie BERNARD a fait l'action « Consultation du dossier » au nom du médecin Jean MARTIN",
+        "L'assistant(e) Paul ANCIEN a fait l'action « Consultation du dossier » au nom du médecin Jean MARTIN",
+        "L'assistant(e) Sophie BERNARD a fait l'action « Modification du volet médical » au nom du médecin Jean MARTIN",
+        "L'assistant(e) Sophie BERNARD a fait l'action « Modification du volet médical » au nom du médecin Jean MARTIN",
+        "L'assistant(e) Sophie BERNARD a fait l'action « Consultation du dossier » au nom du médecin Jean MARTIN",
     ]
     # Consultations hidden by default.
     assert len(_sentences(martin)) == 2
