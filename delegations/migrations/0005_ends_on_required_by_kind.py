@@ -6,13 +6,24 @@ from django.utils import timezone
 
 
 def bound_colleague_delegations(apps, schema_editor):
-    """The services always required a colleague's end date; a row written around them that has none ends today (or
-    on its start day, if later) rather than never: the bound that gives the least."""
+    """The services always required a colleague's end date; a row written around them that has none gets one.
+    An ended row ends the day it ended (deleted, suspended, answered or last changed), so that its validity does not
+    read as lasting until this migration; a live one ends today (or on its start day, if later) rather than never:
+    the bound that gives the least. Live rows bounded are printed for the operator to look at."""
     Delegation = apps.get_model("delegations", "Delegation")
-    unbounded = Delegation.objects.filter(kind="confrere", ends_on__isnull=True)
     today = timezone.localdate()
-    unbounded.filter(starts_on__gte=today).update(ends_on=models.F("starts_on"))
-    unbounded.filter(starts_on__lt=today).update(ends_on=today)
+    live = []
+    for delegation in Delegation.objects.filter(kind="confrere", ends_on__isnull=True).iterator():
+        if delegation.state in ("en_attente", "acceptee"):
+            live.append(delegation.pk)
+            ended = today
+        else:
+            moment = delegation.deleted_at or delegation.suspended_at or delegation.answered_at or delegation.updated_at
+            ended = timezone.localdate(moment)
+        delegation.ends_on = max(delegation.starts_on, ended)
+        delegation.save(update_fields=["ends_on"])
+    if live:
+        print(f"\n  Délégations à un confrère en cours sans date de fin, bornées à aujourd'hui : n° {live}")
 
 
 class Migration(migrations.Migration):

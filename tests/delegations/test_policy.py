@@ -99,7 +99,8 @@ def test_form_and_service_say_the_same(martin):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_bounds_a_colleague_delegation_written_without_end_date():
-    """Rows written around the services before the constraint: bounded at the least (today, or their start day)."""
+    """Rows written around the services before the constraint: live ones bounded at the least (today, or their start
+    day), ended ones on the day they ended."""
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
@@ -118,7 +119,16 @@ def test_the_migration_bounds_a_colleague_delegation_written_without_end_date():
     started = old.objects.create(**fields, colleague_id=ProfessionalFactory().pk, starts_on=TODAY().replace(year=2020))
     later = TODAY() + datetime.timedelta(days=10)
     starting = old.objects.create(**fields, colleague_id=ProfessionalFactory().pk, starts_on=later)
+    # An ended row ends the day it ended, not the day of the migration.
+    answered = datetime.datetime(2021, 3, 4, 12, tzinfo=datetime.UTC)
+    refused = old.objects.create(
+        **{**fields, "state": "refusee"},
+        colleague_id=ProfessionalFactory().pk,
+        starts_on=TODAY().replace(year=2020),
+        answered_at=answered,
+    )
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
     assert Delegation.objects.get(pk=started.pk).ends_on == TODAY()
     assert Delegation.objects.get(pk=starting.pk).ends_on == later
+    assert Delegation.objects.get(pk=refused.pk).ends_on == datetime.date(2021, 3, 4)
