@@ -83,6 +83,26 @@ def test_a_cpf_card_gives_nothing(martin):
 
 
 @pytest.mark.django_db
+def test_a_delegate_s_refusal_names_its_reason_and_the_delegation_it_was_decided_on(martin, sophie):
+    """Each refusal says why (Reason), and a delegate's refusal keeps whom and which delegation it was decided on."""
+    from tests.factories import CardFactory, UserFactory
+
+    delegation = make_delegation(martin, sophie, rights=("consult",))
+    refused = decide(delegate_actor(sophie, martin), DossierAction.EDIT_MEDICAL)
+    assert not refused and refused.reason == Reason.RIGHT_NOT_GRANTED
+    assert (refused.principal, refused.is_delegated, refused.delegation) == (
+        martin.holder.professional, True, delegation
+    )  # fmt: skip
+    student = CardFactory(card_type="CPF", holder=UserFactory())
+    to_student = make_delegation(martin, student, rights=("consult",))
+    refused = decide(delegate_actor(student, martin), DossierAction.VIEW)
+    assert not refused and refused.reason == Reason.CARD_NOT_ALLOWED
+    assert (refused.principal, refused.is_delegated, refused.delegation) == (
+        martin.holder.professional, True, to_student
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
 def test_a_delegation_for_someone_else_gives_nothing(martin, sophie):
     from tests.factories import CardFactory, UserFactory
 
