@@ -83,11 +83,17 @@ def test_a_cpf_card_gives_nothing(martin):
 
 
 @pytest.mark.django_db
-def test_a_delegate_s_refusal_names_its_reason_and_the_delegation_it_was_decided_on(martin, sophie):
-    """Each refusal says why (Reason), and a delegate's refusal keeps whom and which delegation it was decided on."""
+def test_a_delegate_s_refusal_names_its_reason_and_the_delegation_it_was_decided_on(martin, sophie, dubois):
+    """Each decision says why (Reason), and a delegate's refusal keeps whom and which delegation it was decided on."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.actor import Actor
     from tests.factories import CardFactory, UserFactory
 
+    assert decide(None, DossierAction.VIEW).reason == Reason.ANONYMOUS
+    assert decide(Actor(user=AnonymousUser()), DossierAction.VIEW).reason == Reason.ANONYMOUS
     delegation = make_delegation(martin, sophie, rights=("consult",))
+    assert decide(delegate_actor(sophie, martin), DossierAction.VIEW).reason == Reason.ALLOWED
     refused = decide(delegate_actor(sophie, martin), DossierAction.EDIT_MEDICAL)
     assert not refused and refused.reason == Reason.RIGHT_NOT_GRANTED
     assert (refused.principal, refused.is_delegated, refused.delegation) == (
@@ -99,6 +105,13 @@ def test_a_delegate_s_refusal_names_its_reason_and_the_delegation_it_was_decided
     assert not refused and refused.reason == Reason.CARD_NOT_ALLOWED
     assert (refused.principal, refused.is_delegated, refused.delegation) == (
         martin.holder.professional, True, to_student
+    )  # fmt: skip
+    to_dubois = make_delegation(martin, dubois, kind=Kind.COLLEAGUE, rights=("validate",), ends_on=TODAY() + DAY)
+    cpe = CardFactory(card_type="CPE", holder=dubois.holder)
+    refused = decide(delegate_actor(cpe, martin), DossierAction.VALIDATE_MEDICAL)
+    assert not refused and refused.reason == Reason.NOT_A_SIGNATURE
+    assert (refused.principal, refused.is_delegated, refused.delegation) == (
+        martin.holder.professional, True, to_dubois
     )  # fmt: skip
 
 
