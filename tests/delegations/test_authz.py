@@ -90,8 +90,11 @@ def test_a_delegate_s_refusal_names_its_reason_and_the_delegation_it_was_decided
     from accounts.actor import Actor
     from tests.factories import CardFactory, UserFactory
 
-    assert decide(None, DossierAction.VIEW).reason == Reason.ANONYMOUS
-    assert decide(Actor(user=AnonymousUser()), DossierAction.VIEW).reason == Reason.ANONYMOUS
+    for nobody in (None, Actor(user=AnonymousUser())):
+        refused = decide(nobody, DossierAction.VIEW)
+        assert not refused and refused.reason == Reason.ANONYMOUS
+    refused = decide(actor_for(sophie), DossierAction.VIEW)  # an assistant in her own space
+    assert not refused and refused.reason == Reason.NO_OWN_SPACE
     delegation = make_delegation(martin, sophie, rights=("consult",))
     assert decide(delegate_actor(sophie, martin), DossierAction.VIEW).reason == Reason.ALLOWED
     refused = decide(delegate_actor(sophie, martin), DossierAction.EDIT_MEDICAL)
