@@ -93,6 +93,7 @@ def test_a_delegate_s_refusal_names_its_reason_and_the_delegation_it_was_decided
     for nobody in (None, Actor(user=AnonymousUser())):
         refused = decide(nobody, DossierAction.VIEW)
         assert not refused and refused.reason == Reason.ANONYMOUS
+    assert decide(actor_for(martin), DossierAction.VIEW).reason == Reason.ALLOWED
     refused = decide(actor_for(sophie), DossierAction.VIEW)  # an assistant in her own space
     assert not refused and refused.reason == Reason.NO_OWN_SPACE
     delegation = make_delegation(martin, sophie, rights=("consult",))
