@@ -5,17 +5,20 @@
 2. Set-based SQL merges it: new people inserted, people whose lines changed (fingerprint) updated and their places
    of practice replaced, people absent from the file deactivated (never deleted: other tables refer to them).
 
-The writes to the directory run in ONE transaction: a failed or interrupted import leaves the previous directory
-as it was, and readers see the old directory until the commit. On SQLite the reading and grouping come before
-it, outside any transaction, so that its write lock is held only for the writes (staging.session).
+On PostgreSQL the writes to the directory run in one transaction: a failed or interrupted import leaves the
+previous directory as it was, and readers see the old directory until the commit. SQLite has one writer at a time:
+the reading and grouping come first, outside any transaction (staging.session), then the writes go in short
+transactions of a batch of people each (_write_in_batches), so that users' writes never wait long for the lock.
 """
 
 import multiprocessing
 import os
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import nullcontext
 from functools import lru_cache, partial
 from hashlib import blake2b
 from operator import itemgetter
@@ -247,16 +250,16 @@ def _merge(stats: dict, phase) -> None:
         staging.analyze(line)
         state = _directory_state(cursor)
         _group(cursor, stats)
-    # Only the writes to the directory in this transaction: on SQLite it holds the database's write lock, so it
-    # comes after the reading and grouping, which take none (staging.session).
+    if staging.short_transactions():
+        _write_in_batches(stats, phase, state)
+        return
+    # Only the writes to the directory in this transaction.
     with transaction.atomic(), connection.cursor() as cursor:
         if _directory_state(cursor) != state:
             # Changed since the grouping (another import, an edit): the statuses are computed again, locked.
             _group(cursor, stats)
+        _deactivate(cursor, stats, phase)
         _write(cursor, stats, phase)
-        if stats["deactivated_ids"]:
-            # After the commit only: the apps above (delegations) suspend what the people who left had.
-            transaction.on_commit(partial(signals.send_professionals_deactivated, stats["deactivated_ids"]))
 
 
 def _directory_state(cursor) -> tuple:
@@ -298,52 +301,132 @@ def _group(cursor, stats: dict) -> None:
     """)  # noqa: S608
 
 
-def _write(cursor, stats: dict, phase) -> None:
-    line, person = staging.LINE_TABLE, staging.PERSON_TABLE
+def _deactivate(cursor, stats: dict, phase, batch: tuple[int, int] | None = None) -> None:
+    """The active people absent from the file (ABSENT_TABLE, or its rows `batch` on SQLite) made inactive; the
+    signal that suspends their delegations is sent after the commit."""
     pro, place = Professional._meta.db_table, PracticePlace._meta.db_table
-    now = timezone.now()
     phase("Professionnels absents du fichier désactivés…")
     absent = f"SELECT id FROM {staging.ABSENT_TABLE}"  # noqa: S608
+    params: list[Any] = []
+    if batch:
+        absent += " WHERE rowid BETWEEN %s AND %s"
+        params = list(batch)
     cursor.execute(
-        f"UPDATE {pro} SET is_active = %s, updated_at = %s WHERE id IN ({absent}) RETURNING id",  # noqa: S608
-        [False, now],
+        f"UPDATE {pro} SET is_active = %s, updated_at = %s WHERE is_active AND id IN ({absent}) RETURNING id",  # noqa: S608
+        [False, timezone.now(), *params],
     )
-    stats["deactivated_ids"] = [row[0] for row in cursor.fetchall()]
-    stats["deactivated"] = len(stats["deactivated_ids"])
-    if stats["deactivated"]:
+    ids = [row[0] for row in cursor.fetchall()]
+    if ids:
         # Their places' copy of the flag (PracticePlace.PERSON_COPY): off the search-by-place indexes.
-        cursor.execute(f"UPDATE {place} SET is_active = %s WHERE is_active AND professional_id IN ({absent})", [False])  # noqa: S608
+        cursor.execute(f"UPDATE {place} SET is_active = %s WHERE is_active AND professional_id IN ({absent})",  # noqa: S608
+                       [False, *params])  # fmt: skip
+        stats["deactivated_ids"] += ids
+        stats["deactivated"] += len(ids)
+        # After the commit only: the apps above (delegations) suspend what the people who left had.
+        transaction.on_commit(partial(signals.send_professionals_deactivated, ids))
 
+
+def _write(cursor, stats: dict, phase, batch: tuple[int, int] | None = None) -> None:
+    """The new and changed people written, their places of practice replaced: all of them, or on SQLite those of
+    rows `batch` of TODO_TABLE (a person's row and places always in the same transaction)."""
+    line, person = staging.LINE_TABLE, staging.PERSON_TABLE
+    pro, place = Professional._meta.db_table, PracticePlace._meta.db_table
     if not stats["created"] + stats["updated"]:
         return  # the usual monthly case for most people: nothing else to write
+    if batch:
+        people = f"{staging.TODO_TABLE} t JOIN {person} sp ON sp.national_id = t.national_id"
+        chosen, params, order = "t.rowid BETWEEN %s AND %s", list(batch), "t.rowid"
+        # Places replaced by identity, not by the status of the grouping: right even for a person added since.
+        replaced = f"SELECT p.id FROM {people} JOIN {pro} p ON p.national_id = t.national_id WHERE {chosen}"  # noqa: S608
+    else:
+        people, chosen, params, order = f"{person} sp", "sp.status <> 's'", [], "sp.national_id"
+        replaced = f"SELECT professional_id FROM {person} WHERE status = 'c'" if stats["updated"] else ""  # noqa: S608
+    # A first import on PostgreSQL builds the indexes once at the end; on SQLite that would be one long write.
+    deferred = staging.indexes_deferred if not batch else lambda table: nullcontext()
     phase("Professionnels créés et mis à jour…")
-    with staging.indexes_deferred(pro):
+    with deferred(pro):
         cursor.execute(f"""
             INSERT INTO {pro} (national_id, {", ".join(PROFESSIONAL_FIELDS)}, is_active, updated_at,
                                import_fingerprint)
             SELECT sp.national_id, {", ".join(_cut("sp", c) for c in PROFESSIONAL_FIELDS)}, %s, %s, sp.fingerprint
-            FROM {person} sp
-            WHERE sp.status <> 's'
-            ORDER BY sp.national_id
+            FROM {people}
+            WHERE {chosen}
+            ORDER BY {order}
             ON CONFLICT (national_id) DO UPDATE SET
                 {", ".join(f"{c} = excluded.{c}" for c in PROFESSIONAL_FIELDS)},
                 is_active = excluded.is_active, updated_at = excluded.updated_at,
                 import_fingerprint = excluded.import_fingerprint
-        """, [True, now])  # noqa: S608  # fmt: skip
+        """, [True, timezone.now(), *params])  # noqa: S608  # fmt: skip
 
     phase("Lieux d'exercice remplacés…")
-    if stats["updated"]:
-        cursor.execute(f"""
-            DELETE FROM {place} WHERE professional_id IN
-                (SELECT professional_id FROM {person} WHERE status = 'c')
-        """)  # noqa: S608
-    with staging.indexes_deferred(place):
+    if replaced:
+        cursor.execute(f"DELETE FROM {place} WHERE professional_id IN ({replaced})", params)  # noqa: S608
+    with deferred(place):
         cursor.execute(f"""
             INSERT INTO {place} (professional_id, {", ".join(PLACE_FIELDS)}, {", ".join(PERSON_COPY)})
             SELECT p.id, {", ".join(_cut("l", c) for c in PLACE_FIELDS)}, {", ".join(f"p.{c}" for c in PERSON_COPY)}
-            FROM {line} l
-            JOIN {person} sp ON sp.national_id = l.national_id
-            JOIN {pro} p ON p.national_id = l.national_id
-            WHERE sp.status <> 's'
-            ORDER BY sp.national_id, l.line_no
-        """)  # a person's places together, in the file's order  # noqa: S608
+            FROM {people}
+            JOIN {line} l ON l.national_id = sp.national_id
+            JOIN {pro} p ON p.national_id = sp.national_id
+            WHERE {chosen}
+            ORDER BY {order}, l.line_no
+        """, params)  # a person's places together, in the file's order  # noqa: S608  # fmt: skip
+
+
+BATCH_SECONDS = 0.5  # target length of each write transaction on SQLite
+BATCH_PAUSE = 0.1  # between them: longer than the longest sleep of SQLite's busy handler (100 ms)
+BATCH_FIRST = 500  # people in the first batch, then sized from the time the previous one took
+BATCH_MIN = 50
+IMPORT_BUSY_TIMEOUT_MS = 60_000  # how long the import waits for users' writes before each batch
+
+
+def _write_in_batches(stats: dict, phase, state: tuple) -> None:
+    """SQLite: the writes in short transactions, each holding the database's write lock a fraction of a second and
+    followed by a pause in which the users' writes waiting for it go first. Everything was computed before (staging
+    tables); each transaction writes a batch of people, each with its places. Deactivations come last, once every
+    person of the file is written: an interrupted import leaves each person as before or as in the file, never
+    half-written, deactivates nobody, and running it again completes it."""
+    with connection.cursor() as cursor:
+        if _directory_state(cursor) != state:
+            # Changed since the grouping (another import, an edit): the statuses are computed again.
+            _group(cursor, stats)
+        cursor.execute(f"DROP TABLE IF EXISTS {staging.TODO_TABLE}")
+        cursor.execute(f"""
+            CREATE TEMPORARY TABLE {staging.TODO_TABLE} AS
+            SELECT national_id FROM {staging.PERSON_TABLE} WHERE status <> 's' ORDER BY national_id
+        """)  # noqa: S608  (rowid = rank)
+        cursor.execute(f"SELECT COUNT(*) FROM {staging.TODO_TABLE}")  # noqa: S608
+        (todo,) = cursor.fetchone()
+        cursor.execute(f"SELECT COUNT(*) FROM {staging.ABSENT_TABLE}")  # noqa: S608
+        (absent,) = cursor.fetchone()
+        cursor.execute("PRAGMA busy_timeout")
+        (busy_timeout,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA busy_timeout = {IMPORT_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA cache_size")
+        (cache_size,) = cursor.fetchone()
+        cursor.execute("PRAGMA cache_size = -262144")  # 256 MiB: the indexes' pages stay in memory between batches
+    quiet = lambda message: None  # noqa: E731
+    pause = False
+    try:
+        for step, total, message in (
+            (_write, todo, "Professionnels créés et mis à jour, lieux d'exercice remplacés…"),
+            (_deactivate, absent, "Professionnels absents du fichier désactivés…"),
+        ):
+            if total:
+                phase(message)
+            first, size = 1, BATCH_FIRST
+            while first <= total:
+                if pause:
+                    time.sleep(BATCH_PAUSE)
+                last = min(total, first + size - 1)
+                started = time.monotonic()
+                with transaction.atomic(), connection.cursor() as cursor:
+                    step(cursor, stats, quiet, (first, last))
+                elapsed = time.monotonic() - started
+                # Sized so that the next one takes about BATCH_SECONDS, whatever the machine's load.
+                size = max(BATCH_MIN, min(20 * size, int((last - first + 1) * BATCH_SECONDS / max(elapsed, 0.001))))
+                first, pause = last + 1, True
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout)}")
+            cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")

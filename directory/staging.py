@@ -12,19 +12,21 @@ from django.db import connection, transaction
 LINE_TABLE = "directory_stage_line"
 PERSON_TABLE = "directory_stage_person"
 ABSENT_TABLE = "directory_stage_absent"
+TODO_TABLE = "directory_stage_todo"  # SQLite: the people to write, in batches of their rank (rowid)
 
 
 @contextmanager
 def session():
-    """The import's staging (reading the file, grouping its lines), in which importer._merge opens the
-    transaction of its writes to the directory.
+    """The import's staging (reading the file, grouping its lines), in which importer._merge writes to the
+    directory.
 
     PostgreSQL: the whole import in one transaction, as its readers and writers never wait for it (MVCC, and the
     import locks only the directory's rows it writes). SQLite allows one writer at a time, and a transaction
     holds that lock until it ends: users' writes (journal, sessions) would wait for the whole import and fail
     past their busy timeout. The staging tables are TEMPORARY, that is in SQLite's separate temp database,
-    whose writes lock nothing in the main one: the staging runs outside any transaction, and only the final
-    writes take the lock. Either way a failure or an interruption changes nothing in the directory."""
+    whose writes lock nothing in the main one: the staging runs outside any transaction, and only the short
+    transactions of the final writes take the lock (see short_transactions()). Either way a failure or an
+    interruption while reading changes nothing in the directory."""
     if connection.vendor == "postgresql":
         with transaction.atomic():
             yield
@@ -34,6 +36,12 @@ def session():
             yield
         finally:
             drop_tables()
+
+
+def short_transactions() -> bool:
+    """Whether the writes to the directory go in short transactions (SQLite, importer._write_in_batches) rather
+    than one (PostgreSQL, where an import's transaction blocks nobody)."""
+    return connection.vendor != "postgresql"
 
 
 def create_line_table(columns: list[tuple[str, str]]) -> None:
@@ -47,7 +55,7 @@ def create_line_table(columns: list[tuple[str, str]]) -> None:
 
 def drop_tables() -> None:
     with connection.cursor() as cursor:
-        for table in (ABSENT_TABLE, PERSON_TABLE, LINE_TABLE):
+        for table in (TODO_TABLE, ABSENT_TABLE, PERSON_TABLE, LINE_TABLE):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 

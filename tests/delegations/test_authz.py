@@ -82,6 +82,43 @@ def test_a_cpf_card_gives_nothing(martin):
 
 
 @pytest.mark.django_db
+def test_a_delegate_s_refusal_names_its_reason_and_the_delegation_it_was_decided_on(martin, sophie, dubois):
+    """Each decision says why (Reason), and a delegate's refusal keeps whom and which delegation it was decided on."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.actor import Actor
+    from tests.factories import CardFactory, UserFactory
+
+    for nobody in (None, Actor(user=AnonymousUser())):
+        refused = decide(nobody, DossierAction.VIEW)
+        assert not refused and refused.reason == Reason.ANONYMOUS
+    assert decide(actor_for(martin), DossierAction.VIEW).reason == Reason.ALLOWED
+    refused = decide(actor_for(sophie), DossierAction.VIEW)  # an assistant in her own space
+    assert not refused and refused.reason == Reason.NO_OWN_SPACE
+    delegation = make_delegation(martin, sophie, rights=("consult",))
+    assert decide(delegate_actor(sophie, martin), DossierAction.VIEW).reason == Reason.ALLOWED
+    refused = decide(delegate_actor(sophie, martin), DossierAction.EDIT_MEDICAL)
+    assert not refused and refused.reason == Reason.RIGHT_NOT_GRANTED
+    assert (refused.principal, refused.is_delegated, refused.delegation) == (
+        martin.holder.professional, True, delegation
+    )  # fmt: skip
+    student = CardFactory(card_type="CPF", holder=UserFactory())
+    to_student = make_delegation(martin, student, rights=("consult",))
+    refused = decide(delegate_actor(student, martin), DossierAction.VIEW)
+    assert not refused and refused.reason == Reason.CARD_NOT_ALLOWED
+    assert (refused.principal, refused.is_delegated, refused.delegation) == (
+        martin.holder.professional, True, to_student
+    )  # fmt: skip
+    to_dubois = make_delegation(martin, dubois, kind=Kind.COLLEAGUE, rights=("validate",), ends_on=TODAY() + DAY)
+    cpe = CardFactory(card_type="CPE", holder=dubois.holder)
+    refused = decide(delegate_actor(cpe, martin), DossierAction.VALIDATE_MEDICAL)
+    assert not refused and refused.reason == Reason.NOT_A_SIGNATURE
+    assert (refused.principal, refused.is_delegated, refused.delegation) == (
+        martin.holder.professional, True, to_dubois
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
 def test_a_delegation_for_someone_else_gives_nothing(martin, sophie):
     from tests.factories import CardFactory, UserFactory
 

@@ -195,6 +195,18 @@ def test_decide_refuses_at_once_before_any_suspension(martin, dubois, sophie):
     assert may_manage_delegations(actor_for(martin)).reason == Reason.LEFT_DIRECTORY
 
 
+def test_decide_checks_the_delegating_doctor_it_decides_on(martin, sophie):
+    """The query of the delegation in force asks for an active doctor; decide() checks again on the delegation it
+    decides on (memoised for the request), so that it alone refuses a doctor who left."""
+    make_delegation(martin, sophie, rights=("consult",))
+    actor = delegate_actor(sophie, martin)
+    assert decide(actor, DossierAction.VIEW)  # the delegation is now memoised on the actor
+    [delegation] = [found for key, found in actor.cache.items() if key[0] == "delegation"]
+    delegation.doctor.is_active = False
+    refused = decide(actor, DossierAction.VIEW)
+    assert not refused and refused.reason == Reason.LEFT_DIRECTORY
+
+
 def test_a_live_delegation_to_an_inactive_person_cannot_be_modified_nor_resent_before_the_sweep(martin, dubois):
     accepted = make_delegation(martin, dubois, kind=Kind.COLLEAGUE, ends_on=TODAY() + DAY)
     Professional.objects.filter(pk=dubois.holder.professional.pk).update(is_active=False)

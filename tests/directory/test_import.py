@@ -3,6 +3,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from bench.generate_extract import generate
 from directory import importer
@@ -142,8 +143,8 @@ def test_failed_import_keeps_the_previous_directory(tmp_path, monkeypatch, failu
     if failure == "merge":
         original = importer._write
 
-        def write_then_fail(cursor, stats, phase):
-            original(cursor, stats, phase)  # everything written, then the process is interrupted before the commit
+        def write_then_fail(*args):
+            original(*args)  # everything written (its only batch on SQLite), then interrupted before the commit
             raise KeyboardInterrupt
 
         monkeypatch.setattr(importer, "_write", write_then_fail)
@@ -174,6 +175,50 @@ def test_failed_import_keeps_the_previous_directory(tmp_path, monkeypatch, failu
     monkeypatch.undo()
     # And the next import works.
     assert import_extract(write_extract(tmp_path / "b.txt", new))["created"] == 1
+
+
+def test_sqlite_writes_in_batches_an_interruption_leaves_each_person_whole(tmp_path, monkeypatch):
+    """SQLite writes in short transactions (a batch of people each): interrupted in the second batch, the first
+    person is as in the file, the others as before (each with all its places), nobody is deactivated yet; the
+    next import completes the work."""
+    if connection.vendor == "postgresql":
+        pytest.skip("one transaction on PostgreSQL (test_failed_import_keeps_the_previous_directory)")
+    gone = person("99700001045", "DUPARC", "Léa", commune="Bron")
+    import_extract(write_extract(tmp_path / "a.txt", [person(), LEFEVRE, gone]))
+    before = {p.national_id: (p.last_name, p.is_active, [pl.commune for pl in p.places.all()])
+              for p in Professional.objects.all()}  # fmt: skip
+    new = [person(last="MARTIN-DURAND", commune="Caluire"), {**LEFEVRE, "commune": "Paris"},
+           person("99700001099", "NOUVEAU", "Zoé")]  # fmt: skip
+    monkeypatch.setattr(importer, "BATCH_FIRST", 1)
+    monkeypatch.setattr(importer, "BATCH_MIN", 1)
+    monkeypatch.setattr(importer, "BATCH_SECONDS", 0)
+    monkeypatch.setattr(importer, "BATCH_PAUSE", 0)
+    original, batches = importer._write, []
+
+    def write_then_stop_in_the_second_batch(cursor, stats, phase, batch):
+        original(cursor, stats, phase, batch)
+        batches.append(batch)
+        if len(batches) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(importer, "_write", write_then_stop_in_the_second_batch)
+    with pytest.raises(KeyboardInterrupt):
+        import_extract(write_extract(tmp_path / "b.txt", new))
+    assert batches == [(1, 1), (2, 2)]
+    after = {p.national_id: (p.last_name, p.is_active, [pl.commune for pl in p.places.all()])
+             for p in Professional.objects.all()}  # fmt: skip
+    assert after == {**before, "899700001011": ("MARTIN-DURAND", True, ["Caluire"])}
+    monkeypatch.setattr(importer, "_write", original)
+    stats = import_extract(write_extract(tmp_path / "b.txt", new))
+    assert (stats["created"], stats["updated"], stats["unchanged"], stats["deactivated"]) == (1, 1, 1, 1)
+    final = {p.national_id: (p.last_name, p.is_active, [pl.commune for pl in p.places.all()])
+             for p in Professional.objects.all()}  # fmt: skip
+    assert final == {
+        "899700001011": ("MARTIN-DURAND", True, ["Caluire"]),
+        "899700001037": ("LEFÈVRE", True, ["Paris"]),
+        "899700001045": ("DUPARC", False, ["Bron"]),
+        "899700001099": ("NOUVEAU", True, ["Lyon"]),
+    }
 
 
 def test_failure_while_parsing_changes_nothing(tmp_path, monkeypatch):

@@ -186,3 +186,73 @@ def test_a_change_to_the_directory_during_the_grouping_is_taken_into_account(tmp
     assert (stats["created"], stats["updated"]) == (0, 1)
     martin = Professional.objects.get()
     assert [place.commune for place in martin.places.all()] == ["Lyon"]
+
+
+LARGE_IMPORTS_WITH_A_USER = """
+import json, sys, threading, time, django
+django.setup()
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import OperationalError, connection, transaction
+from directory import importer
+from directory.models import PracticePlace, Professional
+from journal.models import Action, ActorRole
+from journal.services import record
+
+failures, waits, done = [], [], threading.Event()
+
+
+def user():
+    # A request's write (session and journal entry) every 30 ms, with the settings' busy timeout (5 s).
+    while not done.wait(0.03):
+        started = time.monotonic()
+        try:
+            with transaction.atomic():
+                SessionStore().create()
+                record(action=Action.LOGIN_FAILED, actor_user=None, actor_name="Essai", actor_role=ActorRole.DOCTOR)
+        except OperationalError as error:
+            failures.append(str(error))
+        waits.append(time.monotonic() - started)
+    connection.close()
+
+
+background = threading.Thread(target=user)
+background.start()
+stats = []
+try:
+    for path in sys.argv[1:]:
+        stats.append({k: v for k, v in importer.import_extract(path).items() if k != "deactivated_ids"})
+finally:
+    done.set()
+    background.join()
+print(json.dumps({"failures": failures[:5], "writes": len(waits), "longest": max(waits), "stats": stats,
+                  "active": Professional.objects.filter(is_active=True).count(),
+                  "inactive": Professional.objects.filter(is_active=False).count(),
+                  "places": PracticePlace.objects.count(),
+                  "active_places": PracticePlace.objects.filter(is_active=True).count()}))
+"""
+
+
+@pytest.mark.slow
+def test_no_user_write_fails_during_a_first_import_nor_a_mass_change(tmp_path):
+    """The imports whose writes are long: a first import into an empty directory, then a file where almost
+    everything changed (another seed: most people keep their identifier, all their details change). On SQLite
+    their writes used to be one transaction holding the write lock longer than the users' busy timeout."""
+    lines = 100_000
+    first = generate(tmp_path / "PS_LibreAcces_Personne_activite_1.txt", lines, 56, "utf-8", seed=1)
+    second = generate(tmp_path / "PS_LibreAcces_Personne_activite_2.txt", lines, 56, "utf-8", seed=2)
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": _database_url(tmp_path)}
+    result = subprocess.run(  # noqa: S603 (our own interpreter and script)
+        [sys.executable, "-c", LARGE_IMPORTS_WITH_A_USER, str(first), str(second)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    outcome = json.loads(result.stdout.splitlines()[-1])
+    assert outcome["failures"] == []  # never « database is locked »
+    assert outcome["writes"] > 100
+    created, changed = outcome["stats"]
+    assert created["created"] > 60_000 and created["lines"] == lines
+    assert changed["updated"] > 50_000 and changed["created"] > 10_000 and changed["deactivated"] > 10_000
+    # The directory is the second file's, whole: its people active with all its lines, the others kept, inactive.
+    assert outcome["active"] == changed["created"] + changed["updated"] + changed["unchanged"]
+    assert outcome["inactive"] == changed["deactivated"]
+    assert outcome["active_places"] == lines - changed["rejected_count"]

@@ -27,11 +27,13 @@ def log_lines():
     """What the console handler of settings.LOGGING writes (JSON formatter, context and scrub filters)."""
     [handler] = [h for h in logging.getLogger().handlers if getattr(h, "name", "") == "console"]
     stream = io.StringIO()
-    previous = handler.setStream(stream)
+    # Assigned, not setStream(): that flushes the previous stream, closed if an earlier pytest session in
+    # this process (mutmut's runner) captured it.
+    previous, handler.stream = handler.stream, stream
     try:
         yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
     finally:
-        handler.setStream(previous)
+        handler.stream = previous
 
 
 @pytest.mark.django_db

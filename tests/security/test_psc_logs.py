@@ -35,14 +35,16 @@ def every_log_line():
     ]
     levels = [(logger, logger.level, logger.disabled) for logger in loggers]
     stream = io.StringIO()
-    previous = handler.setStream(stream)
+    # Assigned, not setStream(): that flushes the previous stream, closed if an earlier pytest session in
+    # this process (mutmut's runner) captured it.
+    previous, handler.stream = handler.stream, stream
     try:
         for logger in loggers:
             logger.setLevel(logging.DEBUG)
             logger.disabled = False
         yield lambda: stream.getvalue()
     finally:
-        handler.setStream(previous)
+        handler.stream = previous
         for logger, level, disabled in levels:
             logger.setLevel(level)
             logger.disabled = disabled
