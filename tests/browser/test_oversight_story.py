@@ -65,7 +65,7 @@ def act_for_martin(page: Page, card_label: str) -> None:
     field(page, "Code PIN").fill("1234")
     page.get_by_role("button", name="Se connecter").click()
     page.goto("/delegations/recues/")
-    page.get_by_role("button", name="Agir au nom de Jean MARTIN").click()
+    page.get_by_role("button", name="Agir au nom du Dr Jean MARTIN").click()
     expect(page.get_by_text(BANNER)).to_be_visible()
 
 
@@ -168,6 +168,8 @@ def test_dubois_validates_in_martins_name_and_martin_receives_the_mail(new_page,
     claire.get_by_role("link", name="André GIRARD").click()
     field(claire, "GIR").select_option(label="GIR 2")
     claire.get_by_role("button", name="Enregistrer").click()
+    claire.get_by_role("link", name="Valider le volet médical").click()
+    expect(claire.get_by_text("Vous allez valider au nom du médecin Jean MARTIN")).to_be_visible()
     claire.get_by_role("button", name="Valider le volet médical").click()
     expect(claire.get_by_text("Le volet médical a été validé et signé.")).to_be_visible()
     number = claire.url.rstrip("/").rsplit("/", 1)[-1]

@@ -102,7 +102,9 @@ def test_a_blocked_card_says_how_to_reach_the_operator(page: Page, settings):
     page.goto("/connexion/")
     for pin in ("0000", "0001", "0002", "0003"):
         submit_pin(page, JEAN_MARTIN, pin)
-    message = page.get_by_text(re.compile("Cette carte est bloquée après 3 codes PIN erronés"))
+    message = page.locator(".fr-error-text").get_by_text(
+        re.compile("Cette carte est bloquée après 3 codes PIN erronés")
+    )
     expect(message).to_have_text(
         "Cette carte est bloquée après 3 codes PIN erronés. Pour la faire débloquer, contactez l'opérateur de la "
         "plateforme par courriel à support@example.org ou par téléphone au 01 23 45 67 89."
@@ -115,7 +117,7 @@ def test_without_a_contact_configured_the_message_says_the_operator_only(page: P
     page.goto("/connexion/")
     for pin in ("0000", "0001", "0002"):
         submit_pin(page, JEAN_MARTIN, pin)
-    expect(page.get_by_text(re.compile("Votre carte est maintenant bloquée"))).to_have_text(
+    expect(page.locator(".fr-error-text").get_by_text(re.compile("Votre carte est maintenant bloquée"))).to_have_text(
         "Code PIN incorrect. Votre carte est maintenant bloquée après 3 codes PIN erronés. Pour la faire débloquer, "
         "contactez l'opérateur de la plateforme."
     )
