@@ -4,7 +4,8 @@ The story as `make run` offers it, each page seen by the person who uses it, at 
 (login and the card reader, a wrong PIN, the footer's pages, the demo mails, a page not found), Dr Jean MARTIN (his
 dossiers, a dossier, its history, the volet médical, a new dossier, the validation's confirmation, Mon compte, MES
 DELEGATIONS empty and with rows in several states, adding an assistant (sent empty: the error summary) or a
-colleague, a delegation's detail, modification and deletion, the Annuaire, a 403), then Sophie BERNARD following the
+colleague, a delegation's detail, modification and deletion, the Annuaire, « Actions faites en mon nom » and « Mes
+préférences », a 403), then Sophie BERNARD following the
 invitation link of the demo mails (the invitation, the received delegations, Martin's dossiers on his behalf). Every
 violation of the walk is listed at the end, page by page, not only the first.
 """
@@ -138,6 +139,8 @@ def test_every_page_of_the_demo_story_has_no_axe_violation(page: Page, demo_mail
     walk.visit("annuaire", "/annuaire/", "Annuaire")
     walk.visit("annuaire-resultats", "/annuaire/?name=DUBOIS", "Annuaire")
     walk.visit("delegations-recues-medecin", "/delegations/recues/")
+    walk.visit("actions-en-mon-nom", "/actions-en-mon-nom/", "Actions faites en mon nom")
+    walk.visit("mes-preferences", "/actions-en-mon-nom/preferences/", "Mes préférences")
     walk.visit("404", "/dossiers/inexistant/", "Page introuvable")
     # A form posted without its CSRF token (as after a very long wait): the French 403.
     page.evaluate(
@@ -175,5 +178,12 @@ def test_every_page_of_the_demo_story_has_no_axe_violation(page: Page, demo_mail
     log_out(page)
     log_in(page, MARC_PETIT)
     walk.visit("invitation-autre-personne", link, "Cette invitation est destinée à une autre personne")
+    page.goto("/dossiers/")
+    log_out(page)
+
+    # Dr MARTIN back: what Sophie did in his name, on Mes dossiers and on its own page.
+    log_in(page, JEAN_MARTIN)
+    walk.check("mes-dossiers-au-retour")
+    walk.visit("actions-en-mon-nom-remplie", "/actions-en-mon-nom/?filtrer=1", "Actions faites en mon nom")
 
     assert not walk.found, "Violations axe-core :\n" + "\n".join(walk.found)
