@@ -225,6 +225,8 @@ def medical_validate(request, number):
     if not dossier.can_be_validated:
         messages.info(request, f"Ce volet médical ne peut pas être validé : il est « {dossier.get_status_display()} ».")
         return redirect("dossiers:detail", number=number)
+    # The page shows the whole volet médical: a consultation, journaled as the dossier page's.
+    services.record_consultation(actor=request.actor, dossier=dossier)
     return render(
         request,
         "dossiers/validate.html",
