@@ -71,3 +71,12 @@ def test_the_page_journals_a_consultation_as_the_dossier_page_does(doctor_card):
     colleague.post(f"/delegations/agir/{delegation.pk}/")
     assert colleague.get(f"/dossiers/{dossier.number}/valider/").status_code == 200
     assert viewed.count() == 2 and viewed.filter(is_delegated=True, actor=delegation.delegate).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_back_link_elides_the_patients_name(doctor_card):
+    dossier = DossierFactory(
+        medecin_traitant=doctor_card.holder.professional, patient__first_name="André", patient__birth_name="Girard"
+    )
+    page = text(login_client(doctor_card).get(f"/dossiers/{dossier.number}/valider/"))
+    assert "Dossier d'André GIRARD</a>" in page and "Dossier de André" not in page
