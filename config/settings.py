@@ -159,6 +159,9 @@ CARD_MAX_PIN_ATTEMPTS = env.int("CARD_MAX_PIN_ATTEMPTS", default=3)
 # How a user reaches the operator (a blocked card, for one): shown when set.
 SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="").strip()
 SUPPORT_PHONE = env.str("SUPPORT_PHONE", default="").strip()
+# How long an invitation link may be used: a setting (not configurable) so that the footer's « Données
+# personnelles » (core, which may not import delegations) says what delegations.models applies.
+INVITATION_VALIDITY_DAYS = 7
 
 # Sessions: 30 minutes idle (the expiry moves at every request), ended at browser close.
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)

@@ -1,12 +1,11 @@
 from django.urls import path
-from django.views.generic import TemplateView
 
 from . import views
 
 
 def static_page(template: str, title: str):
-    """The footer's pages: public and static (the base template and text, no query of their own)."""
-    return TemplateView.as_view(template_name=template, extra_context={"title": title})
+    """The footer's pages: public and static (the base template, text and settings, no query of their own)."""
+    return views.FooterPage.as_view(template_name=template, extra_context={"title": title})
 
 
 urlpatterns = [

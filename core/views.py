@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 from django.views.debug import ExceptionReporter
+from django.views.generic import TemplateView
 
 from .context_processors import SITE_TITLE
 
@@ -94,3 +95,30 @@ def csrf_failure(request, reason=""):
         },
         status=403,
     )
+
+
+def _count(number: int, unit: str) -> str:
+    return f"{number} {unit}{'s' if number > 1 else ''}"
+
+
+def duration(seconds: int) -> str:
+    """« 30 minutes », « 1 heure », « 90 secondes »: a duration in seconds, in the largest whole unit."""
+    if seconds and seconds % 3600 == 0:
+        return _count(seconds // 3600, "heure")
+    if seconds and seconds % 60 == 0:
+        return _count(seconds // 60, "minute")
+    return _count(seconds, "seconde")
+
+
+class FooterPage(TemplateView):
+    """A footer page: its text says what the settings apply (contact, session and invitation durations), read
+    from the settings only (core knows no app: accounts.services.operator_contact says the same contact)."""
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            support_email=settings.SUPPORT_EMAIL,
+            support_phone=settings.SUPPORT_PHONE,
+            session_idle=duration(settings.SESSION_IDLE_TIMEOUT),
+            invitation_validity=_count(settings.INVITATION_VALIDITY_DAYS, "jour"),
+            **kwargs,
+        )

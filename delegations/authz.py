@@ -143,8 +143,11 @@ class Withdrawal:
     """Why a delegate's action, meant for a doctor, is refused now: his delegation ended or lost the right between
     the page he filled and the form he sent. `message` is French, for him."""
 
-    doctor: "Professional"
+    # The doctor the page was drawn for; None when it was drawn in the actor's own space, or for a doctor not named
+    # to him (no delegation of his from that doctor).
+    doctor: "Professional | None"
     message: str
+    drawn_in_own_space: bool = False
 
 
 def _when(moment: Any) -> str:
@@ -155,25 +158,30 @@ def withdrawal(actor: "Actor | None", action: str, *, drawn_for: str = "") -> Wi
     """The delegation the actor was acting under, if it no longer allows `action`: ended (deleted, expired,
     suspended) or without the right, while he was on a page drawn for that doctor (`drawn_for`: the doctor's id the
     page wrote in its form; the right was there, or the page would not offer the form). None when he may do it, or
-    the form was not drawn for the doctor he acts or acted for: a plain refusal, as before.
+    the form was not drawn for the doctor he acts or acted for: a plain refusal, as before. Also when he may do it,
+    but for another principal than the page's (`_elsewhere`: « Agir au nom de » switched in another tab).
 
     Told from the session's « Agir au nom de » and the actor's own delegations only, never from a dossier: saying
     it reveals nothing of a dossier he may no longer see. It decides nothing: `decide` refused already."""
     if actor is None or not actor.is_authenticated:
         return None
+    drawn_id = int(drawn_for) if drawn_for.isascii() and drawn_for.isdecimal() and len(drawn_for) < 19 else None
+    own_id = actor.professional.pk if actor.professional else None
     if actor.ended_acting_for_id is not None:
         # Ended during this request: what he sent was meant for that doctor, whatever his own space allows.
         doctor_id, decision = actor.ended_acting_for_id, None
     elif actor.acting_for_id is not None:
         doctor_id, decision = actor.acting_for_id, decide(actor, action)
+        if decision.allowed:
+            return _elsewhere(actor, decision, drawn_id, own_id)
         if decision.reason != Reason.RIGHT_NOT_GRANTED:
-            return None  # allowed, or refused for another reason (card, signature): as before
-    elif drawn_for.isascii() and drawn_for.isdecimal() and len(drawn_for) < 19:
+            return None  # refused for another reason (card, signature): as before
+    elif drawn_id is not None and drawn_id != own_id:
         # Back in his own space since the page was drawn (another tab, an earlier request): not for himself.
-        doctor_id, decision = int(drawn_for), None
+        doctor_id, decision = drawn_id, None
     else:
-        return None
-    if drawn_for != str(doctor_id):
+        return None  # in his own space, as when the page was drawn (or a request from no page of ours)
+    if drawn_id != doctor_id:
         return None  # not sent from a page drawn while acting for him
     latest = (
         decision.delegation
@@ -184,7 +192,7 @@ def withdrawal(actor: "Actor | None", action: str, *, drawn_for: str = "") -> Wi
         .first()
     )
     if latest is None:
-        return None
+        return _elsewhere(actor, decide(actor, action), drawn_id, own_id)
     doctor = latest.doctor
     of = f"Votre délégation du médecin {doctor.display_name}"
     if decision is not None:  # in force, without the right
@@ -201,3 +209,26 @@ def withdrawal(actor: "Actor | None", action: str, *, drawn_for: str = "") -> Wi
     else:
         message = f"{of} n'est plus en cours de validité."
     return Withdrawal(doctor=doctor, message=message)
+
+
+def _elsewhere(actor: "Actor", decision: Decision, drawn_id: int | None, own_id: int | None) -> Withdrawal | None:
+    """The actor may do the action, but for another doctor than the one the page was drawn for: he switched
+    « Agir au nom de » in another tab. What he sent must not land in that other doctor's space (nor his own).
+    None when the page was drawn for the current principal, or says nothing (a request from no page of ours)."""
+    principal = decision.principal
+    if not decision.allowed or principal is None or drawn_id is None or drawn_id == principal.pk:
+        return None
+    if actor.acting_for_id is not None:
+        message = f"Vous agissez maintenant au nom du médecin {principal.display_name}."
+    else:
+        message = "Vous agissez maintenant dans votre propre espace."
+    if drawn_id == own_id:
+        return Withdrawal(doctor=None, message=message, drawn_in_own_space=True)
+    # Named only if he holds, or held, a delegation from that doctor: an id typed by hand reveals no name.
+    latest = (
+        Delegation.objects.filter(delegate_id=actor.user.pk, doctor_id=drawn_id)
+        .select_related("doctor")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return Withdrawal(doctor=latest.doctor if latest else None, message=message)

@@ -3,6 +3,7 @@
 import datetime
 from typing import Any, Self
 
+from django.conf import settings
 from django.db import connections, models, router
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
@@ -12,7 +13,7 @@ from core.text import normalize, of
 from . import policy
 from .policy import RIGHTS, Kind, Right  # declared in the policy; the rest of the code reads them from here too
 
-INVITATION_VALIDITY = datetime.timedelta(days=7)
+INVITATION_VALIDITY = datetime.timedelta(days=settings.INVITATION_VALIDITY_DAYS)
 
 
 class State(models.TextChoices):

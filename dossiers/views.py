@@ -18,16 +18,17 @@ from .forms import DossierFilterForm, MedicalForm, NewDossierForm, typed_back
 from .history import history_rows
 
 HISTORY_ON_DOSSIER_PAGE = 10
-# The hidden field of the forms a delegate sends (dossiers/_drawn_for.html): the doctor he acted for when the page
-# was drawn, so that a right removed meanwhile is told as such (delegations.authz.withdrawal).
+# The hidden field of every dossier form (dossiers/_drawn_for.html): the principal the page was drawn for, so that
+# a right removed meanwhile is told as such, and a form sent after « Agir au nom de » changed in another tab saves
+# nothing for the new principal (delegations.authz.withdrawal).
 DRAWN_FOR = "drawn_for"
 
 
 def _not_saved(request, action, form_class=None):
-    """A delegate's POST refused because his delegation ended or lost the right since he loaded the page (authz
-    says which, and when): a French page instead of a 404, with what he just sent, read-only so that he can copy
-    it. Nothing is saved, and nothing of the dossier is shown: only his own input. None when this is not the case
-    (the caller refuses as before)."""
+    """A POST refused because the delegation ended or lost the right since the page was loaded, or the session
+    now acts for another principal than the page's (authz says which, and when): a French page instead of a 404,
+    with what he just sent, read-only so that he can copy it. Nothing is saved, and nothing of the dossier is shown:
+    only his own input. None when this is not the case (the caller refuses as before)."""
     withdrawn = withdrawal(request.actor, action, drawn_for=request.POST.get(DRAWN_FOR, ""))
     if withdrawn is None:
         return None
@@ -87,7 +88,8 @@ def _changed_by(entry, actor) -> str:
 def dossier_create(request):
     if request.method == "POST" and (refused := _not_saved(request, DossierAction.CREATE, NewDossierForm)):
         return refused
-    if not decide(request.actor, DossierAction.CREATE):
+    decision = decide(request.actor, DossierAction.CREATE)
+    if not decision:
         raise Http404
     form = NewDossierForm(request.POST or None)
     duplicates = []
@@ -102,7 +104,11 @@ def dossier_create(request):
             )
             messages.success(request, f"Le dossier {dossier.number} a été créé.")
             return redirect("dossiers:detail", number=dossier.number)
-    return render(request, "dossiers/create.html", {"title": "Nouveau dossier", "form": form, "duplicates": duplicates})
+    return render(
+        request,
+        "dossiers/create.html",
+        {"title": "Nouveau dossier", "form": form, "duplicates": duplicates, "principal": decision.principal},
+    )
 
 
 def _detail_context(request, dossier, decision, medical_form=None):
@@ -219,6 +225,8 @@ def medical_validate(request, number):
     if not dossier.can_be_validated:
         messages.info(request, f"Ce volet médical ne peut pas être validé : il est « {dossier.get_status_display()} ».")
         return redirect("dossiers:detail", number=number)
+    # The page shows the whole volet médical: a consultation, journaled as the dossier page's.
+    services.record_consultation(actor=request.actor, dossier=dossier)
     return render(
         request,
         "dossiers/validate.html",

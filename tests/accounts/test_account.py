@@ -10,7 +10,7 @@ from accounts.selectors import LAST_LOGINS
 from journal.models import Action
 from journal.services import record
 from tests.conftest import login_client
-from tests.factories import CardFactory, PracticePlaceFactory
+from tests.factories import CardFactory, PracticePlaceFactory, UserFactory
 
 
 def log_login(card, *, failed: bool = False, detail: str = "") -> None:
@@ -74,3 +74,13 @@ def test_the_header_name_links_to_mon_compte(doctor_card):
 def test_anonymous_is_sent_to_log_in():
     response = Client().get("/compte/")
     assert response.status_code == 302 and response["Location"].startswith("/connexion/")
+
+
+@pytest.mark.django_db
+def test_a_session_without_a_card_says_no_empty_method_nor_card():
+    """An operator's session (Django's admin login): no card, no login method of the card reader."""
+    client = Client()
+    client.force_login(UserFactory(first_name="Odile", last_name="OPERATRICE"))
+    text = page(client)
+    assert "Vous êtes connecté(e) en tant que <strong>Odile OPERATRICE</strong>.</p>" in text
+    assert "«  »" not in text and "avec votre carte ." not in text

@@ -1,9 +1,13 @@
 """The footer's pages: public, static, and cheap (the base template and text, no query of their own)."""
 
+import html
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+
+from core.views import duration
 
 PAGES = {
     "/accessibilite/": "Déclaration d'accessibilité",
@@ -31,3 +35,38 @@ def test_every_page_carries_the_mandatory_footer_links():
         ("/donnees-personnelles/", "Données personnelles"),
     ]:
         assert f'<a class="fr-footer__bottom-link" href="{url}">{text}</a>' in footer
+
+
+def page(url):
+    return html.unescape(Client().get(url).content.decode())
+
+
+@pytest.mark.django_db
+def test_the_legal_notice_gives_the_operators_contact_the_other_pages_send_to(settings):
+    settings.SUPPORT_EMAIL, settings.SUPPORT_PHONE = "support@example.org", "01 23 45 67 89"
+    notice = page("/mentions-legales/")
+    assert 'par courriel à <a href="mailto:support@example.org">support@example.org</a>' in notice
+    assert "ou par téléphone au 01 23 45 67 89." in notice
+    settings.SUPPORT_PHONE = ""
+    assert "par courriel à" in page("/mentions-legales/") and "téléphone au" not in page("/mentions-legales/")
+    settings.SUPPORT_EMAIL = ""
+    assert "par les moyens de contact qu'il vous a communiqués" in page("/mentions-legales/")
+
+
+@pytest.mark.django_db
+def test_personal_data_says_the_durations_the_settings_apply(settings):
+    text = page("/donnees-personnelles/")
+    assert "30 minutes sans activité" in text and "valable 7 jours," in text
+    settings.SESSION_IDLE_TIMEOUT, settings.INVITATION_VALIDITY_DAYS = 3600, 1
+    text = page("/donnees-personnelles/")
+    assert "1 heure sans activité" in text and "valable 1 jour," in text
+
+
+def test_durations_in_words():
+    assert [duration(s) for s in (1800, 60, 7200, 90, 1)] == [
+        "30 minutes",
+        "1 minute",
+        "2 heures",
+        "90 secondes",
+        "1 seconde",
+    ]

@@ -7,7 +7,7 @@ import pytest
 from dossiers.models import Status
 from journal.models import Action, Entry
 from tests.conftest import login_client
-from tests.factories import DossierFactory
+from tests.factories import CardFactory, DelegationFactory, DossierFactory
 
 
 def text(response):
@@ -55,3 +55,28 @@ def test_the_dossier_page_links_to_the_confirmation(doctor_card):
     dossier = DossierFactory(medecin_traitant=doctor_card.holder.professional, gir=4)
     page = text(login_client(doctor_card).get(f"/dossiers/{dossier.number}/"))
     assert f'href="/dossiers/{dossier.number}/valider/">Valider le volet médical</a>' in page
+
+
+@pytest.mark.django_db
+def test_the_page_journals_a_consultation_as_the_dossier_page_does(doctor_card):
+    """It shows the whole volet médical: a delegate's look is told to the doctor like any consultation."""
+    doctor = doctor_card.holder.professional
+    dossier = DossierFactory(medecin_traitant=doctor, gir=4)
+    client = login_client(doctor_card)
+    assert client.get(f"/dossiers/{dossier.number}/valider/").status_code == 200
+    viewed = Entry.objects.filter(dossier=dossier, action=Action.DOSSIER_VIEWED)
+    assert viewed.count() == 1 and not viewed.get().is_delegated
+    delegation = DelegationFactory(doctor=doctor, colleague_doctor=True, can_validate=True)
+    colleague = login_client(CardFactory(card_type="CPS", holder=delegation.delegate))
+    colleague.post(f"/delegations/agir/{delegation.pk}/")
+    assert colleague.get(f"/dossiers/{dossier.number}/valider/").status_code == 200
+    assert viewed.count() == 2 and viewed.filter(is_delegated=True, actor=delegation.delegate).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_back_link_elides_the_patients_name(doctor_card):
+    dossier = DossierFactory(
+        medecin_traitant=doctor_card.holder.professional, patient__first_name="André", patient__birth_name="Girard"
+    )
+    page = text(login_client(doctor_card).get(f"/dossiers/{dossier.number}/valider/"))
+    assert "Dossier d'André GIRARD</a>" in page and "Dossier de André" not in page
