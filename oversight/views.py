@@ -76,6 +76,13 @@ def export_csv(request):
     return response
 
 
+def _too_many(request, limit: str):
+    """An export bigger than it may be: back to the same filtered list, saying what to do."""
+    messages.error(request, f"{limit} : précisez la période ou les filtres, puis recommencez.")
+    query = request.GET.urlencode()
+    return redirect(reverse("oversight:actions") + (f"?{query}" if query else ""))
+
+
 def _refuse_fetch(url, *args, **kwargs):
     """The attestation is drawn from its own text only: WeasyPrint fetches nothing (no file, no network)."""
     raise ValueError(f"Ressource refusée : {url}")
@@ -86,13 +93,7 @@ def export_pdf(request):
     doctor, _form, filters, entries = _filtered(request)
     rows = list(entries[: attestation.MAX_ENTRIES + 1])
     if len(rows) > attestation.MAX_ENTRIES:
-        messages.error(
-            request,
-            f"L'attestation peut citer au plus {attestation.MAX_ENTRIES} actions : précisez la période ou les "
-            "filtres, puis recommencez.",
-        )
-        query = request.GET.urlencode()
-        return redirect(reverse("oversight:actions") + (f"?{query}" if query else ""))
+        return _too_many(request, f"L'attestation peut citer au plus {attestation.MAX_ENTRIES} actions")
     import weasyprint  # type: ignore[import-untyped]  # no stubs; imported here: its start-up cost is paid by the PDF
 
     services.record_export(actor=request.actor, export_format="PDF", described=filters.described)
@@ -132,13 +133,7 @@ def export_fhir(request):
     """« FHIR (JSON) »: the filtered list as a FHIR R4 Bundle (collection) of AuditEvents and Provenances."""
     _doctor, _form, filters, entries = _filtered(request)
     if entries[FHIR_MAX_ENTRIES : FHIR_MAX_ENTRIES + 1].exists():
-        messages.error(
-            request,
-            f"L'export FHIR peut contenir au plus {FHIR_MAX_ENTRIES} actions : précisez la période ou les filtres, "
-            "puis recommencez.",
-        )
-        query = request.GET.urlencode()
-        return redirect(reverse("oversight:actions") + (f"?{query}" if query else ""))
+        return _too_many(request, f"L'export FHIR peut contenir au plus {FHIR_MAX_ENTRIES} actions")
     services.record_export(actor=request.actor, export_format="FHIR", described=filters.described)
     response = JsonResponse(bundle(entries), json_dumps_params={"ensure_ascii": False})
     response["Content-Type"] = "application/fhir+json; charset=utf-8"
