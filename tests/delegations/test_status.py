@@ -7,7 +7,7 @@ import re
 
 import pytest
 from django.utils import timezone
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
@@ -77,6 +77,9 @@ class TestAcceptedIsInForce(HypothesisTestCase):
     doctor (delegation_in_force, the raw SQL every delegate's request runs), not the Q the status is built from."""
 
     @settings(max_examples=40, deadline=None)
+    # The edges, always tried: starting tomorrow, ending today.
+    @example(state=State.ACCEPTED, start=1, end=None)
+    @example(state=State.ACCEPTED, start=-1, end=1)
     @given(
         state=st.sampled_from(list(State)),
         start=st.integers(-5, 5),
