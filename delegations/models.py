@@ -234,9 +234,9 @@ class Delegation(models.Model):
     @property
     def person(self) -> set[tuple[object, ...]]:
         """Who the delegation is for, across invitations: the account that accepted it, the colleague's directory
-        entry, the address a kind was invited at (as `DelegationQuerySet.current` rows are told apart by the
-        services). Two delegations of one doctor are to the same person when they share one; `same_person` is the
-        same rule in a query."""
+        entry, the address a kind was invited at (the keys of « one live delegation per person »: the unique
+        constraints, `live_delegation_to`). Two delegations of one doctor are to the same person when they share
+        one; `same_person` is the same rule in a query."""
         keys: set[tuple[object, ...]] = {("email", self.kind, self.invited_email.lower())}
         if self.delegate_id:
             keys.add(("delegate", self.delegate_id))
