@@ -69,13 +69,24 @@ def person_key(first_name: str, last_name: str) -> str:
     return normalize(f"{first_name} {last_name}")
 
 
+def _ended(today: datetime.date) -> Q:
+    """Live in the database but past its end date: expired from that day on, for the screens and the services alike
+    (the daily `expire_delegations` only stores it)."""
+    return Q(state__in=LIVE_STATES, ends_on__lt=today)
+
+
 def _in_force(today: datetime.date) -> Q:
     return Q(Q(ends_on__isnull=True) | Q(ends_on__gte=today), state=State.ACCEPTED, starts_on__lte=today)
 
 
 class DelegationQuerySet(models.QuerySet):
     def live(self) -> Self:
+        """Live as stored (the daily command's input); what is live today is `current()`."""
         return self.filter(state__in=LIVE_STATES)
+
+    def current(self, today=None) -> Self:
+        """Pending or accepted, not past its end date: the delegation to modify rather than add another."""
+        return self.live().exclude(_ended(today or timezone.localdate()))
 
     def in_force(self, today=None):
         """Accepted and within its dates: the only delegations that give anything. Written here only: a delegate's
@@ -90,7 +101,7 @@ class DelegationQuerySet(models.QuerySet):
         usable_link = Exists(Invitation.objects.usable().filter(delegation=OuterRef("pk")))
         return self.annotate(
             shown_status=Case(
-                When(Q(state__in=LIVE_STATES, ends_on__lt=today), then=Value(Status.EXPIRED.value)),
+                When(_ended(today), then=Value(Status.EXPIRED.value)),
                 When(_in_force(today), then=Value(Status.ACCEPTED.value)),
                 When(state=State.ACCEPTED, then=Value(Status.UPCOMING.value)),
                 When(Q(state=State.PENDING) & ~usable_link, then=Value(Status.INVITATION_EXPIRED.value)),
@@ -183,13 +194,8 @@ class Delegation(models.Model):
 
     @property
     def effective_state(self) -> str:
-        """The state as it is today: an accepted or pending delegation past its end date is expired."""
-        if self.state in LIVE_STATES and self.ends_on and self.ends_on < timezone.localdate():
-            return State.EXPIRED
-        return self.state
-
-    def get_effective_state_display(self) -> str:
-        return State(self.effective_state).label
+        """The state as it is today: a live delegation past its end date is expired (`status`, hence `_ended`)."""
+        return State.EXPIRED if self.status == Status.EXPIRED else self.state
 
     @property
     def status(self) -> Status:
@@ -227,9 +233,26 @@ class Delegation(models.Model):
         return f"{kind.add_url}{chosen}&renouveler={self.pk}"
 
     @property
-    def person(self) -> tuple[str, object]:
-        """Who the delegation is for, across invitations: the directory entry, else the invited name."""
-        return (self.kind, self.colleague_id or self.invited_key)
+    def person(self) -> set[tuple[object, ...]]:
+        """Who the delegation is for, across invitations: the account that accepted it, the colleague's directory
+        entry, the address a kind was invited at (the keys of « one live delegation per person »: the unique
+        constraints, `live_delegation_to`). Two delegations of one doctor are to the same person when they share
+        one; `same_person` is the same rule in a query."""
+        keys: set[tuple[object, ...]] = {("email", self.kind, self.invited_email.lower())}
+        if self.delegate_id:
+            keys.add(("delegate", self.delegate_id))
+        if self.colleague_id:
+            keys.add(("colleague", self.colleague_id))
+        return keys
+
+    def same_person(self) -> Q:
+        """The doctor's delegations to the person of this one (`person`)."""
+        same = Q(kind=self.kind, invited_email__iexact=self.invited_email)
+        if self.delegate_id:
+            same |= Q(delegate=self.delegate_id)
+        if self.colleague_id:
+            same |= Q(colleague=self.colleague_id)
+        return Q(same, doctor=self.doctor_id)
 
     @property
     def rights(self) -> list[Right]:

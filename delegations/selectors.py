@@ -1,5 +1,6 @@
 """Reads of delegations, always filtered to the actor."""
 
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
@@ -26,30 +27,32 @@ def delegations_granted_by(doctor: "Professional") -> QuerySet[Delegation]:
     )
 
 
+def without_replaced(rows: list[Delegation], keys: "Callable[[Delegation], Iterable[object]]") -> list[Delegation]:
+    """The rows but those ended and followed by a newer one sharing a key: inviting someone again replaces his ended
+    rows in the lists (they stay on the detail page, `earlier_delegations`, and in the journal). A live row, pending or
+    in force, always shows: hiding it would hide what the delegate may still do. Order kept."""
+    seen: set[object] = set()
+    kept = set()
+    for delegation in sorted(rows, key=lambda d: (d.created_at, d.pk), reverse=True):
+        own = set(keys(delegation))
+        if delegation.is_live or not own & seen:
+            kept.add(delegation.pk)
+        seen |= own
+    return [d for d in rows if d.pk in kept]
+
+
 def latest_per_person(rows: list[Delegation]) -> list[Delegation]:
-    """The newest delegation of each person (rows newest first): inviting someone again replaces his older rows in
-    the lists; they stay on the detail page (`earlier_delegations`) and in the journal."""
-    seen: set[tuple[str, object]] = set()
-    kept = []
-    for delegation in rows:
-        if delegation.person not in seen:
-            seen.add(delegation.person)
-            kept.append(delegation)
-    return kept
+    """A doctor's delegations, an ended one hidden once the same person (`Delegation.person`) has a newer one."""
+    return without_replaced(rows, lambda delegation: delegation.person)
 
 
 def earlier_delegations(delegation: Delegation) -> list[Delegation]:
     """The same doctor's older delegations to the same person, newest first."""
-    same_person = (
-        Q(colleague=delegation.colleague_id)
-        if delegation.colleague_id
-        else Q(colleague__isnull=True, invited_key=delegation.invited_key)
-    )
-    # By the doctor's id: the delegation was read among his own, and his row is not needed here.
+    # By the doctor's id (same_person): the delegation was read among his own, and his row is not needed here.
     return list(
-        Delegation.objects.filter(doctor_id=delegation.doctor_id)
+        Delegation.objects.filter(delegation.same_person())
         .with_status()
-        .filter(same_person, kind=delegation.kind, created_at__lte=delegation.created_at)
+        .filter(created_at__lte=delegation.created_at)
         .exclude(pk=delegation.pk)
         .order_by("-created_at", "-id")
     )
@@ -58,10 +61,10 @@ def earlier_delegations(delegation: Delegation) -> list[Delegation]:
 def live_delegation_to(
     doctor: "Professional", *, colleague: "Professional | None" = None, kind: str = "", email: str = ""
 ) -> Delegation | None:
-    """The doctor's live delegation (pending or accepted) to this person, if any: a colleague by his directory
-    entry (whatever the kind: one live delegation per doctor and colleague), a person invited by name by the
-    address he was invited at for that kind. There is at most one: modify it instead of adding another."""
-    live = Delegation.objects.live().filter(doctor=doctor)
+    """The doctor's live delegation (pending or accepted, not past its end) to this person, if any: a colleague by his
+    directory entry (whatever the kind: one live delegation per doctor and colleague), a person invited by name by
+    the address he was invited at for that kind. There is at most one: modify it instead of adding another."""
+    live = Delegation.objects.current().filter(doctor=doctor).with_status()
     if colleague is not None:
         return live.filter(colleague=colleague).select_related("colleague").first()
     return live.filter(kind=kind, invited_email__iexact=email).first() if email else None
@@ -112,15 +115,9 @@ def received_by(actor: "Actor") -> QuerySet[Delegation]:
 
 
 def received_rows(actor: "Actor") -> list[Delegation]:
-    """« Délégations reçues »: the newest delegation of each doctor only (a new invitation replaces the refused or
-    ended one), pending first."""
-    rows = list(received_by(actor))
-    newest: dict[int, Delegation] = {}
-    for delegation in rows:
-        known = newest.get(delegation.doctor_id)
-        if known is None or (delegation.created_at, delegation.pk) > (known.created_at, known.pk):
-            newest[delegation.doctor_id] = delegation
-    return [d for d in rows if newest[d.doctor_id] is d]
+    """« Délégations reçues », pending first: every row is the actor's, so a doctor's new invitation replaces his
+    ended ones (`without_replaced`); a live one always shows."""
+    return without_replaced(list(received_by(actor)), lambda delegation: [delegation.doctor_id])
 
 
 def delegates_of(doctor: "Professional") -> list[tuple[int, str]]:

@@ -122,6 +122,7 @@ def add_assistant(
     type(doctor).objects.select_for_update().only("pk").get(pk=doctor.pk)
     if live_delegation_to(doctor, kind=kind, email=email) is not None:
         raise DelegationError("Une délégation est déjà en cours pour cette personne : modifiez-la plutôt.")
+    _expire_ended(doctor=doctor, kind=kind, invited_email__iexact=email)
     delegation = Delegation.objects.create(
         doctor=doctor,
         kind=kind,
@@ -165,6 +166,7 @@ def add_colleague(
         raise DelegationError("L'annuaire n'a pas d'adresse électronique pour ce médecin : saisissez-la.")
     if live_delegation_to(doctor, colleague=colleague) is not None:
         raise DelegationError("Une délégation est déjà en cours pour ce médecin : modifiez-la plutôt.")
+    _expire_ended(doctor=doctor, colleague=colleague)
     try:
         with transaction.atomic():
             delegation = Delegation.objects.create(
@@ -436,6 +438,7 @@ def _answer(actor: "Actor", delegation_id: int, token: str | None, new_state: St
             delegation, _ = _answerable(actor, delegation_id, token)
             delegation.state = new_state
             if new_state == State.ACCEPTED:
+                _expire_ended(doctor=delegation.doctor_id, delegate=cast("User", actor.user))
                 # Accepting binds the delegation to this card holder.
                 delegation.delegate = cast("User", actor.user)
             delegation.answered_at = delegation.updated_at = timezone.now()
@@ -477,21 +480,34 @@ def _notify_both(kind: str, delegation: Delegation, *, key: str) -> None:
         mails.queue(kind, key=f"{key}-doctor", to=delegation.doctor.first_email, delegation=delegation)
 
 
+def _expire(delegation_id: int) -> int:
+    """Stores a live delegation past its end date as expired, as the daily command does (1), or nothing (0)."""
+    with transaction.atomic():
+        delegation = Delegation.objects.select_for_update().get(pk=delegation_id)
+        if delegation.state not in LIVE_STATES:
+            return 0
+        delegation.state = State.EXPIRED
+        delegation.updated_at = timezone.now()
+        delegation.save()
+        _journal(None, Action.DELEGATION_EXPIRED, delegation)
+        _notify_both("expired", delegation, key=str(delegation.ends_on))
+        return 1
+
+
+def _expire_ended(**person: Any) -> None:
+    """Expired today but still live in the database (the daily command has not run): stored expired now, before a
+    new delegation to the same person takes the live slot the database keeps for one."""
+    ended = Delegation.objects.live().filter(ends_on__lt=timezone.localdate(), **person)
+    for delegation_id in ended.values_list("pk", flat=True):
+        _expire(delegation_id)
+
+
 def expire_and_remind(*, today: datetime.date | None = None) -> tuple[int, int]:
     """Mark delegations past their end date expired and warn, 7 days before, those about to end."""
     today = today or timezone.localdate()
     expired = reminded = 0
     for delegation_id in Delegation.objects.live().filter(ends_on__lt=today).values_list("pk", flat=True):
-        with transaction.atomic():
-            delegation = Delegation.objects.select_for_update().get(pk=delegation_id)
-            if delegation.state not in LIVE_STATES:
-                continue
-            delegation.state = State.EXPIRED
-            delegation.updated_at = timezone.now()
-            delegation.save()
-            _journal(None, Action.DELEGATION_EXPIRED, delegation)
-            _notify_both("expired", delegation, key=str(delegation.ends_on))
-            expired += 1
+        expired += _expire(delegation_id)
     soon = today + datetime.timedelta(days=REMINDER_DAYS)
     # Up to 7 days ahead, not exactly 7: a day the command did not run must not lose a reminder.
     for delegation_id in Delegation.objects.filter(

@@ -215,3 +215,35 @@ def test_a_withdrawn_invitation_is_said_withdrawn(browser, page: Page, demo_site
     sophie.goto(used)
     expect(sophie.get_by_role("alert")).to_contain_text("Ce lien a déjà servi")
     delegate.close()
+
+
+def test_renewing_the_day_after_the_end_date_and_the_already_live_notice(browser, page: Page, demo_site):
+    """Past its end date (the daily command not run yet) « Renouveler » leads to the form, not to « déjà en cours »;
+    a delegation still live is said with its status badge and a link that names the person."""
+    sophie = User.objects.get(last_name="BERNARD")
+    ended = delegation(
+        state=State.ACCEPTED,
+        delegate=sophie,
+        starts_on=timezone.localdate() - 9 * DAY,
+        ends_on=timezone.localdate() - DAY,
+    )
+    log_in_as(page, JEAN_MARTIN)
+    page.goto("/delegations/")
+    row = section(page, ASSISTANTS).get_by_role("row").filter(has_text="Sophie BERNARD")
+    expect(row).to_contain_text("Expirée")
+    row.get_by_role("link", name="Renouveler la délégation de Sophie BERNARD").click()
+    expect(page.get_by_text("déjà en cours")).to_have_count(0)
+    page.get_by_role("button", name="Ajouter la délégation").click()
+    expect(page.get_by_text("La délégation a été ajoutée")).to_be_visible()
+    ended.refresh_from_db()
+    assert ended.state == State.EXPIRED
+    # Invited again at the same address: the pending invitation is the live one, said with its badge.
+    page.goto("/delegations/assistant/ajouter/")
+    field(page, "Nom").fill("Bernard")
+    field(page, "Prénom").fill("Sophie")
+    field(page, "Adresse électronique").fill("sophie.bernard@example.org")
+    page.get_by_role("button", name="Ajouter la délégation").click()
+    notice = page.locator(".fr-alert--info").filter(has_text="déjà en cours")
+    expect(notice).to_contain_text("État : En attente")
+    expect(notice.get_by_role("link", name="Modifier la délégation de Sophie BERNARD")).to_be_visible()
+    assert_accessible_at_both_widths(page, "delegation-already-live")

@@ -7,11 +7,11 @@ import re
 
 import pytest
 from django.utils import timezone
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
-from delegations import mails, selectors, services
+from delegations import authz, mails, selectors, services
 from delegations.models import STATUS_BADGES, Delegation, Invitation, Kind, State, Status
 from outbox.models import Message
 from tests.conftest import actor_for, login_client, make_delegation
@@ -73,9 +73,13 @@ def test_one_badge_per_status_never_the_dossier_draft_one():
 
 
 class TestAcceptedIsInForce(HypothesisTestCase):
-    """« Acceptée » (and so « Agir au nom de ») exactly when authz's in_force() gives the delegation."""
+    """« Acceptée » (and so « Agir au nom de ») exactly when authz gives the delegation to its delegate acting for the
+    doctor (delegation_in_force, the raw SQL every delegate's request runs), not the Q the status is built from."""
 
     @settings(max_examples=40, deadline=None)
+    # The edges, always tried: starting tomorrow, ending today.
+    @example(state=State.ACCEPTED, start=1, end=None)
+    @example(state=State.ACCEPTED, start=-1, end=1)
     @given(
         state=st.sampled_from(list(State)),
         start=st.integers(-5, 5),
@@ -87,7 +91,8 @@ class TestAcceptedIsInForce(HypothesisTestCase):
         starts_on = TODAY() + datetime.timedelta(days=start)
         ends_on = None if end is None else starts_on + datetime.timedelta(days=end)
         Delegation.objects.filter(pk=delegation.pk).update(state=state, starts_on=starts_on, ends_on=ends_on)
-        in_force = Delegation.objects.in_force().filter(pk=delegation.pk).exists()
+        acting = actor_for(CardFactory(holder=delegation.delegate), acting_for_id=doctor.pk)
+        in_force = authz.delegation_in_force(acting) is not None
         assert (status_of(delegation) == Status.ACCEPTED) == in_force
         assert (status_of(delegation) == Status.UPCOMING) == (state == State.ACCEPTED and start > 0)
 
@@ -252,3 +257,119 @@ def test_live_and_awaiting_answer_sets():
     assert set(AWAITING_ANSWER) < set(LIVE_STATUSES)
     assert not set(LIVE_STATUSES) & set(RENEWABLE)
     assert Status.SUSPENDED not in LIVE_STATUSES + RENEWABLE  # terminal: a new delegation once the person is back
+
+
+def listed(doctor_card) -> list[int]:
+    sections = selectors.granted_sections(doctor_card.holder.professional)
+    return sorted(
+        [d.pk for section in sections["sections"] for d in section["rows"]] + [d.pk for d in sections["deleted"]]
+    )
+
+
+@pytest.mark.django_db
+def test_a_delegation_in_force_stays_listed_beside_a_namesake(martin, sophie):
+    """One live delegation per person is decided by the address: a namesake invited at another one is another
+    person, and the delegation in force stays in MES DELEGATIONS."""
+    first = make_delegation(martin, sophie)
+    Delegation.objects.filter(pk=first.pk).update(created_at=timezone.now() - DAY)
+    namesake = CardFactory(
+        assistant=True, holder__first_name="Sophie", holder__last_name="Bernard", holder__email="s.bernard@example.net"
+    )
+    second = make_delegation(martin, namesake)
+    assert listed(martin) == sorted([first.pk, second.pk])
+
+
+@pytest.mark.django_db
+def test_a_delegation_in_force_stays_in_the_delegates_list(martin, dubois):
+    """The doctor invites by name, at her account's address, a colleague who already acts for him: « Agir au nom
+    de » stays offered on the delegation in force."""
+    dubois.holder.email = "claire.dubois@example.org"
+    dubois.holder.save()
+    in_force = make_delegation(martin, dubois, kind=Kind.COLLEAGUE)
+    Delegation.objects.filter(pk=in_force.pk).update(created_at=timezone.now() - DAY)
+    invited = make_delegation(martin, dubois, kind=Kind.ASSISTANT, state=State.PENDING)
+    assert sorted(d.pk for d in selectors.received_rows(actor_for(dubois))) == sorted([in_force.pk, invited.pk])
+    page = text(login_client(dubois).get("/delegations/recues/"))
+    assert "Agir au nom" in page
+
+
+@pytest.mark.django_db
+def test_an_ended_row_is_replaced_by_the_same_person_however_invited(martin, sophie):
+    """Renewed at the same address, the expired row the person accepted is replaced by the new invitation."""
+    old = make_delegation(martin, sophie, state=State.EXPIRED, starts_on=TODAY() - 9 * DAY, ends_on=TODAY() - DAY)
+    Delegation.objects.filter(pk=old.pk).update(created_at=timezone.now() - DAY)
+    new = make_delegation(martin, sophie, state=State.PENDING)
+    assert listed(martin) == [new.pk]
+    assert [d.pk for d in selectors.earlier_delegations(new)] == [old.pk]
+
+
+@pytest.mark.django_db
+def test_renewing_the_morning_after_the_end_date(martin, sophie, dubois):
+    """Past its end date, a delegation is « Expirée » with « Renouveler » before the daily command stores it so:
+    renewing it adds the new delegation (the old one stored expired), the new invitation can be accepted."""
+    ended = {"starts_on": TODAY() - 9 * DAY, "ends_on": TODAY() - DAY}
+    assistant = make_delegation(martin, sophie, **ended)
+    colleague = make_delegation(martin, dubois, kind=Kind.COLLEAGUE, **ended)
+    assert status_of(assistant) == Status.EXPIRED and assistant.is_renewable
+    doctor = martin.holder.professional
+    assert selectors.live_delegation_to(doctor, kind=Kind.ASSISTANT, email=sophie.holder.email) is None
+    assert selectors.live_delegation_to(doctor, colleague=dubois.holder.professional) is None
+    page = text(login_client(martin).get(f"/delegations/assistant/ajouter/?renouveler={assistant.pk}"))
+    assert "déjà en cours" not in page
+    renewed = services.add_assistant(
+        actor=actor_for(martin),
+        first_name="Sophie",
+        last_name="Bernard",
+        email=sophie.holder.email,
+        rights=["consult"],
+        starts_on=TODAY(),
+        ends_on=TODAY() + 9 * DAY,
+    )
+    services.add_colleague(
+        actor=actor_for(martin),
+        colleague=dubois.holder.professional,
+        email="claire.dubois@example.org",
+        rights=["consult"],
+        starts_on=TODAY(),
+        ends_on=TODAY() + 9 * DAY,
+    )
+    for old in (assistant, colleague):
+        old.refresh_from_db()
+        assert old.state == State.EXPIRED
+    services.accept_delegation(actor=actor_for(sophie), delegation_id=renewed.pk)
+    assert Delegation.objects.get(pk=renewed.pk).state == State.ACCEPTED
+
+
+@pytest.mark.django_db
+def test_accepting_while_the_ended_delegation_is_still_stored_live(martin, sophie):
+    make_delegation(martin, sophie, starts_on=TODAY() - 9 * DAY, ends_on=TODAY() - DAY)
+    new = make_delegation(martin, sophie, state=State.PENDING)
+    link(new)
+    services.accept_delegation(actor=actor_for(sophie), delegation_id=new.pk)
+    assert Delegation.objects.get(pk=new.pk).state == State.ACCEPTED
+
+
+@pytest.mark.django_db
+def test_de_is_elided_before_a_name(martin):
+    """« la délégation d'Anne LEFEVRE », never « de Anne »: in the list, the detail page and the « déjà en cours »
+    notice."""
+    anne = CardFactory(
+        assistant=True, holder__first_name="Anne", holder__last_name="Lefevre", holder__email="a@example.org"
+    )
+    live = make_delegation(martin, anne)
+    ended = make_delegation(martin, anne, state=State.REFUSED)
+    doctor = login_client(martin)
+    notice = doctor.post(
+        "/delegations/assistant/ajouter/",
+        {
+            "first_name": "Anne",
+            "last_name": "Lefevre",
+            "email": "a@example.org",
+            "starts_on": TODAY().strftime("%d/%m/%Y"),
+        },
+    )
+    for page in (doctor.get("/delegations/"), doctor.get(f"/delegations/{ended.pk}/"), notice):
+        shown = text(page)
+        assert "délégation d'Anne LEFEVRE" in shown and "de Anne" not in shown, shown
+    assert "Modifier la délégation d'Anne LEFEVRE" in text(notice) and "Acceptée" in text(notice)
+    assert live.pk
