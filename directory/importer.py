@@ -374,7 +374,9 @@ def _write(cursor, stats: dict, phase, batch: tuple[int, int] | None = None) -> 
 
 
 BATCH_SECONDS = 0.5  # target length of each write transaction on SQLite
-BATCH_PAUSE = 0.1  # between them: longer than the longest sleep of SQLite's busy handler (100 ms)
+# Between them: twice the longest sleep of SQLite's busy handler (100 ms), so that a user's write waiting for the lock
+# wakes inside the pause even when a loaded machine makes sleeps overshoot (0.1 s let one of thousands miss it in CI).
+BATCH_PAUSE = 0.2
 BATCH_FIRST = 500  # people in the first batch, then sized from the time the previous one took
 BATCH_MIN = 50
 IMPORT_BUSY_TIMEOUT_MS = 60_000  # how long the import waits for users' writes before each batch
@@ -424,7 +426,8 @@ def _write_in_batches(stats: dict, phase, state: tuple) -> None:
                     step(cursor, stats, quiet, (first, last))
                 elapsed = time.monotonic() - started
                 # Sized so that the next one takes about BATCH_SECONDS, whatever the machine's load.
-                size = max(BATCH_MIN, min(20 * size, int((last - first + 1) * BATCH_SECONDS / max(elapsed, 0.001))))
+                # Grows at most 4× a step: a batch timed on an idle moment cannot overshoot much when load returns.
+                size = max(BATCH_MIN, min(4 * size, int((last - first + 1) * BATCH_SECONDS / max(elapsed, 0.001))))
                 first, pause = last + 1, True
     finally:
         with connection.cursor() as cursor:
