@@ -2,7 +2,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from accounts.actor import SESSION_CARD_TYPE, SESSION_LOGIN_METHOD, Actor
+from accounts.actor import SESSION_ACTING_FOR, SESSION_CARD_TYPE, SESSION_LOGIN_METHOD, Actor
 from delegations.models import Kind, State
 from delegations.policy import FROM_DIRECTORY, KINDS
 from tests.mail import smtp_server  # noqa: F401
@@ -68,13 +68,16 @@ def _fresh_rate_limits(request):
         cache.clear()
 
 
-def login_client(card) -> Client:
-    """A test client logged in as the card holder, as if through the demo card reader."""
+def login_client(card, acting_for=None) -> Client:
+    """A test client logged in as the card holder, as if through the demo card reader; with `acting_for` (a doctor's
+    card), his session says « Agir au nom de » that doctor (the middleware still checks the delegation)."""
     client = Client()
     client.force_login(card.holder)
     session = client.session
     session[SESSION_CARD_TYPE] = card.card_type
     session[SESSION_LOGIN_METHOD] = "demo"
+    if acting_for is not None:
+        session[SESSION_ACTING_FOR] = acting_for.holder.professional.pk
     session.save()
     return client
 

@@ -1,9 +1,8 @@
 import pytest
 
-from accounts.actor import SESSION_ACTING_FOR
 from dossiers import services as dossier_services
 from journal.models import Entry
-from tests.conftest import actor_for, login_client
+from tests.conftest import actor_for
 from tests.factories import CardFactory, DelegationFactory, DossierFactory, PatientFactory, UserFactory
 
 
@@ -44,15 +43,6 @@ def edit(actor, dossier, **data):
 
 def view(actor, dossier):
     dossier_services.record_consultation(actor=actor, dossier=dossier)
-
-
-def client_of(card, acting_for=None):
-    client = login_client(card)
-    if acting_for is not None:
-        session = client.session
-        session[SESSION_ACTING_FOR] = acting_for.holder.professional.pk
-        session.save()
-    return client
 
 
 def last_entry() -> Entry:

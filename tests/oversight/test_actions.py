@@ -8,9 +8,9 @@ from django.utils import timezone
 from delegations.models import Delegation, State
 from oversight.forms import ActionFilterForm
 from oversight.selectors import ActionFilters, actions_in_name_of
-from tests.conftest import actor_for
+from tests.conftest import actor_for, login_client
 
-from .conftest import acting, client_of, edit, view
+from .conftest import acting, edit, view
 
 URL = "/actions-en-mon-nom/"
 
@@ -70,7 +70,7 @@ def test_nobody_else_sees_anything(story):
 
 
 def test_the_page(story):
-    client = client_of(story["martin"])
+    client = login_client(story["martin"])
     page = client.get(URL).content.decode()
     assert "Actions faites en mon nom" in page
     assert "au nom du médecin Jean MARTIN" in page
@@ -88,7 +88,7 @@ def test_the_page(story):
 
 
 def test_a_delegate_acting_for_him_gets_a_404(story):
-    assert client_of(story["sophie"], acting_for=story["martin"]).get(URL).status_code == 404
+    assert login_client(story["sophie"], acting_for=story["martin"]).get(URL).status_code == 404
 
 
 def test_dates_in_the_wrong_order_say_so():

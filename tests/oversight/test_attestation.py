@@ -11,10 +11,11 @@ from django.core.management.base import CommandError
 from pypdf import PdfReader
 
 from journal.models import Action, Entry
+from tests.conftest import login_client
 from tests.journal.test_chain import tamper
 from tests.journal.test_checkpoints import signing  # noqa: F401  # the fixture
 
-from .conftest import client_of, last_entry
+from .conftest import last_entry
 from .test_actions import story  # noqa: F401  # the fixture
 
 PDF_URL = "/actions-en-mon-nom/attestation.pdf"
@@ -35,7 +36,7 @@ def refused(path) -> str:
 
 @pytest.fixture
 def pdf(story, tmp_path):  # noqa: F811
-    response = client_of(story["martin"]).get(PDF_URL, {"filtrer": "1", "delegue": story["sophie"].holder.pk})
+    response = login_client(story["martin"]).get(PDF_URL, {"filtrer": "1", "delegue": story["sophie"].holder.pk})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     path = tmp_path / "attestation.pdf"
@@ -88,7 +89,7 @@ def test_the_latest_signed_checkpoint_is_cited(story, signing, tmp_path):  # noq
     from journal.services import make_checkpoint
 
     signed = make_checkpoint(first=True)
-    response = client_of(story["martin"]).get(PDF_URL)
+    response = login_client(story["martin"]).get(PDF_URL)
     attached = json.loads(PdfReader(io.BytesIO(response.content)).attachments["attestation.json"][0])
     assert attached["signed_checkpoint"]["sequence"] == signed.sequence
     assert attached["signed_checkpoint"]["hash"] == signed.hash
@@ -96,7 +97,7 @@ def test_the_latest_signed_checkpoint_is_cited(story, signing, tmp_path):  # noq
 
 def test_too_many_entries_for_one_attestation_says_what_to_do(story, monkeypatch):  # noqa: F811
     monkeypatch.setattr("oversight.attestation.MAX_ENTRIES", 1)
-    client = client_of(story["martin"])
+    client = login_client(story["martin"])
     response = client.get(PDF_URL, {"filtrer": "1", "delegue": story["sophie"].holder.pk}, follow=True)
     assert response.redirect_chain[-1][0].startswith("/actions-en-mon-nom/?filtrer=1&delegue=")
     assert "au plus 1 actions : précisez la période ou les filtres" in response.content.decode()

@@ -4,8 +4,9 @@ import csv
 import io
 
 from journal.models import Action, Entry
+from tests.conftest import login_client
 
-from .conftest import client_of, last_entry
+from .conftest import last_entry
 from .test_actions import story  # noqa: F401  # the fixture
 
 CSV_URL = "/actions-en-mon-nom/export.csv"
@@ -18,7 +19,7 @@ def _csv(response) -> list[dict]:
 
 
 def test_csv_of_the_filtered_list_is_journaled(story):  # noqa: F811
-    client = client_of(story["martin"])
+    client = login_client(story["martin"])
     response = client.get(CSV_URL, {"filtrer": "1", "delegue": story["sophie"].holder.pk})
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
@@ -46,7 +47,7 @@ def test_csv_of_the_filtered_list_is_journaled(story):  # noqa: F811
 
 def test_a_delegate_exports_nothing(story):  # noqa: F811
     before = Entry.objects.count()
-    response = client_of(story["sophie"], acting_for=story["martin"]).get(CSV_URL)
+    response = login_client(story["sophie"], acting_for=story["martin"]).get(CSV_URL)
     assert response.status_code == 404
     assert Entry.objects.count() == before
 
@@ -57,7 +58,7 @@ FHIR_URL = "/actions-en-mon-nom/export.fhir.json"
 def test_fhir_bundle_of_the_filtered_list_says_who_acted_for_whom(story):  # noqa: F811
     from fhir.resources.R4B.bundle import Bundle
 
-    client = client_of(story["martin"])
+    client = login_client(story["martin"])
     response = client.get(FHIR_URL, {"filtrer": "1", "delegue": story["sophie"].holder.pk})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/fhir+json; charset=utf-8"
@@ -79,5 +80,5 @@ def test_fhir_bundle_of_the_filtered_list_says_who_acted_for_whom(story):  # noq
 
 def test_a_delegate_gets_no_fhir_export(story):  # noqa: F811
     before = Entry.objects.count()
-    assert client_of(story["sophie"], acting_for=story["martin"]).get(FHIR_URL).status_code == 404
+    assert login_client(story["sophie"], acting_for=story["martin"]).get(FHIR_URL).status_code == 404
     assert Entry.objects.count() == before

@@ -2,9 +2,9 @@
 
 from dossiers.history import history_rows
 from journal.selectors import dossier_history
-from tests.conftest import actor_for
+from tests.conftest import actor_for, login_client
 
-from .conftest import acting, client_of, edit, view
+from .conftest import acting, edit, view
 
 
 def test_consecutive_consultations_by_the_same_person_collapse(people):
@@ -34,7 +34,7 @@ def test_the_pages_show_the_rows(people):
     for _ in range(3):
         view(sophie, alice)
     edit(sophie, alice, allergies="x" * 400)
-    page = client_of(people["martin"]).get(f"/dossiers/{alice.number}/historique/").content.decode()
+    page = login_client(people["martin"]).get(f"/dossiers/{alice.number}/historique/").content.decode()
     assert f"HISTORIQUE DES ACTIONS — {alice.patient.display_name}, dossier {alice.number}" in page
     assert "3 consultations par Sophie BERNARD, du " in page and "Voir les 3 consultations" in page
     assert "x" * 400 in page  # never cut

@@ -11,10 +11,10 @@ from dossiers import services as dossier_services
 from journal.models import Action
 from outbox.models import Message
 from oversight.models import Preferences
-from tests.conftest import actor_for
+from tests.conftest import actor_for, login_client
 from tests.factories import CardFactory, DelegationFactory, PracticePlaceFactory
 
-from .conftest import acting, client_of, edit, last_entry
+from .conftest import acting, edit, last_entry
 
 PREFERENCES = "/actions-en-mon-nom/preferences/"
 
@@ -61,7 +61,7 @@ def test_his_own_validation_mails_nobody_and_he_can_turn_it_off(people, colleagu
     dossier_services.validate_medical(actor=actor_for(martin), dossier=people["bruno"])
     assert not Message.objects.filter(ref__startswith="dossier:").exists()
     # « Mes préférences »: the validation mail is on by default; off, nothing is sent; the change is journaled.
-    client = client_of(martin)
+    client = login_client(martin)
     page = client.get(PREFERENCES).content.decode()
     assert 'name="mail_on_validation"' in page and "checked" in page.split('name="mail_on_validation"')[1][:200]
     response = client.post(PREFERENCES, {"mail_on_answer": "on"})
@@ -106,4 +106,4 @@ def test_the_weekly_summary_goes_once_a_week_to_who_asked(people):
 
 
 def test_a_delegate_has_no_preferences_page(people):
-    assert client_of(people["sophie"], acting_for=people["martin"]).get(PREFERENCES).status_code == 404
+    assert login_client(people["sophie"], acting_for=people["martin"]).get(PREFERENCES).status_code == 404

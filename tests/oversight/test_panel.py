@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from oversight.models import Preferences
 from oversight.selectors import since_last_login
-from tests.conftest import actor_for
+from tests.conftest import actor_for, login_client
 
-from .conftest import acting, client_of, edit, view
+from .conftest import acting, edit, view
 
 
 def _logged_in(card, when=None):
@@ -31,7 +31,7 @@ def test_the_panel_counts_what_delegates_did_since_his_previous_login(people):
     edit(actor_for(martin), people["bruno"], commentaire="Moi.")  # his own: not counted
     panel = since_last_login(actor_for(martin))
     assert [(d.name, d.summary) for d in panel.delegates] == [("Sophie BERNARD", "3 modifications sur 2 dossiers")]
-    page = client_of(martin).get("/dossiers/").content.decode()
+    page = login_client(martin).get("/dossiers/").content.decode()
     assert "Depuis votre dernière connexion" in page
     assert "Sophie BERNARD : 3 modifications sur 2 dossiers" in page
     assert f"?delegue={people['sophie'].holder.pk}&amp;du=" in page
@@ -43,11 +43,11 @@ def test_no_panel_when_nothing_happened_or_for_a_delegate(people):
     martin = people["martin"]
     _logged_in(martin, timezone.now() - datetime.timedelta(days=1))
     assert since_last_login(actor_for(martin)) is None
-    assert "Depuis votre dernière connexion" not in client_of(martin).get("/dossiers/").content.decode()
+    assert "Depuis votre dernière connexion" not in login_client(martin).get("/dossiers/").content.decode()
     edit(acting(people["sophie"], martin), people["alice"], gir=3)
     assert since_last_login(actor_for(martin)) is not None
     # Sophie, acting for him, sees no panel; she reads « par vous » on what she changed.
-    sophie_page = client_of(people["sophie"], acting_for=martin).get("/dossiers/").content.decode()
+    sophie_page = login_client(people["sophie"], acting_for=martin).get("/dossiers/").content.decode()
     assert "Depuis votre dernière connexion" not in sophie_page
     assert "par vous" in sophie_page and "pour vous" not in sophie_page
 

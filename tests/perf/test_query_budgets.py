@@ -13,7 +13,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts.actor import SESSION_ACTING_FOR
 from delegations.models import Kind, State
 from journal.models import Action, ActorRole
 from journal.services import record
@@ -97,15 +96,6 @@ def _delegation(doctor_professional, delegate_user=None, *, kind=Kind.ASSISTANT,
     )
 
 
-def client_for(card, acting_for=None):
-    client = login_client(card)
-    if acting_for is not None:
-        session = client.session
-        session[SESSION_ACTING_FOR] = acting_for.holder.professional.pk
-        session.save()
-    return client
-
-
 def add_entries(dossier, doctor, n):
     professional = doctor.holder.professional
     for i in range(n):
@@ -124,7 +114,7 @@ def add_entries(dossier, doctor, n):
 
 
 def as_who(doctor, delegate):
-    return {"doctor": client_for(doctor), "delegate": client_for(delegate, acting_for=doctor)}
+    return {"doctor": login_client(doctor), "delegate": login_client(delegate, acting_for=doctor)}
 
 
 # --- Mes dossiers: 3 vs 60 dossiers ----------------------------------------------------------------------
@@ -174,8 +164,8 @@ def test_a_delegate_pays_at_most_two_queries_more_than_the_doctor(page, doctor, 
     """The delegation in force is read once per request (memoised on the actor), whatever the page."""
     dossier = DossierFactory(medecin_traitant=doctor.holder.professional)
     url = page.format(n=dossier.number)
-    own = count_queries(client_for(doctor), url)
-    delegated = count_queries(client_for(delegate, acting_for=doctor), url)
+    own = count_queries(login_client(doctor), url)
+    delegated = count_queries(login_client(delegate, acting_for=doctor), url)
     assert delegated <= own + 2, (own, delegated)
 
 
@@ -198,7 +188,7 @@ def _grant(doctor, n):
 
 @pytest.mark.django_db
 def test_my_delegations_is_constant(doctor):
-    client = client_for(doctor)
+    client = login_client(doctor)
     _grant(doctor, 2)
     small = count_queries(client, "/delegations/")
     _grant(doctor, 38)
@@ -223,7 +213,7 @@ def add_delegation_entries(delegation, doctor, n):
 
 @pytest.mark.django_db
 def test_delegation_detail_is_constant(doctor):
-    client = client_for(doctor)
+    client = login_client(doctor)
     delegation = _delegation(doctor.holder.professional, UserFactory())
     url = f"/delegations/{delegation.pk}/"
     add_delegation_entries(delegation, doctor, 5)
@@ -240,7 +230,7 @@ def test_delegation_detail_is_constant(doctor):
 @pytest.mark.django_db
 @pytest.mark.parametrize("acting", [False, True])
 def test_received_is_constant(acting, doctor, delegate):
-    client = client_for(delegate, acting_for=doctor if acting else None)
+    client = login_client(delegate, acting_for=doctor if acting else None)
 
     def receive(n):
         for i in range(n):
@@ -273,7 +263,7 @@ def _directory(n):
     ],
 )
 def test_directory_search_is_constant(page, url, doctor):
-    client = client_for(doctor)
+    client = login_client(doctor)
     _directory(3)
     small = count_queries(client, url)
     _directory(37)
@@ -297,7 +287,7 @@ def _logins(card, n):
 
 @pytest.mark.django_db
 def test_my_account_is_constant(doctor):
-    client = client_for(doctor)
+    client = login_client(doctor)
     PracticePlaceFactory(professional=doctor.holder.professional)
     _logins(doctor, 2)
     small = count_queries(client, "/compte/")
@@ -329,7 +319,7 @@ def _delegated_entries(doctor, delegate, dossiers, n):
 
 @pytest.mark.django_db
 def test_oversight_actions_is_constant(doctor, delegate):
-    client = client_for(doctor)
+    client = login_client(doctor)
     professional = doctor.holder.professional
     dossiers = DossierFactory.create_batch(2, medecin_traitant=professional)
     _delegated_entries(doctor, delegate, dossiers, 6)
