@@ -3,6 +3,8 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.utils.functional import cached_property
 
+from core.text import whole_number
+
 PAGES_AHEAD = 10  # a bounded count looks this many pages past the one shown
 
 
@@ -33,8 +35,8 @@ def paginate(request, queryset, *, per_page=20, param="page", bounded=False):
     raw = request.GET.get(param)
     paginator: Paginator[Any]
     if bounded:
-        # isdecimal() and ASCII: « ² » is a digit to isdigit() and no number to int().
-        requested = int(raw) if raw and raw.isascii() and raw.isdecimal() and len(raw) < 9 else 1
+        requested = whole_number(raw, digits=8)
+        requested = 1 if requested is None else requested
         paginator = BoundedPaginator(queryset, per_page, requested_page=requested)
     else:
         paginator = Paginator(queryset, per_page)

@@ -70,3 +70,11 @@ def is_email_address(value: str) -> bool:
     except ValidationError:
         return False
     return True
+
+
+def whole_number(value: str | None, *, digits: int = 18) -> int | None:
+    """A number typed in an address or a form (a page, an id, a version), or None: ASCII digits only (« ² » is a
+    digit to isdigit() and no number to int()), at most `digits` of them (an id fits a bigint)."""
+    if value and value.isascii() and value.isdecimal() and len(value) <= digits:
+        return int(value)
+    return None

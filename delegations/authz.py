@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any, cast
 from django.db import models
 from django.utils import timezone
 
+from core.text import whole_number
+
 from .models import Delegation, State, delegation_in_force_between
 from .policy import KINDS, REQUIRED_RIGHT, RIGHTS, DossierAction, Kind
 
@@ -165,7 +167,7 @@ def withdrawal(actor: "Actor | None", action: str, *, drawn_for: str = "") -> Wi
     it reveals nothing of a dossier he may no longer see. It decides nothing: `decide` refused already."""
     if actor is None or not actor.is_authenticated:
         return None
-    drawn_id = int(drawn_for) if drawn_for.isascii() and drawn_for.isdecimal() and len(drawn_for) < 19 else None
+    drawn_id = whole_number(drawn_for)
     own_id = actor.professional.pk if actor.professional else None
     if actor.ended_acting_for_id is not None:
         # Ended during this request: what he sent was meant for that doctor, whatever his own space allows.

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.actor import SESSION_ACTING_FOR
 from core.pagination import paginate
+from core.text import whole_number
 from directory.selectors import search_professionals, selectable_doctor
 from journal.selectors import delegation_history
 
@@ -50,10 +51,10 @@ def my_delegations(request):
 
 def _renewed(request, kind) -> Delegation | None:
     """« Renouveler »: the ended delegation (?renouveler=<pk>, the doctor's own, of this kind) a new one copies."""
-    pk = request.GET.get("renouveler", "")
-    if not (pk.isascii() and pk.isdecimal() and len(pk) < 19):
+    pk = whole_number(request.GET.get("renouveler"))
+    if pk is None:
         return None
-    old = _own_or_404(request, int(pk))
+    old = _own_or_404(request, pk)
     if old.kind != kind.kind or not old.is_renewable:
         return None
     return old
@@ -122,8 +123,7 @@ def add_colleague(request):
             per_page=10,
         )
     choice = request.GET.get("selectionne", "")
-    # isdecimal() and ASCII: « ² » is a digit to isdigit() and no number to int().
-    chosen = int(choice) if choice.isascii() and choice.isdecimal() and len(choice) < 19 else None
+    chosen = whole_number(choice)
     selected = selectable_doctor(chosen) if chosen is not None and chosen != doctor.pk else None
     form = None
     old = _renewed(request, kind)

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.pagination import paginate
-from core.text import of
+from core.text import of, whole_number
 from delegations.authz import DossierAction, allowed_actions, decide, withdrawal
 from journal.selectors import dossier_history
 
@@ -210,7 +210,7 @@ def medical_validate(request, number):
             services.validate_medical(
                 actor=request.actor,
                 dossier=dossier,
-                expected_version=int(shown) if shown.isascii() and shown.isdecimal() and len(shown) < 10 else None,
+                expected_version=whole_number(shown, digits=9),
             )
         except services.ConcurrentModification as error:
             messages.error(request, str(error))
