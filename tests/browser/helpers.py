@@ -38,6 +38,8 @@ def log_in(page: Page, card_label: str, pin: str = DEMO_PIN) -> None:
 def axe_violations(page: Page) -> list[dict]:
     """Run axe-core (the npm package pinned in package-lock.json) on the current page."""
     assert AXE_JS.exists(), f"{AXE_JS} manque : lancez « make install-dev » (npm ci)."
+    # A DSFR modal or alert fades in: axe would read the colours of the transition.
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
     # Evaluated, not added as an inline <script>: the Content-Security-Policy forbids inline scripts.
     page.evaluate(AXE_JS.read_text(encoding="utf-8"))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")

@@ -50,8 +50,6 @@ class Walk:
         self.names.add(name)
         if heading is not None:
             expect(self.page.get_by_role("heading", level=1)).to_have_text(heading)
-        # A DSFR modal or an alert fades in: axe would read the colours of the transition.
-        self.page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
         for width in widths:
             self.page.set_viewport_size({"width": width, "height": 900})
             for violation in axe_violations(self.page):

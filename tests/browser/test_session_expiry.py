@@ -19,8 +19,6 @@ def test_the_doctor_is_warned_and_stays_logged_in_without_losing_his_text(page: 
 
     dialog = page.get_by_role("dialog", name="Votre session va expirer")
     expect(dialog).to_be_visible(timeout=15_000)
-    # The DSFR dialog fades in: axe would read the colours of the transition.
-    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
     assert_accessible_at_both_widths(page, "expiration-session")
     page.set_viewport_size({"width": 1280, "height": 900})
     dialog.get_by_role("button", name="Rester connecté").click()
