@@ -1,7 +1,10 @@
 """DSFR rendering for model forms too (django-dsfr gives it to plain forms only)."""
 
 from django import forms
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from dsfr.forms import DsfrBaseForm, DsfrBoundField, DsfrDjangoTemplates
+from dsfr.templatetags.dsfr_tags import dsfr_mark_optionnal_fields
 from dsfr.utils import dsfr_input_class_attr
 
 from .text import is_email_address, strip_controls
@@ -40,10 +43,93 @@ def default_error_summary(form: forms.BaseForm) -> list[dict[str, str]]:
     return items
 
 
+def _attrs(attrs: dict) -> SafeString:
+    """Django's django/forms/widgets/attrs.html: True as a bare name, False left out, anything else as text."""
+    return format_html_join(
+        "", "{}", ((format_html(" {}", name) if value is True else format_html(' {}="{}"', name, str(value)),)
+                   for name, value in attrs.items() if value is not False)
+    )  # fmt: skip
+
+
+def _text(value) -> str:
+    # `|stringformat:'s'` keeps a safe value safe; anything else is escaped as text.
+    return conditional_escape(value) if hasattr(value, "__html__") else conditional_escape(str(value))
+
+
+def _input(widget: dict) -> SafeString:
+    value = "" if widget["value"] is None else format_html(' value="{}"', _text(widget["value"]))
+    return format_html(
+        '<input type="{}" name="{}"{}{}>', widget["type"], widget["name"], value, _attrs(widget["attrs"])
+    )
+
+
+def _textarea(widget: dict) -> SafeString:
+    value = widget["value"] or ""
+    return format_html('<textarea name="{}"{}>\n{}</textarea>', widget["name"], _attrs(widget["attrs"]), value)
+
+
+def _select(widget: dict) -> SafeString:
+    parts = [format_html('<select name="{}"{}>', widget["name"], _attrs(widget["attrs"]))]
+    for group_name, options, _index in widget["optgroups"]:
+        if group_name:
+            parts.append(format_html('<optgroup label="{}">', group_name))
+        parts += [
+            format_html('<option value="{}"{}>{}</option>', _text(o["value"]), _attrs(o["attrs"]), o["label"])
+            for o in options
+        ]
+        if group_name:
+            parts.append(mark_safe("</optgroup>"))  # noqa: S308  # nosec B308 B703: a constant
+    parts.append(mark_safe("</select>"))  # noqa: S308  # nosec B308 B703: a constant
+    return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703: each part escaped above
+
+
+# Django's widget templates drawn here, by the widget's template (a widget with a template of its own is not).
+_DRAWN = {
+    **{f"django/forms/widgets/{kind}.html": _input for kind in ("text", "email", "password", "date", "number", "url")},
+    "django/forms/widgets/textarea.html": _textarea,
+    "django/forms/widgets/select.html": _select,
+}
+
+
+class LeanBoundField(DsfrBoundField):
+    """django-dsfr's field group (dsfr/form_field_snippets/input_snippet.html around Django's widget templates) for
+    text, e-mail, date and number inputs, text areas and lists, written here in one piece: its four to seven nested
+    templates per field made up most of a filter form's cost (docs/performance.md). Django still computes
+    everything the widget shows (value, attributes, selected options); radios and checkboxes keep django-dsfr's
+    templates. tests/core/test_lean_fields.py checks every field of every form gives django-dsfr's HTML."""
+
+    def as_field_group(self) -> SafeString:
+        widget = self.field.widget
+        draw = _DRAWN.get(widget.template_name)
+        if draw is None or self.field.template_name or getattr(type(self.field), "template_name", None):
+            return super().as_field_group()
+        dsfr_input_class_attr(self)  # as the snippet's filter does: the DSFR class, aria-invalid when refused
+        if self.field.localize:
+            widget.is_localized = True
+        attrs = self.build_widget_attrs({}, widget)
+        if self.auto_id and "id" not in widget.attrs:
+            attrs.setdefault("id", self.auto_id)
+        drawn = draw(widget.get_context(self.html_name, self.value(), attrs)["widget"])
+        group = getattr(widget, "group_class", "") or "fr-input-group"
+        classes = group + (f" {group}--error" if self.errors else "")
+        classes += " fr-input-group--disabled" if self.field.disabled else ""
+        hint = ""
+        if self.help_text:
+            # The form's own text, drawn |safe by django-dsfr's snippet.
+            help_text = mark_safe(self.help_text)  # noqa: S308  # nosec B308 B703
+            hint = format_html('<span class="fr-hint-text" id="{}_helptext">{}</span>', self.id_for_label, help_text)
+        errors = format_html('<div id="{}-desc-error">{}</div>', self.auto_id, self.errors) if self.errors else ""
+        return format_html(
+            '<div class="{}"><label for="{}" class="fr-label">{}{}{}</label>{}{}</div>',
+            classes, self.id_for_label, self.label, dsfr_mark_optionnal_fields(self), hint, drawn, errors,
+        )  # fmt: skip
+
+
 class DsfrForm(DsfrBaseForm):
-    """The base of the project's plain forms: django-dsfr's, with the shared renderer."""
+    """The base of the project's plain forms: django-dsfr's, with the shared renderer and the lean field groups."""
 
     default_renderer = DSFR_RENDERER
+    bound_field_class = LeanBoundField
 
 
 class SingleLineField(forms.CharField):
@@ -67,7 +153,7 @@ class MailAddressField(forms.EmailField):
 class DsfrModelForm(forms.ModelForm):
     # The DSFR form snippet, plus the errors of hidden fields (a refused `version` must say something).
     template_name = "core/form_snippet.html"
-    bound_field_class = DsfrBoundField
+    bound_field_class = LeanBoundField
     default_renderer = DSFR_RENDERER
 
     def __init__(self, *args, **kwargs):

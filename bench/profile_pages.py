@@ -1,0 +1,179 @@
+# ruff: noqa: E402, T201 -- a benchmark script: Django is set up before the app imports; it prints its figures
+"""The CPU cost of each page of `bench/load.py`, in process: no HTTP server, no wrk, so it can be run again and
+again while working on a page.
+
+    .venv/bin/python bench/profile_pages.py [--database bench_small] [--requests 300] [PAGE…]
+    .venv/bin/python bench/profile_pages.py --profile "Dossier" [--role délégué] [--sort tottime]
+
+Each page is asked by a bench user (logged in as the demo card reader would, the delegates « Agir au nom de »)
+through Django's WSGI handler with production settings (DEBUG=0), and its CPU per request is read for the
+application (this process) and for PostgreSQL (its backend process, in /proc): the same two figures as
+`make bench`, without the HTTP server's share. Each page is printed as a multiple of the chrome page (« Mentions
+légales ») and the chrome as a multiple of the floor (`/connexion/session/`). `--profile` runs cProfile over one
+page and prints the functions where the time goes. Not a test: the figures depend on the machine.
+"""
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.load import CHROME, FLOOR, FULL_PAGE_PREFIXES, PAGES, SEARCHES, bench_people  # noqa: I001
+
+
+def configure(database: str) -> None:
+    os.environ.update(
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{database}",
+        DEBUG="0",
+        DEMO="1",
+        SECRET_KEY="bench-" + "x" * 50,
+        ALLOWED_HOSTS="127.0.0.1",
+        SITE_URL="http://127.0.0.1:8765",
+        LOG_LEVEL="WARNING",
+        RATELIMIT_SEARCH_PER_USER="1000000/m",
+        DJANGO_SETTINGS_MODULE="config.settings",
+    )
+    import django
+
+    django.setup()
+
+
+def session_cookie(card_id: int, delegation_id: int | None = None) -> str:
+    """A session as the demo card reader leaves it (and « Agir au nom de », for a delegate)."""
+    from django.test import Client
+
+    from accounts.actor import SESSION_ACTING_FOR, SESSION_CARD_TYPE, SESSION_LOGIN_METHOD
+    from accounts.models import Card
+    from delegations.models import Delegation
+
+    card = Card.objects.select_related("holder").get(pk=card_id)
+    client = Client()
+    client.force_login(card.holder)
+    session = client.session
+    session[SESSION_CARD_TYPE] = card.card_type
+    session[SESSION_LOGIN_METHOD] = "demo"
+    if delegation_id is not None:
+        session[SESSION_ACTING_FOR] = Delegation.objects.get(pk=delegation_id).doctor_id
+    session.save()
+    return f"sessionid={session.session_key}; csrftoken={'c' * 32}"
+
+
+class Server:
+    """Django's WSGI handler, called as gunicorn would, with a given cookie."""
+
+    def __init__(self):
+        from django.core.handlers.wsgi import WSGIHandler
+
+        self.handler = WSGIHandler()
+
+    def get(self, url: str, cookie: str) -> int:
+        path, _, query = url.partition("?")
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": path,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8765",
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_COOKIE": cookie,
+            "REMOTE_ADDR": "127.0.0.1",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(b""),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+            "wsgi.version": (1, 0),
+        }
+        status = []
+        body = self.handler(environ, lambda s, headers, exc_info=None: status.append(s))
+        for _ in body:
+            pass
+        body.close()
+        return int(status[0].split()[0])
+
+
+def backend_cpu() -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def targets(people, cookies, role, template):
+    out = []
+    for k, person in enumerate(people):
+        search, prefix = SEARCHES[k % len(SEARCHES)], FULL_PAGE_PREFIXES[k % len(FULL_PAGE_PREFIXES)]
+        url = template.format(hot=person["hot"], name=search[0], place=search[1], prefix=prefix)
+        out.append((url, cookies[(role, k)]))
+    return out
+
+
+def measure(server, page_targets, requests: int) -> tuple[float, float]:
+    for url, cookie in page_targets * 3:  # warm-up: templates loaded, statements prepared
+        status = server.get(url, cookie)
+        assert status == 200, f"{url}: {status}"
+    app0, db0 = time.process_time(), backend_cpu()
+    for k in range(requests):
+        url, cookie = page_targets[k % len(page_targets)]
+        server.get(url, cookie)
+    app, db = time.process_time() - app0, backend_cpu() - db0
+    return app / requests * 1000, db / requests * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("pages", nargs="*", help="noms de pages de bench/load.py (toutes par défaut)")
+    parser.add_argument("--database", default="bench_small")
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--users", type=int, default=5)
+    parser.add_argument("--profile", metavar="PAGE", help="profil cProfile de cette page")
+    parser.add_argument("--role", default="médecin")
+    parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--lines", type=int, default=45)
+    args = parser.parse_args()
+    configure(args.database)
+    people = bench_people(args.database)[: args.users]
+    cookies = {}
+    for k, person in enumerate(people):
+        cookies[("médecin", k)] = session_cookie(person["doctor_card"])
+        cookies[("délégué", k)] = session_cookie(person["delegate_card"], person["delegation"])
+    server = Server()
+    if args.profile:
+        (template,) = [url for name, role, url in PAGES if name == args.profile and role == args.role]
+        page = targets(people, cookies, args.role, template)
+        measure(server, page, 10)
+        profiler = cProfile.Profile(time.process_time)  # CPU, not the wait for PostgreSQL
+        profiler.enable()
+        for k in range(args.requests):
+            server.get(*page[k % len(page)])
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.lines)
+        return 0
+    wanted = [p for p in PAGES if not args.pages or p[0] in args.pages or p[:2] in (FLOOR, CHROME)]
+    results = {}
+    print(f"{'page':<40} {'rôle':<8} {'app ms':>7} {'PG ms':>6} {'total':>6} {'× habillage':>11}")
+    for name, role, template in wanted:
+        app, db = measure(server, targets(people, cookies, role, template), args.requests)
+        results[(name, role)] = app + db
+        chrome = results.get(CHROME)
+        times = f"{(app + db) / chrome:11.2f}" if chrome else ""
+        print(f"{name:<40} {role:<8} {app:7.2f} {db:6.2f} {app + db:6.2f} {times}", flush=True)
+    print(f"\nHabillage : {results[CHROME] / results[FLOOR]:.2f} × le plancher")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
