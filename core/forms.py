@@ -88,41 +88,58 @@ _DRAWN = {
     **{f"django/forms/widgets/{kind}.html": _input for kind in ("text", "email", "password", "date", "number", "url")},
     "django/forms/widgets/textarea.html": _textarea,
     "django/forms/widgets/select.html": _select,
+    "django/forms/widgets/checkbox.html": _input,
+    "django/forms/widgets/hidden.html": _input,
 }
 
 
 class LeanBoundField(DsfrBoundField):
-    """django-dsfr's field group (dsfr/form_field_snippets/input_snippet.html around Django's widget templates) for
-    text, e-mail, date and number inputs, text areas and lists, written here in one piece: its four to seven nested
-    templates per field made up most of a filter form's cost (docs/performance.md). Django still computes
-    everything the widget shows (value, attributes, selected options); radios and checkboxes keep django-dsfr's
-    templates. tests/core/test_lean_fields.py checks every field of every form gives django-dsfr's HTML."""
+    """django-dsfr's field group (its input_snippet.html or checkbox_snippet.html around Django's widget templates)
+    for text, e-mail, date and number inputs, text areas, lists and single checkboxes, written here in one piece:
+    its four to seven nested templates per field made up most of a filter form's cost (docs/performance.md). Django
+    still computes everything the widget shows (value, attributes, checked, selected options); groups of radios or
+    checkboxes keep django-dsfr's templates. tests/core/test_lean_fields.py checks every field of every form gives
+    django-dsfr's HTML."""
+
+    def as_widget(self, widget=None, attrs=None, only_initial=False) -> SafeString:
+        """Django's BoundField.as_widget, the widget's templates written here."""
+        widget = widget or self.field.widget
+        draw = _DRAWN.get(widget.template_name)
+        if draw is None or only_initial:
+            return super().as_widget(widget, attrs, only_initial)
+        if self.field.localize:
+            widget.is_localized = True
+        attrs = self.build_widget_attrs(attrs or {}, widget)
+        if self.auto_id and "id" not in widget.attrs:
+            attrs.setdefault("id", self.auto_id)
+        return draw(widget.get_context(self.html_name, self.value(), attrs)["widget"])
 
     def as_field_group(self) -> SafeString:
         widget = self.field.widget
-        draw = _DRAWN.get(widget.template_name)
-        if draw is None or self.field.template_name or getattr(type(self.field), "template_name", None):
+        if widget.template_name not in _DRAWN or widget.is_hidden or self.field.template_name:
             return super().as_field_group()
         dsfr_input_class_attr(self)  # as the snippet's filter does: the DSFR class, aria-invalid when refused
-        if self.field.localize:
-            widget.is_localized = True
-        attrs = self.build_widget_attrs({}, widget)
-        if self.auto_id and "id" not in widget.attrs:
-            attrs.setdefault("id", self.auto_id)
-        drawn = draw(widget.get_context(self.html_name, self.value(), attrs)["widget"])
-        group = getattr(widget, "group_class", "") or "fr-input-group"
+        drawn = self.as_widget()
+        checkbox = widget.template_name == "django/forms/widgets/checkbox.html"
+        group = "fr-checkbox-group" if checkbox else getattr(widget, "group_class", "") or "fr-input-group"
         classes = group + (f" {group}--error" if self.errors else "")
         classes += " fr-input-group--disabled" if self.field.disabled else ""
         hint = ""
         if self.help_text:
             # The form's own text, drawn |safe by django-dsfr's snippet.
             help_text = mark_safe(self.help_text)  # noqa: S308  # nosec B308 B703
-            hint = format_html('<span class="fr-hint-text" id="{}_helptext">{}</span>', self.id_for_label, help_text)
-        errors = format_html('<div id="{}-desc-error">{}</div>', self.auto_id, self.errors) if self.errors else ""
-        return format_html(
-            '<div class="{}"><label for="{}" class="fr-label">{}{}{}</label>{}{}</div>',
-            classes, self.id_for_label, self.label, dsfr_mark_optionnal_fields(self), hint, drawn, errors,
+            hint_id = self.auto_id if checkbox else self.id_for_label
+            hint = format_html('<span class="fr-hint-text" id="{}_helptext">{}</span>', hint_id, help_text)
+        # The white space django-dsfr's snippets leave between the parts (a space before the hint, a line between
+        # the label, the box and the errors), so that what a browser or a screen reader makes of it is the same.
+        label = format_html(
+            '<label for="{}" class="fr-label">{}{}{}</label>',
+            self.id_for_label, self.label, dsfr_mark_optionnal_fields(self), format_html(" {}", hint) if hint else "",
         )  # fmt: skip
+        errors = format_html('\n<div id="{}-desc-error">{}</div>', self.auto_id, self.errors) if self.errors else ""
+        if checkbox:  # the box before its label
+            return format_html('<div class="{} fr-mb-2w">\n{}\n{}{}\n</div>', classes, drawn, label, errors)
+        return format_html('<div class="{}">\n{}\n{}{}\n</div>', classes, label, drawn, errors)
 
 
 class DsfrForm(DsfrBaseForm):

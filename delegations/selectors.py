@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
+from core.text import display_name
 from outbox.selectors import latest_by_ref
 
 from .mails import mail_kind
@@ -123,9 +124,11 @@ def received_rows(actor: "Actor") -> list[Delegation]:
 def delegates_of(doctor: "Professional") -> list[tuple[int, str]]:
     """(user id, name) of each person the doctor ever delegated to who answered (past delegations included), by name;
     one row per person whatever the number of his delegations."""
-    seen: dict[int, str] = {}
-    for delegation in Delegation.objects.filter(doctor=doctor, delegate__isnull=False).select_related(
-        "colleague", "delegate"
-    ):
-        seen.setdefault(cast(int, delegation.delegate_id), delegation.delegate.display_name)  # type: ignore[union-attr]  # filtered: a delegate
+    people = (
+        Delegation.objects.filter(doctor=doctor, delegate__isnull=False)
+        .values_list("delegate_id", "delegate__first_name", "delegate__last_name")
+        .order_by()
+        .distinct()
+    )
+    seen = {user_id: display_name(first, last) for user_id, first, last in people}
     return sorted(seen.items(), key=lambda item: (item[1].lower(), item[0]))

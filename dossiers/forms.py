@@ -1,5 +1,4 @@
 from django import forms
-from django.forms.utils import flatatt
 from django.utils import timezone
 
 from core.forms import DateInput, DsfrForm, DsfrModelForm
@@ -41,27 +40,6 @@ class MedicalForm(DsfrModelForm):
     class Meta:
         model = Dossier
         fields = ["antecedents", "pathologies", "traitements", "allergies", "gir", "commentaire"]
-
-    def rows(self) -> list[dict]:
-        """Every field as the DSFR draws it (group class, attributes, value, options), for the one flat template
-        dossiers/_medical_form.html: django-dsfr's three templates per field made up a third of the dossier
-        page's time. tests/dossiers/test_medical_form_markup.py checks both give the same HTML."""
-        rows = []
-        for field in self:
-            widget = field.field.widget
-            attrs = {"name": field.html_name, **field.build_widget_attrs(widget.attrs)}
-            if field.errors and not field.is_hidden:  # a hidden field's error is told above the form
-                attrs.update({"aria-invalid": "true", "aria-describedby": f"{field.auto_id}-desc-error"})
-            attrs["id"] = field.auto_id
-            value = widget.format_value(field.value())
-            # Attributes written here (flatatt escapes values, writes True as a bare attribute, drops False): a
-            # template loop over them cost more than the rest of the field.
-            row = {"field": field, "attrs": flatatt(attrs), "value": value}
-            if isinstance(widget, forms.Select):
-                row["options"] = [(str(v), label, str(v) in value) for v, label in field.field.choices]  # type: ignore[attr-defined]  # a Select field has choices
-            row["group"] = "fr-select-group" if "options" in row else "fr-input-group"
-            rows.append(row)
-        return rows
 
 
 class NewDossierForm(DsfrForm):

@@ -8,6 +8,7 @@ import pytest
 from django import forms
 from django.http import QueryDict
 from django.test.html import parse_html
+from django.test.signals import template_rendered
 from dsfr.forms import DsfrBoundField
 
 from core.forms import DSFR_RENDERER, DsfrForm, DsfrModelForm, LeanBoundField, _attrs
@@ -128,7 +129,11 @@ def test_every_field_of_every_form_is_drawn_as_django_dsfr_draws_it():
             form = make()
             assert isinstance(form[next(iter(form.fields))], LeanBoundField)
             for name, field in form.fields.items():
+                # The widget alone, as `{{ field }}` and the hidden fields draw it.
+                lean, dsfr = str(LeanBoundField(form, field, name)), str(DsfrBoundField(form, field, name))
+                assert parse_html(lean) == parse_html(dsfr), f"{form_class.__name__}.{name}:\n{lean}\n!=\n{dsfr}"
                 if field.widget.is_hidden:
+                    drawn_lean.add(type(field.widget).__name__)
                     continue
                 lean, dsfr = _both(form, name)
                 assert parse_html(lean) == parse_html(dsfr), f"{form_class.__name__}.{name}:\n{lean}\n!=\n{dsfr}"
@@ -142,21 +147,44 @@ def test_every_field_of_every_form_is_drawn_as_django_dsfr_draws_it():
                     "django/forms/widgets/date.html",
                     "django/forms/widgets/email.html",
                     "django/forms/widgets/password.html",
+                    "django/forms/widgets/checkbox.html",
                 ):
                     drawn_lean.add(type(field.widget).__name__)
     # The comparison covered each kind of widget the lean path draws.
-    assert {"TextInput", "Select", "Textarea", "DateInput", "EmailInput", "PasswordInput"} <= drawn_lean
+    assert {
+        "TextInput",
+        "Select",
+        "Textarea",
+        "DateInput",
+        "EmailInput",
+        "PasswordInput",
+        "CheckboxInput",
+    } <= drawn_lean
+
+
+def _templates_drawn(draw) -> list[str]:
+    names: list[str] = []
+
+    def note(sender, template, **kwargs):
+        names.append(template.name)
+
+    template_rendered.connect(note)
+    try:
+        draw()
+    finally:
+        template_rendered.disconnect(note)
+    return names
 
 
 @pytest.mark.django_db
-def test_the_lean_path_is_taken_and_the_comparison_can_fail():
+def test_the_lean_path_draws_no_template_and_the_comparison_can_fail():
     from dossiers.forms import DossierFilterForm
 
-    form = DossierFilterForm({"q": TRICKY})
+    form = DossierFilterForm({"q": TRICKY, "status": "en_cours"})  # valid: an error list has its own templates
+    for name in ("q", "status"):
+        assert _templates_drawn(LeanBoundField(form, form.fields[name], name).as_field_group) == []
+        assert _templates_drawn(DsfrBoundField(form, form.fields[name], name).as_field_group)
     lean, dsfr = _both(form, "q")
-    assert lean == LeanBoundField(form, form.fields["q"], "q").as_field_group()
-    # Not django-dsfr's templates: one string, not the snippet's line breaks and indentation.
-    assert lean != dsfr and "\n" not in lean
     assert "&lt;b&gt;" in lean and "<b>" not in lean
     assert parse_html(lean.replace('class="fr-input"', 'class="fr-input x"')) != parse_html(dsfr)
 
@@ -164,10 +192,10 @@ def test_the_lean_path_is_taken_and_the_comparison_can_fail():
 def test_a_field_the_lean_path_does_not_know_keeps_django_dsfr_templates():
     class Form(DsfrForm):
         choice = forms.ChoiceField(label="Choix", choices=[("a", "A")], widget=forms.RadioSelect)
-        tick = forms.BooleanField(label="Cocher", required=False)
+        ticks = forms.MultipleChoiceField(label="Cocher", choices=[("a", "A")], widget=forms.CheckboxSelectMultiple)
 
     form = Form()
-    for name in ("choice", "tick"):
+    for name in ("choice", "ticks"):
         lean, dsfr = _both(form, name)
         assert lean == dsfr
 
