@@ -186,7 +186,9 @@ def wait_for(port, seconds=60):
 
 def cpu_seconds(server_pgid: int) -> tuple[float, float]:
     """CPU time (user + system, s) used so far by the gunicorn processes and by PostgreSQL's: divided by the requests,
-    the cost of a request whatever else the machine is doing (the latencies depend on that)."""
+    the cost of a request whatever else the machine is doing (the latencies depend on that). A process's time
+    includes its ended children's (cutime, cstime): a PostgreSQL backend that ends during a shot (its connection
+    reaches CONN_MAX_AGE) hands its time to the postmaster instead of taking it out of the sum."""
     tick = os.sysconf("SC_CLK_TCK")
     app = db = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -196,7 +198,7 @@ def cpu_seconds(server_pgid: int) -> tuple[float, float]:
             continue
         head, _, tail = text.rpartition(")")  # "pid (comm) state ppid pgrp …": comm may hold spaces
         comm, fields = head.partition("(")[2], tail.split()
-        used = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        used = sum(int(f) for f in fields[11:15]) / tick  # utime, stime, cutime, cstime
         if int(fields[2]) == server_pgid:  # pgrp
             app += used
         elif comm == "postgres":
