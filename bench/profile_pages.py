@@ -45,24 +45,15 @@ def configure(database: str) -> None:
     django.setup()
 
 
-def session_cookie(card_id: int, delegation_id: int | None = None) -> str:
-    """A session as the demo card reader leaves it (and « Agir au nom de », for a delegate)."""
-    from django.test import Client
-
-    from accounts.actor import SESSION_ACTING_FOR, SESSION_CARD_TYPE, SESSION_LOGIN_METHOD
+def session_cookie(card_id: int, acting_for_card_id: int | None = None) -> str:
+    """A session as the demo card reader leaves it (and « Agir au nom de » that doctor, for a delegate)."""
     from accounts.models import Card
-    from delegations.models import Delegation
+    from tests.conftest import login_client
 
-    card = Card.objects.select_related("holder").get(pk=card_id)
-    client = Client()
-    client.force_login(card.holder)
-    session = client.session
-    session[SESSION_CARD_TYPE] = card.card_type
-    session[SESSION_LOGIN_METHOD] = "demo"
-    if delegation_id is not None:
-        session[SESSION_ACTING_FOR] = Delegation.objects.get(pk=delegation_id).doctor_id
-    session.save()
-    return f"sessionid={session.session_key}; csrftoken={'c' * 32}"
+    cards = Card.objects.select_related("holder__professional")
+    acting_for = cards.get(pk=acting_for_card_id) if acting_for_card_id is not None else None
+    client = login_client(cards.get(pk=card_id), acting_for=acting_for)
+    return f"sessionid={client.session.session_key}; csrftoken={'c' * 32}"
 
 
 class Server:
@@ -149,7 +140,7 @@ def main() -> int:
     cookies = {}
     for k, person in enumerate(people):
         cookies[("médecin", k)] = session_cookie(person["doctor_card"])
-        cookies[("délégué", k)] = session_cookie(person["delegate_card"], person["delegation"])
+        cookies[("délégué", k)] = session_cookie(person["delegate_card"], person["doctor_card"])
     server = Server()
     if args.profile:
         (template,) = [url for name, role, url in PAGES if name == args.profile and role == args.role]
