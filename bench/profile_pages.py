@@ -37,6 +37,8 @@ def configure(database: str) -> None:
         ALLOWED_HOSTS="127.0.0.1",
         SITE_URL="http://127.0.0.1:8765",
         LOG_LEVEL="WARNING",
+        # One connection for the whole run: its PostgreSQL process is the one whose CPU is read.
+        CONN_MAX_AGE="86400",
         RATELIMIT_SEARCH_PER_USER="1000000/m",
         DJANGO_SETTINGS_MODULE="config.settings",
     )

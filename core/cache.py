@@ -53,6 +53,4 @@ class AtomicDatabaseCache(DatabaseCache):
         expression = models.Expression(output_field=models.DateTimeField())
         for converter in connection.ops.get_db_converters(expression) + expression.get_db_converters(connection):
             expires = converter(expires, expression, connection)
-        # To the second, as DatabaseCache.add decides a row is alive: in the last second of a counter's window,
-        # add() kept the row and an increment to the microsecond found it gone (a false « counter unavailable »).
-        return expires < timezone.now().replace(microsecond=0)
+        return expires < timezone.now()

@@ -1,8 +1,10 @@
 """DSFR rendering for model forms too (django-dsfr gives it to plain forms only)."""
 
 from django import forms
+from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # public in Django, not in the stubs
 from dsfr.forms import DsfrBaseForm, DsfrBoundField, DsfrDjangoTemplates
 from dsfr.templatetags.dsfr_tags import dsfr_mark_optionnal_fields
 from dsfr.utils import dsfr_input_class_attr
@@ -56,6 +58,11 @@ def _text(value) -> str:
     return conditional_escape(value) if hasattr(value, "__html__") else conditional_escape(str(value))
 
 
+def _shown(value):
+    # What `{{ value }}` writes: a number in the French way (1,5), a date in local time.
+    return localize(template_localtime(value))
+
+
 def _input(widget: dict) -> SafeString:
     value = "" if widget["value"] is None else format_html(' value="{}"', _text(widget["value"]))
     return format_html(
@@ -64,7 +71,7 @@ def _input(widget: dict) -> SafeString:
 
 
 def _textarea(widget: dict) -> SafeString:
-    value = widget["value"] or ""
+    value = _shown(widget["value"]) if widget["value"] else ""
     return format_html('<textarea name="{}"{}>\n{}</textarea>', widget["name"], _attrs(widget["attrs"]), value)
 
 
@@ -72,9 +79,9 @@ def _select(widget: dict) -> SafeString:
     parts = [format_html('<select name="{}"{}>', widget["name"], _attrs(widget["attrs"]))]
     for group_name, options, _index in widget["optgroups"]:
         if group_name:
-            parts.append(format_html('<optgroup label="{}">', group_name))
+            parts.append(format_html('<optgroup label="{}">', _shown(group_name)))
         parts += [
-            format_html('<option value="{}"{}>{}</option>', _text(o["value"]), _attrs(o["attrs"]), o["label"])
+            format_html('<option value="{}"{}>{}</option>', _text(o["value"]), _attrs(o["attrs"]), _shown(o["label"]))
             for o in options
         ]
         if group_name:
@@ -93,6 +100,10 @@ _DRAWN = {
 }
 
 
+INPUT_SNIPPET = "dsfr/form_field_snippets/input_snippet.html"
+CHECKBOX_SNIPPET = "dsfr/form_field_snippets/checkbox_snippet.html"
+
+
 class LeanBoundField(DsfrBoundField):
     """django-dsfr's field group (its input_snippet.html or checkbox_snippet.html around Django's widget templates)
     for text, e-mail, date and number inputs, text areas, lists and single checkboxes, written here in one piece:
@@ -101,26 +112,31 @@ class LeanBoundField(DsfrBoundField):
     checkboxes keep django-dsfr's templates. tests/core/test_lean_fields.py checks every field of every form gives
     django-dsfr's HTML."""
 
+    def _drawn_here(self, widget) -> bool:
+        # A widget drawn by its standard template, not by a render() of its own.
+        return widget.template_name in _DRAWN and type(widget).render is forms.Widget.render
+
     def as_widget(self, widget=None, attrs=None, only_initial=False) -> SafeString:
         """Django's BoundField.as_widget, the widget's templates written here."""
         widget = widget or self.field.widget
-        draw = _DRAWN.get(widget.template_name)
-        if draw is None or only_initial:
+        if only_initial or not self._drawn_here(widget):
             return super().as_widget(widget, attrs, only_initial)
         if self.field.localize:
             widget.is_localized = True
         attrs = self.build_widget_attrs(attrs or {}, widget)
         if self.auto_id and "id" not in widget.attrs:
             attrs.setdefault("id", self.auto_id)
-        return draw(widget.get_context(self.html_name, self.value(), attrs)["widget"])
+        return _DRAWN[widget.template_name](widget.get_context(self.html_name, self.value(), attrs)["widget"])
 
     def as_field_group(self) -> SafeString:
         widget = self.field.widget
-        if widget.template_name not in _DRAWN or widget.is_hidden or self.field.template_name:
+        # The snippet django-dsfr would draw (it chooses by the field's template and the widget's type).
+        snippet = self.template_name
+        if snippet not in (INPUT_SNIPPET, CHECKBOX_SNIPPET) or widget.is_hidden or not self._drawn_here(widget):
             return super().as_field_group()
         dsfr_input_class_attr(self)  # as the snippet's filter does: the DSFR class, aria-invalid when refused
-        drawn = self.as_widget()
-        checkbox = widget.template_name == "django/forms/widgets/checkbox.html"
+        drawn = str(self)  # as the snippet's {{ field }}: with the initial value's hidden copy when the field has one
+        checkbox = snippet == CHECKBOX_SNIPPET
         group = "fr-checkbox-group" if checkbox else getattr(widget, "group_class", "") or "fr-input-group"
         classes = group + (f" {group}--error" if self.errors else "")
         classes += " fr-input-group--disabled" if self.field.disabled else ""

@@ -115,9 +115,10 @@ def usage(request, rule: Rule, *, increment: bool) -> dict | None:
         )
     except DatabaseError as error:
         raise CounterUnavailable from error
-    # django-ratelimit answers « limit » with a negative time left when the cache failed (its add is silent on a
-    # database error, then the increment finds no row): that is no « too many ».
-    if found is not None and found["time_left"] < 0:
+    # When the cache failed (its add is silent on a database error, then the increment finds no row), django-ratelimit
+    # answers « limit » with a limit of 0: that is no « too many ». Its time left is no sign: it is -1 for a valid count
+    # too when the clock turns a second between the window's reading and its own (a 503 once in 20,000 searches).
+    if found is not None and found["limit"] != _split_rate(rule.rate)[0]:
         raise CounterUnavailable
     return found
 

@@ -65,6 +65,7 @@ def dossier_list(request):
         "dossiers/list.html",
         {
             "title": dossiers_heading(request.actor),
+            "nav": "dossiers",
             "form": form,
             "page": page,
             "principal": decision.principal,
@@ -107,13 +108,20 @@ def dossier_create(request):
     return render(
         request,
         "dossiers/create.html",
-        {"title": "Nouveau dossier", "form": form, "duplicates": duplicates, "principal": decision.principal},
+        {
+            "title": "Nouveau dossier",
+            "nav": "dossiers",
+            "form": form,
+            "duplicates": duplicates,
+            "principal": decision.principal,
+        },
     )
 
 
 def _detail_context(request, dossier, decision, medical_form=None):
     return {
         "title": f"Dossier {of(dossier.patient.display_name)}",
+        "nav": "dossiers",
         "dossier": dossier,
         "principal": decision.principal,
         "actions": allowed_actions(request.actor),
@@ -138,6 +146,7 @@ def dossier_history_page(request, number):
         "dossiers/history.html",
         {
             "title": f"Historique du dossier de {dossier.patient.display_name} ({dossier.number})",
+            "nav": "dossiers",
             "dossier": dossier,
             "page": page,
             "rows": history_rows(page),

@@ -2,14 +2,17 @@
 stylesheets and scripts, the menu's links, the footer), rendered once per process for each set of their values,
 then copied into every page (docs/performance.md, « Plancher, habillage et coût d'une page »).
 
-The block is rendered with the named variables alone: whatever else the page holds (the user, his dossiers, the
-CSRF token) cannot reach the copy; a variable it uses without naming it renders empty, on the first page as on the
-others. `name` is the variable `name`; `name=expression` gives it the value of an expression
-(`authenticated=user.is_authenticated`). Values are compared, so they must be hashable: booleans, short texts.
+The block is rendered in a context of its own that holds the named variables alone, without the request: whatever
+else the page holds (the user, his dossiers, the CSRF token) cannot reach the copy; a variable it uses without
+naming it renders empty, on the first page as on the others. `name` is the variable `name`; `name=expression` gives
+it the value of an expression (`authenticated=user.is_authenticated`). Values are compared, so they must be
+hashable: booleans, short texts. A `{% block %}` inside is refused: each page's own version of it would be replaced
+by the first page's.
 """
 
 from django import template
 from django.core.signals import setting_changed
+from django.template.loader_tags import BlockNode
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
@@ -42,8 +45,12 @@ class ConstantNode(template.Node):
             self.copies, self.generation = {}, _generation
         copy = self.copies.get(key)
         if copy is None:
-            # context.new: the same template and autoescaping, none of the page's variables.
-            copy = mark_safe(self.nodelist.render(context.new(values)))  # noqa: S308  # nosec B308 B703: rendered by the template engine, escaped there
+            # The same template (inclusion tags load theirs through it) and rendering options; no request.
+            own = template.Context(
+                values, autoescape=context.autoescape, use_l10n=context.use_l10n, use_tz=context.use_tz
+            )
+            own.template = context.template
+            copy = mark_safe(self.nodelist.render(own))  # noqa: S308  # nosec B308 B703: rendered by the template engine, escaped there
             if len(self.copies) < MAX_COPIES:
                 self.copies[key] = copy
         return copy
@@ -59,4 +66,6 @@ def constant(parser: template.base.Parser, token: template.base.Token) -> Consta
         variables.append((name, parser.compile_filter(expression or name)))
     nodelist = parser.parse(("endconstant",))
     parser.delete_first_token()
+    if nodelist.get_nodes_by_type(BlockNode):
+        raise template.TemplateSyntaxError("{% constant %} : un {% block %} n'y a pas sa place (il serait figé)")
     return ConstantNode(variables, nodelist)

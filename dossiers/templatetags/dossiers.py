@@ -17,5 +17,7 @@ BADGE_CLASS = {
 @register.simple_tag
 def status_badge(dossier) -> str:
     return format_html(
-        '<span class="fr-badge fr-badge--sm {}">{}</span>', BADGE_CLASS[dossier.status], dossier.get_status_display()
+        '<span class="fr-badge fr-badge--sm {}">{}</span>',
+        BADGE_CLASS.get(dossier.status, "fr-badge--new"),
+        dossier.get_status_display(),
     )

@@ -66,3 +66,19 @@ def test_a_value_that_keeps_changing_is_drawn_each_time_without_keeping_copies()
 def test_only_variable_names():
     with pytest.raises(TemplateSyntaxError):
         template("{% constant user.name %}{% endconstant %}")
+
+
+def test_a_block_inside_is_refused():
+    # Each page's own version of the block would be replaced by the first page's.
+    with pytest.raises(TemplateSyntaxError):
+        template("{% constant %}<nav>{% block extra %}{% endblock %}</nav>{% endconstant %}")
+
+
+def test_the_request_does_not_reach_the_block():
+    from django.template import RequestContext
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.user = {"name": "Jean MARTIN"}
+    page = Template("{% load constant %}{% constant %}[{{ request.user.name }}]{% endconstant %}")
+    assert page.render(RequestContext(request, {})) == "[]"

@@ -5,10 +5,10 @@ in the Pro Santé Connect limit, choosing a colleague in the search limit) and t
 is reached.
 """
 
-import datetime
+import time
 
 import pytest
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 
 from core.ratelimit import client_ip, retry_after
 from tests.conftest import login_client
@@ -109,27 +109,24 @@ def test_choosing_a_colleague_is_not_a_search(settings, doctor_card, other_docto
 
 
 @pytest.mark.django_db
-def test_a_counter_in_the_last_second_of_its_window_is_still_counted():
-    """django-ratelimit adds the counter, then increments it. DatabaseCache.add keeps a row alive to the second; the
-    increment must see it alive too, or the attempt is refused as « compteur indisponible » (a 503 seen once in
-    20,000 requests of the load benchmark)."""
-    from unittest import mock
+def test_a_count_read_as_its_window_ends_is_a_count_not_an_unavailable_counter(monkeypatch):
+    """django-ratelimit reads the clock for the counter's window, then again for the time left: when the window ends
+    at that very second, the time left of a valid count is -1. It must count the attempt, not answer 503."""
+    import zlib
+    from types import SimpleNamespace
 
-    from django.core.cache import cache
-    from django.db import connection
-    from django.utils import timezone
+    import django_ratelimit.core
 
-    cache.set("fenetre", 3, 60)
-    second = timezone.now().replace(microsecond=0) + datetime.timedelta(seconds=30)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {cache._table} SET expires = %s WHERE cache_key = %s",  # noqa: S608  # nosec B608: the test's table
-            [connection.ops.adapt_datetimefield_value(second), cache.make_key("fenetre")],
-        )
-    later_in_that_second = second + datetime.timedelta(microseconds=600_000)
-    with (
-        mock.patch("django.core.cache.backends.db.tz_now", return_value=later_in_that_second),
-        mock.patch("core.cache.timezone.now", return_value=later_in_that_second),
-    ):
-        assert cache.add("fenetre", 0, 60) is False  # alive for add()
-        assert cache.incr("fenetre") == 4
+    from core.ratelimit import Rule, over_limit
+
+    rule = Rule(group="recherche", setting="RATELIMIT_SEARCH_PER_USER", key="ip", methods=("GET",))
+    period = 60
+    # A second at which the window of this key ends (django_ratelimit.core._get_window).
+    base = int(time.time())
+    offset = zlib.crc32(b"198.51.100.7") % period
+    window_end = base - base % period + offset
+    clock = iter([window_end + 0.999])  # the window read just before the second turns, then the time left after
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: next(clock, window_end + 1.0)))
+    request = RequestFactory().get("/annuaire/", REMOTE_ADDR="198.51.100.7")
+    with override_settings(RATELIMIT_SEARCH_PER_USER=f"5/{period}s"):
+        assert over_limit(request, rule) is False
