@@ -70,7 +70,8 @@ _last_change = (
 def last_changes(dossiers: Iterable[Dossier]) -> dict[int, Entry]:
     """The latest change of each dossier of a page (annotated by search_dossiers), in one query."""
     ids = [found for d in dossiers if (found := getattr(d, "last_change_id", None))]
-    return Entry.objects.in_bulk(ids) if ids else {}
+    # Who made it is all the list shows (« par Sophie BERNARD pour vous »): not the entry's other columns.
+    return Entry.objects.only("actor_id", "actor_name", "is_delegated").in_bulk(ids) if ids else {}
 
 
 def possible_duplicates(
