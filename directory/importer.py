@@ -419,8 +419,7 @@ class _Pauses:
     meanwhile waits those few batches, and from the pause in which it goes, a pause follows every batch again."""
 
     def __init__(self):
-        self.due = self.busy = False
-        self.skipped = 0
+        self.due, self.busy, self.skipped = False, True, 0  # someone may wait until a pause shows nobody does
 
     def before_transaction(self, always=False) -> None:
         if not self.due:
