@@ -380,6 +380,64 @@ BATCH_PAUSE = 0.2
 BATCH_FIRST = 500  # people in the first batch, then sized from the time the previous one took
 BATCH_MIN = 50
 IMPORT_BUSY_TIMEOUT_MS = 60_000  # how long the import waits for users' writes before each batch
+QUIET_BATCHES = 3  # batches in a row without a pause, while nobody wrote in the last one
+# The cache of the writes: the batches append to the tables and to the indexes that follow the people's order;
+# a larger one would only raise the import's memory.
+WRITE_CACHE_KIB = 16_384
+
+
+def _search_indexes() -> list[tuple[Any, Any]]:
+    """The directory's indexes whose entries do not follow the people's order (names, places): written in national_id
+    order, each batch would insert into pages all over them. A first import on SQLite builds them after its batches
+    (see _write_in_batches); the others (national_id, identifier, a person's places) grow at their end."""
+    return [
+        (model, index)
+        for model in (Professional, PracticePlace)
+        for index in model._meta.indexes
+        if index.fields[0] != "professional"
+    ]
+
+
+def _missing_indexes(cursor) -> list[str]:
+    """CREATE statements of the search indexes the database lacks: dropped for a first import, or by an import that
+    was killed before building them again (the next import builds them)."""
+    editor = connection.schema_editor()
+    present: dict[str, set] = {}
+    missing = []
+    for model, index in _search_indexes():
+        table = model._meta.db_table
+        if table not in present:
+            present[table] = set(connection.introspection.get_constraints(cursor, table))
+        if index.name not in present[table]:
+            missing.append(str(index.create_sql(model, editor)))
+    return missing
+
+
+class _Pauses:
+    """The pauses between the write transactions. A user's write that waited for the lock goes in the pause; when none
+    went in the last pause, nobody was waiting, and up to QUIET_BATCHES batches follow without one: a user who comes
+    meanwhile waits those few batches, and from the pause in which it goes, a pause follows every batch again."""
+
+    def __init__(self):
+        self.due, self.busy, self.skipped = False, True, 0  # someone may wait until a pause shows nobody does
+
+    def before_transaction(self, always=False) -> None:
+        if not self.due:
+            self.due = True
+            return
+        if not (always or self.busy or self.skipped >= QUIET_BATCHES):
+            self.skipped += 1
+            return
+        before = _data_version()
+        time.sleep(BATCH_PAUSE)
+        self.busy, self.skipped = _data_version() != before, 0
+
+
+def _data_version() -> int:
+    """Changes whenever another connection commits (SQLite)."""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA data_version")
+        return cursor.fetchone()[0]
 
 
 def _write_in_batches(stats: dict, phase, state: tuple) -> None:
@@ -387,10 +445,15 @@ def _write_in_batches(stats: dict, phase, state: tuple) -> None:
     followed by a pause in which the users' writes waiting for it go first. Everything was computed before (staging
     tables); each transaction writes a batch of people, each with its places. Deactivations come last, once every
     person of the file is written: an interrupted import leaves each person as before or as in the file, never
-    half-written, deactivates nobody, and running it again completes it."""
+    half-written, deactivates nobody, and running it again completes it.
+
+    Into an empty directory (a first import), the search indexes are dropped first and built after the batches, one
+    per transaction: maintained row by row, each batch would rewrite pages all over them. Whatever happens, they are
+    built again before the import returns (or by the next one, if this one was killed)."""
     with connection.cursor() as cursor:
         if _directory_state(cursor) != state:
             # Changed since the grouping (another import, an edit): the statuses are computed again.
+            state = _directory_state(cursor)
             _group(cursor, stats)
         cursor.execute(f"DROP TABLE IF EXISTS {staging.TODO_TABLE}")
         cursor.execute(f"""
@@ -406,10 +469,15 @@ def _write_in_batches(stats: dict, phase, state: tuple) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {IMPORT_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA cache_size")
         (cache_size,) = cursor.fetchone()
-        cursor.execute("PRAGMA cache_size = -262144")  # 256 MiB: the indexes' pages stay in memory between batches
+        cursor.execute(f"PRAGMA cache_size = -{WRITE_CACHE_KIB}")
     quiet = lambda message: None  # noqa: E731
-    pause = False
+    pauses = _Pauses()
     try:
+        if state[0] == 0 and todo:
+            pauses.before_transaction()
+            with transaction.atomic(), connection.cursor() as cursor:
+                for _model, index in _search_indexes():
+                    cursor.execute(f"DROP INDEX IF EXISTS {connection.ops.quote_name(index.name)}")
         for step, total, message in (
             (_write, todo, "Professionnels créés et mis à jour, lieux d'exercice remplacés…"),
             (_deactivate, absent, "Professionnels absents du fichier désactivés…"),
@@ -418,8 +486,7 @@ def _write_in_batches(stats: dict, phase, state: tuple) -> None:
                 phase(message)
             first, size = 1, BATCH_FIRST
             while first <= total:
-                if pause:
-                    time.sleep(BATCH_PAUSE)
+                pauses.before_transaction()
                 last = min(total, first + size - 1)
                 started = time.monotonic()
                 with transaction.atomic(), connection.cursor() as cursor:
@@ -428,8 +495,16 @@ def _write_in_batches(stats: dict, phase, state: tuple) -> None:
                 # Sized so that the next one takes about BATCH_SECONDS, whatever the machine's load.
                 # Grows at most 4× a step: a batch timed on an idle moment cannot overshoot much when load returns.
                 size = max(BATCH_MIN, min(4 * size, int((last - first + 1) * BATCH_SECONDS / max(elapsed, 0.001))))
-                first, pause = last + 1, True
+                first = last + 1
     finally:
+        with connection.cursor() as cursor:
+            missing = _missing_indexes(cursor)
+        if missing:
+            phase("Index de recherche construits…")
+        for create in missing:
+            pauses.before_transaction(always=True)  # each build holds the lock seconds on a national directory
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(create)
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout)}")
             cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")

@@ -221,6 +221,73 @@ def test_sqlite_writes_in_batches_an_interruption_leaves_each_person_whole(tmp_p
     }
 
 
+def _directory_indexes() -> set[str]:
+    with connection.cursor() as cursor:
+        return {name for model in (Professional, PracticePlace)
+                for name in connection.introspection.get_constraints(cursor, model._meta.db_table)}  # fmt: skip
+
+
+SEARCH_INDEXES = {index.name for model in (Professional, PracticePlace) for index in model._meta.indexes}
+
+
+def test_sqlite_first_import_builds_the_search_indexes_after_its_batches_even_interrupted(tmp_path, monkeypatch):
+    """Into an empty directory, SQLite's batches write without the search indexes (maintained row by row they made a
+    national import last many minutes); the indexes are built after, and built even if the import is interrupted."""
+    if connection.vendor == "postgresql":
+        pytest.skip("one transaction on PostgreSQL: its rollback restores the indexes")
+    monkeypatch.setattr(importer, "BATCH_FIRST", 1)
+    monkeypatch.setattr(importer, "BATCH_MIN", 1)
+    monkeypatch.setattr(importer, "BATCH_SECONDS", 0)
+    monkeypatch.setattr(importer, "BATCH_PAUSE", 0)
+    original, present = importer._write, []
+
+    def write_then_stop_in_the_second_batch(cursor, stats, phase, batch):
+        original(cursor, stats, phase, batch)
+        present.append(SEARCH_INDEXES & _directory_indexes())
+        if len(present) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(importer, "_write", write_then_stop_in_the_second_batch)
+    with pytest.raises(KeyboardInterrupt):
+        import_extract(write_extract(tmp_path / "a.txt", [person(), LEFEVRE, person("99700001099", "NOUVEAU")]))
+    assert present == [{"directory_place_pro_idx"}] * 2  # a person's places: they follow the people's order
+    assert _directory_indexes() >= SEARCH_INDEXES
+    assert [p.last_name for p in search_professionals(name="mart")] == ["MARTIN"]  # the first batch, committed
+
+
+def test_sqlite_import_builds_a_search_index_that_a_killed_import_left_missing(tmp_path):
+    if connection.vendor == "postgresql":
+        pytest.skip("one transaction on PostgreSQL: its rollback restores the indexes")
+    import_extract(write_extract(tmp_path / "a.txt", [person()]))
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX directory_plc_dept_nm_idx")
+    import_extract(write_extract(tmp_path / "b.txt", [person(), LEFEVRE]))  # not a first import
+    assert _directory_indexes() >= SEARCH_INDEXES
+
+
+def test_sqlite_pauses_between_batches_follow_every_batch_while_users_write(monkeypatch):
+    """Without a pause after a batch, a user's write waiting for the lock would not get it before the next batch. The
+    import pauses after every batch while users' writes go in its pauses; when none went in the last one, it skips
+    the pause of at most QUIET_BATCHES batches, then pauses again to let in whoever came meanwhile."""
+    sleeps, version, batch = [], [0], [0]
+
+    def sleep(seconds):
+        sleeps.append(batch[0])
+        if batch[0] in (5, 6):  # users' writes waiting for the lock go in the pauses before batches 5 and 6
+            version[0] += 1
+
+    monkeypatch.setattr(importer.time, "sleep", sleep)
+    monkeypatch.setattr(importer, "_data_version", lambda: version[0])  # changes when another connection commits
+    pauses = importer._Pauses()
+    for batch[0] in range(14):
+        pauses.before_transaction()
+    # A pause before the second batch, nobody in it: the next ones every QUIET_BATCHES + 1 batches (5); users in it:
+    # after every batch (6, 7), until a pause without them (7): quiet again (11).
+    assert sleeps == [1, 5, 6, 7, 11]
+    pauses.before_transaction(always=True)  # before each index build
+    assert sleeps[-1] == 13
+
+
 def test_failure_while_parsing_changes_nothing(tmp_path, monkeypatch):
     import_extract(write_extract(tmp_path / "a.txt", [person(), LEFEVRE]))
 
