@@ -119,10 +119,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while one writer writes; IMMEDIATE avoids "database is locked"
-    # upgrades in the middle of a transaction.
+    # upgrades in the middle of a transaction. A request's write waits up to 15 s for the lock: three times the
+    # longest write of a national first import of the directory (an index build, docs/annuaire.md).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=15000;",
             "transaction_mode": "IMMEDIATE",
         }
     )
