@@ -1,0 +1,121 @@
+"""The services' details that the flows through the views do not reach: the daily command's counts and mails, the
+suspension mail's address, the exact refusals, the journaled summary, whose delegation a doctor changes."""
+
+import datetime
+import io
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
+from django.utils import timezone
+
+from delegations import services
+from delegations.models import Delegation, Kind, State
+from delegations.policy import ENDS_BEFORE_START
+from delegations.services import DelegationError, IdentityMismatch
+from directory.models import Professional
+from journal.models import Action, Entry
+from outbox.models import Message
+from tests.conftest import actor_for, make_delegation
+from tests.factories import (
+    CardFactory,
+    DelegationFactory,
+    PracticePlaceFactory,
+    ProfessionalFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate
+DAY = datetime.timedelta(days=1)
+
+
+def assistant():
+    return CardFactory(assistant=True)
+
+
+def keys_to(address: str) -> set[str]:
+    return set(Message.objects.filter(to=address).values_list("idempotency_key", flat=True))
+
+
+def test_the_daily_command_counts_what_it_did_and_mails_the_doctor_too(martin, dubois):
+    """Each expiry and each reminder goes to the delegate and to the doctor's directory address; only accepted
+    delegations ending within 7 days are reminded; the command says how many of each it handled."""
+    PracticePlaceFactory(professional=martin.holder.professional, email="cabinet.martin@example.org")
+    ended = [
+        make_delegation(martin, assistant(), starts_on=TODAY() - 10 * DAY, ends_on=TODAY() - DAY) for _ in range(2)
+    ]
+    ending = [make_delegation(martin, assistant(), ends_on=TODAY() + days * DAY) for days in (2, 7)]
+    make_delegation(martin, assistant(), state=State.PENDING, ends_on=TODAY() + 3 * DAY)  # not accepted: no reminder
+    make_delegation(martin, assistant(), ends_on=TODAY() + 30 * DAY)  # not yet
+    # Two people who left the directory: a colleague, and an assistant whose card is tied to a directory entry.
+    make_delegation(martin, dubois, kind=Kind.COLLEAGUE, ends_on=TODAY() + 30 * DAY)
+    Professional.objects.filter(pk=dubois.holder.professional.pk).update(is_active=False)
+    lise = UserFactory(professional=ProfessionalFactory(is_active=False), email="lise@example.org")
+    make_delegation(martin, CardFactory(card_type="CPE", holder=lise))
+    out = io.StringIO()
+    call_command("expire_delegations", stdout=out)
+    assert out.getvalue().strip() == "2 délégation(s) expirée(s), 2 rappel(s) envoyé(s), 2 suspendue(s)."
+    assert [d.state for d in Delegation.objects.filter(pk__in=[d.pk for d in ended])] == [State.EXPIRED] * 2
+    assert keys_to("cabinet.martin@example.org") == {
+        *(f"delegation-{d.pk}-expired-{d.ends_on}-doctor" for d in ended),
+        *(f"delegation-{d.pk}-ending-{d.ends_on}-doctor" for d in ending),
+    }
+    assert Entry.objects.filter(action=Action.DELEGATION_REMINDED).count() == 2
+    # The delegates left: the doctor is told at his account's address, which comes before the directory's.
+    assert len(keys_to("jean.martin@example.org")) == 2
+
+
+def test_a_doctor_without_an_account_is_told_of_a_suspension_at_his_directory_address():
+    doctor = ProfessionalFactory()
+    PracticePlaceFactory(professional=doctor, email="cabinet@example.org")
+    left = UserFactory(professional=ProfessionalFactory(is_active=False))
+    delegation = DelegationFactory(doctor=doctor, created_by=UserFactory(), delegate=left)
+    assert services.suspend_for_inactive_professionals() == 1
+    assert keys_to("cabinet@example.org") == {f"delegation-{delegation.pk}-suspended-doctor"}
+
+
+def test_someone_else_answering_is_told_the_invitation_is_for_another_person(martin, sophie):
+    pending = make_delegation(martin, sophie, state=State.PENDING, starts_on=TODAY())
+    token, _ = services._new_invitation(pending)
+    with pytest.raises(IdentityMismatch) as refused:
+        services.accept_delegation(actor=actor_for(assistant()), delegation_id=pending.pk, token=token)
+    assert str(refused.value) == (
+        "Cette invitation est destinée à une autre personne : seule la personne invitée peut y répondre."
+    )
+
+
+def test_a_suspended_delegation_s_refusal_says_what_to_do(martin, dubois):
+    accepted = make_delegation(martin, dubois, kind=Kind.COLLEAGUE, ends_on=TODAY() + DAY)
+    Professional.objects.filter(pk=dubois.holder.professional.pk).update(is_active=False)
+    with pytest.raises(DelegationError) as refused:
+        services.resend_invitation(actor=actor_for(martin), delegation_id=accepted.pk)
+    assert str(refused.value).endswith(
+        "La délégation est suspendue : vous ne pouvez plus renvoyer l'invitation. Si cette personne figure de "
+        "nouveau à l'annuaire, ajoutez une nouvelle délégation."
+    )
+
+
+def test_the_journal_names_every_right_given_and_an_end_before_the_start_is_refused(martin):
+    starts_on = TODAY() + 10 * DAY
+    terms = {"first_name": "Lise", "last_name": "Petit", "email": "lise@example.org", "starts_on": starts_on}
+    with pytest.raises(DelegationError, match=ENDS_BEFORE_START):
+        services.add_assistant(actor=actor_for(martin), rights=["consult"], ends_on=starts_on - DAY, **terms)
+    delegation = services.add_assistant(actor=actor_for(martin), rights=["consult", "edit"], ends_on=None, **terms)
+    entry = Entry.objects.get(action=Action.DELEGATION_ADDED, delegation=delegation)
+    assert entry.detail == (
+        f"Droits : Consulter les dossiers, Modifier les dossiers ; du {starts_on:%d/%m/%Y}, sans date de fin"
+    )
+
+
+def test_a_doctor_changes_the_delegation_he_names_and_only_his_own(martin, dubois):
+    first, second = make_delegation(martin, assistant()), make_delegation(martin, assistant())
+    services.delete_delegation(actor=actor_for(martin), delegation_id=first.pk)  # the older one
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.state, second.state) == (State.DELETED, State.ACCEPTED)
+    with pytest.raises(PermissionDenied):
+        services.delete_delegation(actor=actor_for(dubois), delegation_id=second.pk)
+    second.refresh_from_db()
+    assert second.state == State.ACCEPTED
