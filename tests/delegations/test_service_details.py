@@ -119,3 +119,63 @@ def test_a_doctor_changes_the_delegation_he_names_and_only_his_own(martin, duboi
         services.delete_delegation(actor=actor_for(dubois), delegation_id=second.pk)
     second.refresh_from_db()
     assert second.state == State.ACCEPTED
+
+
+def test_why_a_link_cannot_be_answered_each_case_in_full(martin, sophie):
+    """The invited person's words for each dead link, with the date that tells her what happened."""
+    moment = datetime.datetime(2026, 3, 14, 9, 0, tzinfo=datetime.UTC)  # 10:00 in Paris
+    pending = make_delegation(martin, sophie, state=State.PENDING, starts_on=TODAY())
+    _, invitation = services._new_invitation(pending)
+    assert services.invitation_problem(None) == (
+        "Ce lien d'invitation n'est pas valable : vérifiez qu'il a été copié en entier depuis le courriel reçu."
+    )
+    assert services.invitation_problem(invitation) is None
+    invitation.revoked_at = moment
+    assert services.invitation_problem(invitation) == (
+        "Ce lien a été remplacé par une invitation plus récente : suivez le lien du dernier courriel reçu "
+        "du médecin Jean MARTIN."
+    )
+    invitation.used_at = moment
+    assert services.invitation_problem(invitation) == (
+        "Ce lien a déjà servi : vous avez répondu à cette invitation le 14/03/2026. "
+        "Vos délégations sont dans « Délégations reçues »."
+    )
+    invitation.used_at = invitation.revoked_at = None
+    pending.state, pending.deleted_at = State.DELETED, moment
+    assert services.invitation_problem(invitation) == (
+        "Le médecin Jean MARTIN a retiré cette invitation le 14/03/2026 : elle ne peut plus être acceptée."
+    )
+    pending.state = State.REFUSED
+    assert services.invitation_problem(invitation) == "Cette délégation n'est plus en attente de réponse."
+
+
+def test_an_invitation_from_a_doctor_who_left_cannot_be_accepted_before_the_sweep(martin, sophie):
+    pending = make_delegation(martin, sophie, state=State.PENDING, starts_on=TODAY())
+    token, _ = services._new_invitation(pending)
+    Professional.objects.filter(pk=martin.holder.professional.pk).update(is_active=False)
+    with pytest.raises(DelegationError) as refused:
+        services.accept_delegation(actor=actor_for(sophie), delegation_id=pending.pk, token=token)
+    assert str(refused.value) == (
+        "Le médecin Jean MARTIN n'est plus inscrit à l'annuaire national des professionnels de santé. "
+        "Cette invitation ne peut plus être acceptée."
+    )
+    pending.refresh_from_db()
+    assert pending.state == State.PENDING
+
+
+def test_an_assistant_tied_to_an_inactive_directory_entry_is_told_why_she_cannot_accept(martin):
+    holder = UserFactory(
+        first_name="Lise",
+        last_name="Petit",
+        email="lise@example.org",
+        professional=ProfessionalFactory(is_active=False),
+    )
+    card = CardFactory(card_type="CPE", holder=holder)
+    pending = make_delegation(martin, card, state=State.PENDING, starts_on=TODAY())
+    token, _ = services._new_invitation(pending)
+    with pytest.raises(DelegationError) as refused:
+        services.accept_delegation(actor=actor_for(card), delegation_id=pending.pk, token=token)
+    assert str(refused.value) == (
+        "Votre inscription à l'annuaire national des professionnels de santé n'est plus active : vous ne pouvez "
+        "pas accepter cette délégation."
+    )
