@@ -179,3 +179,18 @@ def test_an_assistant_tied_to_an_inactive_directory_entry_is_told_why_she_cannot
         "Votre inscription à l'annuaire national des professionnels de santé n'est plus active : vous ne pouvez "
         "pas accepter cette délégation."
     )
+
+
+def test_accepting_stores_expired_only_the_ended_delegation_that_holds_the_same_place(martin, sophie, dubois):
+    """The database keeps one live delegation per doctor and delegate: accepting a new one from the same doctor
+    stores the ended one expired at once; the others ended are left to the daily command (mail and journal then)."""
+    ended = {"starts_on": TODAY() - 10 * DAY, "ends_on": TODAY() - DAY}
+    same_place = make_delegation(martin, sophie, **ended)
+    to_someone_else = make_delegation(martin, assistant(), **ended)
+    from_another_doctor = make_delegation(dubois, sophie, **ended)
+    pending = make_delegation(martin, sophie, state=State.PENDING, starts_on=TODAY())
+    token, _ = services._new_invitation(pending)
+    services.accept_delegation(actor=actor_for(sophie), delegation_id=pending.pk, token=token)
+    states = {d.pk: d.state for d in Delegation.objects.all()}
+    assert states[pending.pk] == State.ACCEPTED and states[same_place.pk] == State.EXPIRED
+    assert states[to_someone_else.pk] == states[from_another_doctor.pk] == State.ACCEPTED
