@@ -84,6 +84,8 @@ def test_someone_else_answering_is_told_the_invitation_is_for_another_person(mar
     assert str(refused.value) == (
         "Cette invitation est destinée à une autre personne : seule la personne invitée peut y répondre."
     )
+    denied = Entry.objects.get(action=Action.DELEGATION_ACCEPT_DENIED, delegation=pending)
+    assert denied.detail == "identité différente de l'invitation"
 
 
 def test_a_suspended_delegation_s_refusal_says_what_to_do(martin, dubois):
@@ -194,3 +196,17 @@ def test_accepting_stores_expired_only_the_ended_delegation_that_holds_the_same_
     states = {d.pk: d.state for d in Delegation.objects.all()}
     assert states[pending.pk] == State.ACCEPTED and states[same_place.pk] == State.EXPIRED
     assert states[to_someone_else.pk] == states[from_another_doctor.pk] == State.ACCEPTED
+
+
+def test_an_answer_is_journaled_as_the_delegate_s_and_a_second_live_delegation_is_refused(martin, sophie):
+    pending = make_delegation(martin, sophie, state=State.PENDING, starts_on=TODAY())
+    token, _ = services._new_invitation(pending)
+    services.accept_delegation(actor=actor_for(sophie), delegation_id=pending.pk, token=token)
+    accepted = Entry.objects.get(action=Action.DELEGATION_ACCEPTED, delegation=pending)
+    assert (accepted.actor, accepted.actor_name) == (sophie.holder, sophie.holder.display_name)
+    # Another invitation from the same doctor while the first is live: the database keeps one live per pair.
+    again = make_delegation(martin, sophie, state=State.PENDING, starts_on=TODAY())
+    token, _ = services._new_invitation(again)
+    with pytest.raises(DelegationError) as refused:
+        services.accept_delegation(actor=actor_for(sophie), delegation_id=again.pk, token=token)
+    assert str(refused.value) == "Une délégation de ce médecin est déjà en cours pour vous."
