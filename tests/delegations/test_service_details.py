@@ -50,10 +50,11 @@ def test_the_daily_command_counts_what_it_did_and_mails_the_doctor_too(martin, d
     make_delegation(martin, assistant(), state=State.PENDING, ends_on=TODAY() + 3 * DAY)  # not accepted: no reminder
     make_delegation(martin, assistant(), ends_on=TODAY() + 30 * DAY)  # not yet
     # Two people who left the directory: a colleague, and an assistant whose card is tied to a directory entry.
-    make_delegation(martin, dubois, kind=Kind.COLLEAGUE, ends_on=TODAY() + 30 * DAY)
+    colleague = make_delegation(martin, dubois, kind=Kind.COLLEAGUE, ends_on=TODAY() + 30 * DAY)
     Professional.objects.filter(pk=dubois.holder.professional.pk).update(is_active=False)
-    lise = UserFactory(professional=ProfessionalFactory(is_active=False), email="lise@example.org")
-    make_delegation(martin, CardFactory(card_type="CPE", holder=lise))
+    nurse = ProfessionalFactory(nurse=True, first_name="Lise", last_name="PETIT", is_active=False)
+    lise = UserFactory(professional=nurse, email="lise@example.org")
+    tied = make_delegation(martin, CardFactory(card_type="CPE", holder=lise))
     out = io.StringIO()
     call_command("expire_delegations", stdout=out)
     assert out.getvalue().strip() == "2 délégation(s) expirée(s), 2 rappel(s) envoyé(s), 2 suspendue(s)."
@@ -63,8 +64,13 @@ def test_the_daily_command_counts_what_it_did_and_mails_the_doctor_too(martin, d
         *(f"delegation-{d.pk}-ending-{d.ends_on}-doctor" for d in ending),
     }
     assert Entry.objects.filter(action=Action.DELEGATION_REMINDED).count() == 2
-    # The delegates left: the doctor is told at his account's address, which comes before the directory's.
+    # The delegates left: the doctor is told why, at his account's address, which comes before the directory's.
     assert len(keys_to("jean.martin@example.org")) == 2
+    gone = "n'est plus inscrit(e) à l'annuaire national des professionnels de santé."
+    colleague.refresh_from_db()
+    tied.refresh_from_db()
+    assert colleague.suspension_reason == f"Le médecin Claire DUBOIS {gone}"
+    assert tied.suspension_reason == f"{nurse.display_name} {gone}"  # not a médecin
 
 
 def test_a_doctor_without_an_account_is_told_of_a_suspension_at_his_directory_address():
@@ -84,8 +90,10 @@ def test_someone_else_answering_is_told_the_invitation_is_for_another_person(mar
     assert str(refused.value) == (
         "Cette invitation est destinée à une autre personne : seule la personne invitée peut y répondre."
     )
-    denied = Entry.objects.get(action=Action.DELEGATION_ACCEPT_DENIED, delegation=pending)
-    assert denied.detail == "identité différente de l'invitation"
+    # Opening the link is journaled as an attempt too.
+    assert services.note_other_person(actor=actor_for(assistant()), delegation=pending) is True
+    denied = Entry.objects.filter(action=Action.DELEGATION_ACCEPT_DENIED, delegation=pending)
+    assert [entry.detail for entry in denied] == ["identité différente de l'invitation"] * 2
 
 
 def test_a_suspended_delegation_s_refusal_says_what_to_do(martin, dubois):
