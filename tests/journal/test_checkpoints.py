@@ -160,6 +160,19 @@ def test_checkpoint_is_mailed_to_the_witness(sixty, settings):
     assert json.loads(files(settings)[-1].read_text())["signature"] in message.body_text
     assert "verify_journal --checkpoints" in message.body_text
     assert message.idempotency_key == f"journal-{files(settings)[-1].stem}" and ":" not in message.idempotency_key
+    assert message.ref == "journal-checkpoint"
+    # The witness keeps this mail outside the system: what it holds and what to do with it, in full.
+    path = files(settings)[-1]
+    document = json.loads(path.read_text())
+    assert message.body_text == (
+        "Bonjour,\n\n"
+        "Voici le point de contrôle signé du journal des actions de l'Espace médecins au "
+        f"{document['signed_at']} (UTC) : entrée n° 60, empreinte {document['hash']}.\n\n"
+        "Conservez ce courriel, hors du système. Pour vérifier plus tard qu'aucune entrée jusqu'à ce numéro n'a été "
+        f"supprimée ni réécrite, enregistrez le texte ci-dessous dans un fichier « {path.name} », seul ou avec les "
+        "précédents dans un dossier, puis lancez : python manage.py verify_journal --checkpoints DOSSIER\n\n"
+        f"{json.dumps(document, indent=2, ensure_ascii=False)}\n"
+    )
 
 
 def test_every_round_signs_again(sixty, settings, monkeypatch):
