@@ -401,3 +401,25 @@ def test_migration_chains_the_existing_entries():
         with connection.cursor() as cursor:
             cursor.execute("SELECT tgenabled FROM pg_trigger WHERE tgname = 'journal_entry_append_only'")
             assert cursor.fetchone() == ("O",)
+
+
+@pytest.mark.django_db
+def test_what_the_caller_does_not_say_is_left_empty():
+    """An entry of the platform (expiry, suspension): no card, no login, nobody on whose behalf, nothing changed."""
+    entry = record(action=Action.DELEGATION_EXPIRED, actor_user=None, actor_name="la plateforme", actor_role="")
+    stored = Entry.objects.values(
+        "card_type", "login_method", "auth_mode", "on_behalf_of", "on_behalf_name", "is_delegated", "dossier",
+        "delegation", "changes", "detail",
+    ).get(pk=entry.pk)  # fmt: skip
+    assert stored == {
+        "card_type": "",
+        "login_method": "",
+        "auth_mode": "",
+        "on_behalf_of": None,
+        "on_behalf_name": "",
+        "is_delegated": False,
+        "dossier": None,
+        "delegation": None,
+        "changes": [],
+        "detail": "",
+    }

@@ -124,6 +124,8 @@ def test_nothing_is_signed_over_a_rewritten_chain(sixty, settings):
     with pytest.raises(CommandError, match="rien n'est signé") as error:
         checkpoint()
     assert "n° 60" in str(error.value)
+    assert str(error.value).startswith("Journal altéré [")
+    assert str(error.value).endswith(" : rien n'est signé. Lancez verify_journal et prévenez l'officier de sécurité.")
     assert len(files(settings)) == 2
 
 
@@ -147,19 +149,38 @@ def test_nothing_is_signed_when_the_checkpoints_are_gone(sixty, settings):
     for path in files(settings):
         path.unlink()
     rewrite_from(50)
-    with pytest.raises(CommandError, match="Aucun point de contrôle signé.*--first"):
+    with pytest.raises(CommandError, match="Aucun point de contrôle signé.*--first") as error:
         checkpoint()
     assert files(settings) == []
+    assert str(error.value) == (
+        f"Aucun point de contrôle signé dans {settings.JOURNAL_CHECKPOINT_DIR}, alors que le journal a des entrées : "
+        "rien n'est signé. S'il s'agit du tout premier, relancez avec --first ; sinon restaurez le dossier depuis sa "
+        "copie (courriels au témoin) et prévenez l'officier de sécurité."
+    )
 
 
 def test_checkpoint_is_mailed_to_the_witness(sixty, settings):
     settings.JOURNAL_WITNESS_EMAIL = "officier.securite@example.org"
-    checkpoint()
+    out = checkpoint()
+    assert out.strip().endswith(f", écrit dans {files(settings)[-1]}.")
     message = Message.objects.get(to="officier.securite@example.org")
     assert message.subject == "Point de contrôle signé du journal : entrée n° 60"
     assert json.loads(files(settings)[-1].read_text())["signature"] in message.body_text
     assert "verify_journal --checkpoints" in message.body_text
     assert message.idempotency_key == f"journal-{files(settings)[-1].stem}" and ":" not in message.idempotency_key
+    assert message.ref == "journal-checkpoint"
+    # The witness keeps this mail outside the system: what it holds and what to do with it, in full.
+    path = files(settings)[-1]
+    document = json.loads(path.read_text())
+    assert message.body_text == (
+        "Bonjour,\n\n"
+        "Voici le point de contrôle signé du journal des actions de l'Espace médecins au "
+        f"{document['signed_at']} (UTC) : entrée n° 60, empreinte {document['hash']}.\n\n"
+        "Conservez ce courriel, hors du système. Pour vérifier plus tard qu'aucune entrée jusqu'à ce numéro n'a été "
+        f"supprimée ni réécrite, enregistrez le texte ci-dessous dans un fichier « {path.name} », seul ou avec les "
+        "précédents dans un dossier, puis lancez : python manage.py verify_journal --checkpoints DOSSIER\n\n"
+        f"{json.dumps(document, indent=2, ensure_ascii=False)}\n"
+    )
 
 
 def test_every_round_signs_again(sixty, settings, monkeypatch):

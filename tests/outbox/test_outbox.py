@@ -2,6 +2,7 @@
 
 import smtplib
 import threading
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
@@ -87,6 +88,7 @@ def test_failure_waits_for_the_backoff(settings, smtp_server):
     assert send_due() == (0, 0)
     Message.objects.update(next_attempt_at=timezone.now())
     assert send_due() == (1, 0)
+    assert Message.objects.get().last_error == ""  # sent: the earlier failure is no longer shown
 
 
 @pytest.mark.django_db
@@ -282,3 +284,159 @@ def test_a_sent_message_keeps_no_body(smtp_server):
     assert message.state == MessageState.SENT and message.body_text == message.body_html == ""
     assert (message.to, message.subject, message.sent_at is not None) == ("a@example.org", "S", True)
     assert "SECRET" in smtp_server.to("a@example.org")[0].body
+
+
+def test_every_5xx_answer_is_permanent_and_a_policy_refusal_never_is():
+    # 500 is a 5xx answer like the others (the boundary, not only the usual 550).
+    assert is_permanent(smtplib.SMTPRecipientsRefused({"a@x.org": (500, b"syntax error")}))
+    assert is_permanent(smtplib.SMTPDataError(500, b"syntax error"))
+    # A policy refusal that is not UTF-8 (a server's own language), or whose status follows a space, is still one.
+    assert not is_permanent(smtplib.SMTPDataError(550, "5.7.1 Relais refusé".encode("latin-1")))
+    assert not is_permanent(smtplib.SMTPRecipientsRefused({"a@x.org": (554, "5.7.1 Refusé".encode("latin-1"))}))
+    assert not is_permanent(smtplib.SMTPDataError(550, b" 5.7.1 Sender not authorised"))
+
+
+@pytest.mark.django_db
+def test_a_message_being_sent_is_held_from_any_other_worker(smtp_server, settings, monkeypatch):
+    """Claimed for the SMTP conversation: a second worker passing meanwhile does not send it too, and a worker that
+    died in the middle (it never finished) leaves it to the others once the claim is too old."""
+    from django.core.mail import EmailMultiAlternatives
+
+    _queue(1)
+    message = Message.objects.get()
+    real_send = EmailMultiAlternatives.send
+    seen, passing = [], []
+
+    def send_while_another_worker_passes(email, *args, **kwargs):
+        if not passing:  # the other worker's own send, if it wins, goes straight out
+            passing.append(1)
+            seen.append((deliver(message.pk), Message.objects.get(pk=message.pk).state))
+        return real_send(email, *args, **kwargs)
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", send_while_another_worker_passes)
+    assert deliver(message.pk) is True
+    assert seen == [(False, MessageState.SENDING)] and len(smtp_server.messages) == 1
+
+    class WorkerKilled(BaseException):
+        pass
+
+    def die(email, *args, **kwargs):
+        raise WorkerKilled
+
+    enqueue(key="k2", to="b@example.org", subject="S", text="T")
+    monkeypatch.setattr(EmailMultiAlternatives, "send", die)
+    with pytest.raises(WorkerKilled):
+        send_due()
+    monkeypatch.setattr(EmailMultiAlternatives, "send", real_send)
+    settings.OUTBOX_CLAIM_TIMEOUT_SECONDS = 3600
+    assert send_due() == (0, 0)  # still held: its worker may only be slow
+    settings.OUTBOX_CLAIM_TIMEOUT_SECONDS = 0
+    assert send_due() == (1, 0) and len(smtp_server.to("b@example.org")) == 1
+
+
+@pytest.mark.django_db
+def test_the_html_alternative_leaves_as_html_with_its_accents(smtp_server):
+    enqueue(key="k1", to="a@example.org", subject="S", text="Délégation", html="<p>Délégation reçue</p>")
+    send_due()
+    [mail] = smtp_server.to("a@example.org")
+    html = mail.message.get_body(preferencelist=("html",))
+    assert html is not None and html.get_content_type() == "text/html"
+    assert "<p>Délégation reçue</p>" in html.get_content()
+
+
+@pytest.mark.django_db
+def test_a_permanent_failure_is_dated_wipes_both_bodies_and_names_the_message_in_the_log(smtp_server, caplog):
+    smtp_server.refuse["inconnue@example.org"] = "550 5.1.1 Mailbox unavailable"
+    message = enqueue(key="k1", to="inconnue@example.org", subject="S", text="lien", html="<a>lien</a>")
+    with caplog.at_level("WARNING", logger="outbox.services"):
+        assert send_due() == (0, 1)
+    message.refresh_from_db()
+    assert message.state == MessageState.FAILED and message.failed_at is not None
+    assert message.body_text == message.body_html == ""
+    assert f"outbox message {message.pk} failed for good: SMTPRecipientsRefused" in caplog.messages
+
+
+@pytest.mark.django_db
+def test_the_error_kept_is_bounded(smtp_server, retry_now, monkeypatch):
+    """A server's answer of any length is kept to its first 1 000 characters."""
+    from django.core.mail import EmailMultiAlternatives
+
+    def refuse(email, *args, **kwargs):
+        raise smtplib.SMTPDataError(451, "x" * 5000)
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refuse)
+    message = enqueue(key="k1", to="a@example.org", subject="S", text="T")
+    assert send_due() == (0, 1)
+    message.refresh_from_db()
+    assert message.state == MessageState.PENDING and len(message.last_error) == 1000
+    assert message.last_error.startswith("SMTPDataError: (451, 'xxx")
+
+
+@pytest.mark.django_db
+def test_the_log_names_each_message_not_sent_its_attempt_and_the_error(settings, caplog):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 5  # nobody listens
+    with caplog.at_level("WARNING", logger="outbox.services"):
+        refused = enqueue(key="k-refused", to="a@example.org, b@example.org", subject="S", text="T")
+        message = enqueue(key="k1", to="a@example.org", subject="S", text="T")
+        send_due()
+    assert "outbox message k-refused refused: invalid recipient address" in caplog.messages
+    assert f"outbox message {message.pk} not sent (attempt 1): ConnectionRefusedError" in caplog.messages
+    assert refused.state == MessageState.FAILED
+
+
+@pytest.mark.django_db
+def test_a_message_without_html_or_reference_has_none(mailoutbox):
+    message = enqueue(key="k1", to="a@example.org", subject="S", text="Bonjour")
+    assert (message.body_html, message.ref) == ("", "")
+    send_due()
+    [mail] = mailoutbox
+    assert mail.body == "Bonjour" and mail.alternatives == []
+
+
+@pytest.mark.django_db
+def test_one_pass_sends_at_most_100_messages_the_longest_due_first(mailoutbox):
+    _queue(101)
+    late = Message.objects.get(idempotency_key="test-100")
+    Message.objects.filter(pk=late.pk).update(next_attempt_at=timezone.now() - timedelta(hours=1))
+    assert send_due() == (100, 0)
+    assert mailoutbox[0].to == ["personne100@example.org"]  # due for an hour: first
+    assert Message.objects.get(idempotency_key="test-99").state == MessageState.PENDING
+    assert send_due() == (1, 0)
+
+
+@pytest.mark.django_db
+def test_a_message_another_worker_sent_meanwhile_is_not_counted_as_not_sent(mailoutbox, monkeypatch):
+    from django.core.mail import EmailMultiAlternatives
+
+    _queue(2)
+    first, second = Message.objects.order_by("id")
+    enqueue(key="later", to="c@example.org", subject="S", text="T")  # pending, not due yet
+    Message.objects.filter(idempotency_key="later").update(next_attempt_at=timezone.now() + timedelta(hours=1))
+    real_send = EmailMultiAlternatives.send
+    passing = []
+
+    def send_while_another_worker_passes(email, *args, **kwargs):
+        if not passing:
+            passing.append(1)
+            assert deliver(second.pk) is True  # the other worker takes the second message
+        return real_send(email, *args, **kwargs)
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", send_while_another_worker_passes)
+    assert send_due() == (1, 0)  # listed before the other worker sent it: neither sent nor failed by this pass
+    assert len(mailoutbox) == 2
+
+
+@pytest.mark.django_db
+def test_a_refused_address_is_kept_with_what_the_sender_sees_cut_to_the_columns():
+    """What the doctor and the operator see of a refused message: its key, address, subject and reference, the longest
+    cut to the columns' 300 characters (PostgreSQL refuses longer)."""
+    address, subject = "a" * 400 + "@", "S" * 400
+    message = enqueue(key="k1", to=address, subject=subject, text="T", ref="delegation-7")
+    message = Message.objects.get(pk=message.pk)
+    assert (message.idempotency_key, message.to, message.subject, message.ref) == (
+        "k1",
+        address[:300],
+        subject[:300],
+        "delegation-7",
+    )

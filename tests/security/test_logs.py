@@ -138,6 +138,9 @@ def test_a_journal_entry_is_logged_only_once_committed(log_lines, django_capture
         kept = view()
     events = [line for line in log_lines() if line.get("event") == "event"]
     assert [(line["action"], line["entry_id"]) for line in events] == [("dossier_viewed", kept.pk)]
+    # With the ids of what it is about; none for what it is not about (no delegation here).
+    assert (events[0]["dossier_id"], events[0]["on_behalf_of_id"]) == (dossier.pk, doctor.professional.pk)
+    assert "delegation_id" not in events[0]
 
 
 def test_djangos_own_log_handlers_are_gone():
