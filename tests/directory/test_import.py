@@ -189,10 +189,7 @@ def test_sqlite_writes_in_batches_an_interruption_leaves_each_person_whole(tmp_p
               for p in Professional.objects.all()}  # fmt: skip
     new = [person(last="MARTIN-DURAND", commune="Caluire"), {**LEFEVRE, "commune": "Paris"},
            person("99700001099", "NOUVEAU", "Zoé")]  # fmt: skip
-    monkeypatch.setattr(importer, "BATCH_FIRST", 1)
-    monkeypatch.setattr(importer, "BATCH_MIN", 1)
-    monkeypatch.setattr(importer, "BATCH_SECONDS", 0)
-    monkeypatch.setattr(importer, "BATCH_PAUSE", 0)
+    _one_person_per_batch(monkeypatch)
     original, batches = importer._write, []
 
     def write_then_stop_in_the_second_batch(cursor, stats, phase, batch):
@@ -221,6 +218,14 @@ def test_sqlite_writes_in_batches_an_interruption_leaves_each_person_whole(tmp_p
     }
 
 
+def _one_person_per_batch(monkeypatch):
+    """SQLite's write batches of one person each, without pauses: a test can stop the import between two."""
+    monkeypatch.setattr(importer, "BATCH_FIRST", 1)
+    monkeypatch.setattr(importer, "BATCH_MIN", 1)
+    monkeypatch.setattr(importer, "BATCH_SECONDS", 0)
+    monkeypatch.setattr(importer, "BATCH_PAUSE", 0)
+
+
 def _directory_indexes() -> set[str]:
     with connection.cursor() as cursor:
         return {name for model in (Professional, PracticePlace)
@@ -235,10 +240,7 @@ def test_sqlite_first_import_builds_the_search_indexes_after_its_batches_even_in
     national import last many minutes); the indexes are built after, and built even if the import is interrupted."""
     if connection.vendor == "postgresql":
         pytest.skip("one transaction on PostgreSQL: its rollback restores the indexes")
-    monkeypatch.setattr(importer, "BATCH_FIRST", 1)
-    monkeypatch.setattr(importer, "BATCH_MIN", 1)
-    monkeypatch.setattr(importer, "BATCH_SECONDS", 0)
-    monkeypatch.setattr(importer, "BATCH_PAUSE", 0)
+    _one_person_per_batch(monkeypatch)
     original, present = importer._write, []
 
     def write_then_stop_in_the_second_batch(cursor, stats, phase, batch):
