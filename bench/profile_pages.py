@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import CHROME, FLOOR, FULL_PAGE_PREFIXES, PAGES, SEARCHES, bench_people  # noqa: I001
+from bench.load import CHROME, FLOOR, PAGES, bench_people, page_targets  # noqa: I001
 
 
 def configure(database: str) -> None:
@@ -106,12 +106,8 @@ def backend_cpu() -> float:
 
 
 def targets(people, cookies, role, template):
-    out = []
-    for k, person in enumerate(people):
-        search, prefix = SEARCHES[k % len(SEARCHES)], FULL_PAGE_PREFIXES[k % len(FULL_PAGE_PREFIXES)]
-        url = template.format(hot=person["hot"], name=search[0], place=search[1], prefix=prefix)
-        out.append((url, cookies[(role, k)]))
-    return out
+    """The page's addresses as `bench/load.py` asks them, each with its user's cookie."""
+    return page_targets([(person, cookies[(role, k)]) for k, person in enumerate(people)], template)
 
 
 def measure(server, page_targets, requests: int) -> tuple[float, float]:

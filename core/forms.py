@@ -2,7 +2,7 @@
 
 from django import forms
 from django.utils.formats import localize
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # public in Django, not in the stubs
 from dsfr.forms import DsfrBaseForm, DsfrBoundField, DsfrDjangoTemplates
@@ -53,18 +53,13 @@ def _attrs(attrs: dict) -> SafeString:
     )  # fmt: skip
 
 
-def _text(value) -> str:
-    # `|stringformat:'s'` keeps a safe value safe; anything else is escaped as text.
-    return conditional_escape(value) if hasattr(value, "__html__") else conditional_escape(str(value))
-
-
 def _shown(value):
     # What `{{ value }}` writes: a number in the French way (1,5), a date in local time.
     return localize(template_localtime(value))
 
 
 def _input(widget: dict) -> SafeString:
-    value = "" if widget["value"] is None else format_html(' value="{}"', _text(widget["value"]))
+    value = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
     return format_html(
         '<input type="{}" name="{}"{}{}>', widget["type"], widget["name"], value, _attrs(widget["attrs"])
     )
@@ -81,7 +76,7 @@ def _select(widget: dict) -> SafeString:
         if group_name:
             parts.append(format_html('<optgroup label="{}">', _shown(group_name)))
         parts += [
-            format_html('<option value="{}"{}>{}</option>', _text(o["value"]), _attrs(o["attrs"]), _shown(o["label"]))
+            format_html('<option value="{}"{}>{}</option>', o["value"], _attrs(o["attrs"]), _shown(o["label"]))
             for o in options
         ]
         if group_name:
