@@ -1,6 +1,7 @@
 """« Depuis votre dernière connexion » on Mes dossiers, and the list's « Dernière modification » (who)."""
 
 import datetime
+import re
 
 from django.contrib.auth.signals import user_logged_in
 from django.utils import timezone
@@ -55,3 +56,32 @@ def test_no_panel_when_nothing_happened_or_for_a_delegate(people):
 def test_the_first_login_shows_no_panel(people):
     _logged_in(people["martin"])
     assert since_last_login(actor_for(people["martin"])) is None
+
+
+def _rows(page: str) -> dict[str, str]:
+    """The text of each row of Mes dossiers, by patient first name."""
+    rows = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", page, re.S):
+        text = " ".join(re.sub(r"<[^>]+>", " ", row).split())
+        for first_name in ("Alice", "Bruno"):
+            if first_name in text:
+                rows[first_name] = text
+    return rows
+
+
+def test_each_row_says_who_made_its_latest_change(people):
+    martin, alice, bruno = people["martin"], people["alice"], people["bruno"]
+    sophie = acting(people["sophie"], martin)
+    rows = _rows(login_client(martin).get("/dossiers/").content.decode())
+    assert "par " not in rows["Alice"] and "par " not in rows["Bruno"]  # no change journaled since they were made
+    edit(sophie, alice, gir=2)
+    edit(actor_for(martin), alice, gir=3)
+    edit(actor_for(martin), bruno, gir=2)
+    edit(sophie, bruno, gir=3)
+    rows = _rows(login_client(martin).get("/dossiers/").content.decode())
+    assert rows["Alice"].endswith("par vous")
+    assert rows["Bruno"].endswith("par Sophie BERNARD pour vous")
+    # Sophie, acting for him, reads the same changes from her side.
+    rows = _rows(login_client(people["sophie"], acting_for=martin).get("/dossiers/").content.decode())
+    assert rows["Alice"].endswith(" par Jean MARTIN")
+    assert rows["Bruno"].endswith("par vous")
