@@ -81,6 +81,21 @@ def test_grants_refuse_a_superuser_or_the_owner(db):
             call_command("grant_app_role", role, stdout=io.StringIO())
 
 
+def test_grants_refuse_a_role_that_inherits_the_owner_s_rights(db):
+    role = f"{connection.settings_dict['NAME']}_heir"
+    owner = Entry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role} NOLOGIN")
+        cursor.execute(f"SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = '{owner}'::regclass")
+        cursor.execute(f"GRANT {cursor.fetchone()[0]} TO {role}")
+    with pytest.raises(CommandError) as refused:
+        call_command("grant_app_role", role, stdout=io.StringIO())
+    assert str(refused.value).endswith(
+        f"le rôle « {role} » possède la table du journal, ou hérite des droits de son propriétaire : "
+        "il pourrait la modifier. Choisissez un autre rôle."
+    )
+
+
 def test_grants_refuse_an_unknown_or_malformed_role(db):
     with pytest.raises(CommandError, match="n'existe pas"):
         call_command("grant_app_role", "role_inexistant_journal", stdout=io.StringIO())
