@@ -85,7 +85,9 @@ def test_grants_refuse_a_role_that_inherits_the_owner_s_rights(db):
     role = f"{connection.settings_dict['NAME']}_heir"
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE ROLE {role} NOLOGIN")
-        cursor.execute("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = %s::regclass", [Entry._meta.db_table])
+        cursor.execute(
+            "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = %s::regclass", [Entry._meta.db_table]
+        )
         cursor.execute(f"GRANT {cursor.fetchone()[0]} TO {role}")
     with pytest.raises(CommandError) as refused:
         call_command("grant_app_role", role, stdout=io.StringIO())
