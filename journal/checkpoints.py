@@ -28,7 +28,7 @@ from django.utils import timezone
 
 FORMAT = "journal-checkpoint-1"
 SIGNED_FIELDS = ("format", "sequence", "hash", "head_created_at", "signed_at", "key_id")
-HASH = re.compile(r"^[0-9a-f]{64}$")
+HASH = re.compile(r"[0-9a-f]{64}\Z")
 
 
 class CheckpointError(Exception):
