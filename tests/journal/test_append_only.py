@@ -33,10 +33,16 @@ def test_model_refuses_delete(entry):
 
 
 def test_queryset_refuses_update_and_delete(entry):
-    with pytest.raises(JournalIsAppendOnly):
+    with pytest.raises(JournalIsAppendOnly) as refused:
         Entry.objects.filter(pk=entry.pk).update(detail="x")
-    with pytest.raises(JournalIsAppendOnly):
+    assert str(refused.value) == "Le journal ne peut pas être modifié."
+    entry.detail = "x"
+    with pytest.raises(JournalIsAppendOnly) as refused:
+        Entry.objects.bulk_update([entry], ["detail"])
+    assert str(refused.value) == "Le journal ne peut pas être modifié."
+    with pytest.raises(JournalIsAppendOnly) as refused:
         Entry.objects.all().delete()
+    assert str(refused.value) == "Le journal ne peut pas être supprimé."
     assert Entry.objects.get(pk=entry.pk).detail == ""
 
 
