@@ -1,6 +1,6 @@
 import pytest
 from django.db import connection, transaction
-from django.db.utils import DatabaseError
+from django.db.utils import DatabaseError, IntegrityError
 
 from journal.models import Action, ActorRole, Entry, JournalIsAppendOnly
 from journal.services import record
@@ -23,8 +23,20 @@ def entry(db):
 
 def test_model_refuses_update(entry):
     entry.detail = "falsifié"
-    with pytest.raises(JournalIsAppendOnly):
+    with pytest.raises(JournalIsAppendOnly) as refused:
         entry.save()
+    assert str(refused.value) == "Une entrée du journal ne peut pas être modifiée."
+
+
+def test_a_new_entry_given_an_existing_id_cannot_overwrite_it(entry):
+    """save() always inserts: a new object carrying an entry's id is refused by the database, not written over it
+    (Django would otherwise update the row, and SQLite has no trigger to stop it)."""
+    forged = Entry.objects.get(pk=entry.pk)
+    forged._state.adding = True
+    forged.detail = "falsifié"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        forged.save()
+    assert Entry.objects.get(pk=entry.pk).detail == ""
 
 
 def test_model_refuses_delete(entry):
