@@ -57,8 +57,9 @@ def dossier_list(request):
     page = paginate(
         request, selectors.search_dossiers(request.actor, query=query, status=status), per_page=20, bounded=True
     )
+    changes = selectors.last_changes(page)
     for dossier in page:
-        dossier.changed_by = _changed_by(dossier, request.actor)
+        dossier.changed_by = _changed_by(changes.get(dossier.last_change_id), request.actor)
     return render(
         request,
         "dossiers/list.html",
@@ -73,16 +74,15 @@ def dossier_list(request):
     )
 
 
-def _changed_by(dossier, actor) -> str:
-    """« par Sophie BERNARD pour vous »: who made the latest change (annotated by search_dossiers), as the reader of
-    the list is concerned; nothing when the journal holds no change since the dossier's last update."""
-    if dossier.last_change_actor_name is None:
+def _changed_by(entry, actor) -> str:
+    """« par Sophie BERNARD pour vous »: who made the latest change, as the reader of the list is concerned."""
+    if entry is None:
         return ""
-    if dossier.last_change_actor_id == actor.user.pk:
+    if entry.actor_id == actor.user.pk:
         return "par vous"
-    if dossier.last_change_delegated and not actor.acting_for_id:
-        return f"par {dossier.last_change_actor_name} pour vous"
-    return f"par {dossier.last_change_actor_name}"
+    if entry.is_delegated and not actor.acting_for_id:
+        return f"par {entry.actor_name} pour vous"
+    return f"par {entry.actor_name}"
 
 
 @login_required

@@ -32,7 +32,7 @@ from tests.factories import (
 # the session is read, not written, on most pages; the user comes with his directory entry), with one to spare; a
 # query per row at the large size exceeds them.
 BUDGETS = {
-    "dossier_list": 6,  # + the panel « Depuis votre dernière connexion » (preferences, entries)
+    "dossier_list": 7,  # + the panel « Depuis votre dernière connexion » (preferences, entries), the latest changes
     "dossier_detail": 9,  # + the consultation INSERT, the journal head and (PostgreSQL) the append lock
     "dossier_history": 7,
     "my_delegations": 5,
