@@ -2,32 +2,75 @@
 
 Django's `reverse` matches the arguments against every pattern of the view name on each call; a page of 20 rows
 with two links each spends more time there than in the rest of its table. Here the resolver is asked once per view
-name and number of arguments, with marker arguments, and the answer kept as the text around the arguments. A call
-whose arguments are plain numbers or words (letters, digits, `_`, `-`: what every converter accepts and quoting
-leaves alone) is answered from it; any other call (keyword arguments, another character, a converter that would
-refuse) goes to Django's `reverse`, which answers or raises exactly as it does.
+name and number of arguments, with marker arguments, and the answer kept as the text around the arguments.
+
+Only what is sure to give Django's own answer is answered here: a view name all of whose patterns are `path()`
+routes with Django's `int`, `str`, `slug` or `path` converters, under no language prefix and no application included
+twice (where `current_app` would choose); arguments that are plain numbers or words (letters, digits, `_`, `-`:
+what these converters accept and quoting leaves alone). Any other call goes to Django's `reverse`, which answers or
+raises exactly as it does. What is learnt is kept on Django's resolver object: when Django clears its URL caches (a
+new URLconf), it is learnt again.
 """
 
-import functools
 import re
+import weakref
+from dataclasses import dataclass, field
 
-from django.core.signals import setting_changed
-from django.dispatch import receiver
-from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.urls import NoReverseMatch, URLResolver, get_resolver, get_script_prefix, get_urlconf, reverse
+from django.urls.converters import IntConverter, PathConverter, SlugConverter, StringConverter
+from django.urls.resolvers import RegexPattern, RoutePattern
 
 _DIGITS = re.compile(r"[0-9]+\Z")
 _WORD = re.compile(r"[A-Za-z0-9_-]+\Z")
+_CONVERTERS = (IntConverter, StringConverter, SlugConverter, PathConverter)
 # Markers no URL of the project contains: digits for a number converter, letters to tell a word converter apart.
 _NUMBER_MARKER = "90817263540{}"
 _WORD_MARKER = "zqxjurlarg{}"
+# Templates kept per resolver: one per script prefix, view name and number of arguments (the prefix comes from the
+# server, a bound keeps an odd one from growing the table).
+_MAX_TEMPLATES = 1000
+
+
+@dataclass
+class _Learnt:
+    names: frozenset[str]
+    templates: dict[tuple[str, str, int], tuple[tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+
+
+_LEARNT: "weakref.WeakKeyDictionary[URLResolver, _Learnt]" = weakref.WeakKeyDictionary()
+
+
+def _plain(pattern) -> bool:
+    if isinstance(pattern, RoutePattern):
+        return all(type(converter) in _CONVERTERS for converter in pattern.converters.values())
+    return isinstance(pattern, RegexPattern) and pattern.regex.groups == 0  # a prefix without arguments
+
+
+def _answerable_names(resolver: URLResolver) -> frozenset[str]:
+    """The view names (with their namespaces) all of whose patterns are plain (see the module's docstring)."""
+    plain: set[str] = set()
+    other: set[str] = set()
+
+    def walk(parent: URLResolver, namespace: str, fine: bool) -> None:
+        for entry in parent.url_patterns:
+            entry_fine = fine and _plain(entry.pattern)
+            if isinstance(entry, URLResolver):
+                inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+                if entry.app_name and len(parent.app_dict.get(entry.app_name, ())) > 1:
+                    entry_fine = False  # included twice: current_app would choose the instance
+                walk(entry, inner, entry_fine)
+            elif entry.name:
+                (plain if entry_fine else other).add(namespace + entry.name)
+
+    walk(resolver, "", True)
+    return frozenset(plain - other)
 
 
 def _marker(position: int, kind: str) -> str:
     return (_NUMBER_MARKER if kind == "digits" else _WORD_MARKER).format(position)
 
 
-@functools.cache
-def _template(urlconf: str | None, prefix: str, view_name: str, arity: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _template(urlconf: str | None, view_name: str, arity: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(the URL's text around its arguments, what each argument may be: "digits" or "word"), or ((), ()) when the
     view cannot be reversed with markers (Django's `reverse` then answers every call)."""
     try:
@@ -58,7 +101,20 @@ def _template(urlconf: str | None, prefix: str, view_name: str, arity: int) -> t
 
 def fast_reverse(view_name: str, args: list) -> str | None:
     """The URL as `reverse(view_name, args=args)` gives it, or None when this call must go to `reverse` itself."""
-    parts, kinds = _template(get_urlconf(), get_script_prefix(), view_name, len(args))
+    urlconf = get_urlconf()
+    resolver = get_resolver(urlconf)
+    learnt = _LEARNT.get(resolver)
+    if learnt is None:
+        learnt = _LEARNT[resolver] = _Learnt(_answerable_names(resolver))
+    if view_name not in learnt.names:
+        return None
+    key = (get_script_prefix(), view_name, len(args))
+    found = learnt.templates.get(key)
+    if found is None:
+        if len(learnt.templates) >= _MAX_TEMPLATES:
+            learnt.templates.clear()
+        found = learnt.templates[key] = _template(urlconf, view_name, len(args))
+    parts, kinds = found
     if not parts:
         return None
     texts = []
@@ -68,9 +124,3 @@ def fast_reverse(view_name: str, args: list) -> str | None:
             return None
         texts.append(text)
     return "".join(part + text for part, text in zip(parts, texts, strict=False)) + parts[-1]
-
-
-@receiver(setting_changed)
-def _forget(*, setting, **kwargs):
-    if setting == "ROOT_URLCONF":
-        _template.cache_clear()

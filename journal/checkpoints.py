@@ -28,7 +28,7 @@ from django.utils import timezone
 
 FORMAT = "journal-checkpoint-1"
 SIGNED_FIELDS = ("format", "sequence", "hash", "head_created_at", "signed_at", "key_id")
-HASH = re.compile(r"[0-9a-f]{64}\Z")
+HASH = re.compile(r"[0-9a-f]{64}")
 
 
 class CheckpointError(Exception):
@@ -172,7 +172,7 @@ def parse(document, public_key: Ed25519PublicKey, path: Path | None = None) -> C
     if document["format"] != FORMAT:
         raise CheckpointError(f"format inconnu « {document['format']} »")
     sequence, digest = document["sequence"], document["hash"]
-    if type(sequence) is not int or sequence < 1 or not isinstance(digest, str) or not HASH.match(digest):
+    if type(sequence) is not int or sequence < 1 or not isinstance(digest, str) or not HASH.fullmatch(digest):
         raise CheckpointError("numéro ou empreinte invalide")
     expected_key = key_id(public_key)
     if document["key_id"] != expected_key:

@@ -5,7 +5,7 @@ import itertools
 import pytest
 from django.template import engines
 from django.template.defaulttags import URLNode as DjangoURLNode
-from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.urls import NoReverseMatch, URLPattern, URLResolver, clear_url_caches, get_resolver, path, reverse
 
 from core.reverse import fast_reverse
 from core.templatetags.fast_url import URLNode
@@ -18,15 +18,16 @@ ARGS = [
 ]  # fmt: skip
 
 
-def named_patterns(resolver=None, namespace=""):
-    """(view name with its namespaces, number of arguments) of every named pattern of the URLconf."""
+def named_patterns(resolver=None, namespace="", before=0):
+    """(view name with its namespaces, number of arguments) of every named pattern of the URLconf (with the
+    arguments of the includes' prefixes)."""
     resolver = resolver or get_resolver()
     for pattern in resolver.url_patterns:
         if isinstance(pattern, URLResolver):
             inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from named_patterns(pattern, inner)
+            yield from named_patterns(pattern, inner, before + pattern.pattern.regex.groups)
         elif isinstance(pattern, URLPattern) and pattern.name:
-            yield f"{namespace}{pattern.name}", pattern.pattern.regex.groups
+            yield f"{namespace}{pattern.name}", before + pattern.pattern.regex.groups
 
 
 def django_answer(name, args):
@@ -70,13 +71,29 @@ def test_a_name_with_several_patterns_and_converters(settings):
     assert fast_reverse("missing", []) is None
     assert fast_reverse("marker", [5]) is None
     assert reverse("marker", args=[5]) == "/m/908172635400/5/"
+    # Left to Django: converters other than int, str, slug and path, a re_path, an application included twice.
+    uuid = "550e8400-e29b-41d4-a716-446655440000"
+    assert fast_reverse("object", [uuid]) is None and reverse("object", args=[uuid]) == f"/o/{uuid}/"
+    assert fast_reverse("archive", [2026]) is None and reverse("archive", args=[2026]) == "/year/2026/"
+    assert fast_reverse("nonzero", ["007"]) is None
+    assert fast_reverse("first:page", [1]) is None and fast_reverse("twice:page", [1]) is None
 
 
-def test_a_changed_urlconf_is_read_again(settings):
+def test_a_changed_urlconf_is_read_again(settings, monkeypatch):
     before = fast_reverse("dossiers:detail", ["1"])
     settings.ROOT_URLCONF = "tests.core.fast_reverse_urls"
     assert fast_reverse("item", [1]) == "/item/1/"
     assert fast_reverse("dossiers:detail", ["1"]) is None
+    # The same URLconf changed in place, as a test reloading it does: Django's clear_url_caches() is enough.
+    from tests.core import fast_reverse_urls
+
+    monkeypatch.setattr(
+        fast_reverse_urls, "urlpatterns", [path("autre/<int:pk>/", fast_reverse_urls.view, name="item")]
+    )
+    clear_url_caches()
+    assert fast_reverse("item", [1]) == reverse("item", args=[1]) == "/autre/1/"
+    monkeypatch.undo()
+    clear_url_caches()
     settings.ROOT_URLCONF = "config.urls"
     assert fast_reverse("dossiers:detail", ["1"]) == before
 
@@ -89,6 +106,20 @@ def test_the_script_prefix_is_the_request_s(settings):
         assert fast_reverse("dossiers:detail", ["1"]) == reverse("dossiers:detail", args=["1"]) == "/espace/dossiers/1/"
     finally:
         set_script_prefix("/")
+
+
+def test_what_is_learnt_stays_bounded_whatever_the_script_prefixes():
+    from django.urls import set_script_prefix
+
+    from core.reverse import _LEARNT, _MAX_TEMPLATES
+
+    try:
+        for n in range(_MAX_TEMPLATES + 5):
+            set_script_prefix(f"/p{n}/")
+            assert fast_reverse("dossiers:detail", ["1"]) == f"/p{n}/dossiers/1/"
+    finally:
+        set_script_prefix("/")
+    assert 0 < len(_LEARNT[get_resolver()].templates) <= _MAX_TEMPLATES
 
 
 def test_one_instance_per_application_namespace():

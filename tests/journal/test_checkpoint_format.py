@@ -266,6 +266,7 @@ def set_field(name, value):
         pytest.param({"hash": HASH.upper()}, None, INVALID_NUMBER, id="hash-uppercase"),
         pytest.param({"hash": HASH[:-1]}, None, INVALID_NUMBER, id="hash-short"),
         pytest.param({"hash": HASH + "\n"}, None, INVALID_NUMBER, id="hash-then-newline"),
+        pytest.param({"hash": "a" + HASH}, None, INVALID_NUMBER, id="hash-after-a-letter"),
         pytest.param({"hash": 12}, None, INVALID_NUMBER, id="hash-not-str"),
         pytest.param({}, set_field("sequence", 8), FORGED, id="field-changed"),
         pytest.param({}, lambda document: {**document, "signature": "!" + document["signature"]}, FORGED, id="base64"),
