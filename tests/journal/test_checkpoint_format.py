@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from journal import checkpoints
 from journal.checkpoints import Checkpoint, CheckpointError
-from tests.journal.test_checkpoints import write_key
+from tests.journal.test_checkpoints import signing, write_key  # noqa: F401  # signing: the fixture
 
 HASH = "0123456789abcdef" * 4
 SIGNED_AT = "2026-12-03T01:02:03.123456+00:00"
@@ -79,9 +79,9 @@ def test_a_signing_key_of_another_type_is_refused(tmp_path):
 def test_verify_key_from_its_file_else_from_the_signing_key(settings, tmp_path):
     settings.JOURNAL_SIGNING_KEY_FILE = settings.JOURNAL_VERIFY_KEY_FILE = ""
     assert checkpoints.load_verify_key() is None
-    signing = write_key(tmp_path / "cle.pem")
+    key = write_key(tmp_path / "cle.pem")
     settings.JOURNAL_SIGNING_KEY_FILE = str(tmp_path / "cle.pem")
-    assert checkpoints.key_id(checkpoints.load_verify_key()) == checkpoints.key_id(signing.public_key())
+    assert checkpoints.key_id(checkpoints.load_verify_key()) == checkpoints.key_id(key.public_key())
     # Whoever verifies holds the public key only: its file wins over the signing key.
     other = Ed25519PrivateKey.generate().public_key()
     (tmp_path / "publique.pem").write_text(checkpoints.public_key_pem(other))
@@ -332,35 +332,25 @@ def test_checkpoint_directory_says_where_to_set_it(settings, tmp_path):
     assert checkpoints.checkpoint_directory() == tmp_path / "points"
 
 
-@pytest.fixture
-def set_up(settings, tmp_path):
-    """A signing key and a checkpoint directory, as settings."""
-    key = write_key(tmp_path / "cle.pem")
-    settings.JOURNAL_SIGNING_KEY_FILE = str(tmp_path / "cle.pem")
-    settings.JOURNAL_VERIFY_KEY_FILE = ""
-    settings.JOURNAL_CHECKPOINT_DIR = str(tmp_path / "points")
-    return key
-
-
-def test_latest_signed_is_the_last_valid_one(set_up, settings, tmp_path):
+def test_latest_signed_is_the_last_valid_one(signing, settings, tmp_path):  # noqa: F811
     directory = tmp_path / "points"
     assert checkpoints.latest_signed() is None  # no directory yet
     directory.mkdir()
     assert checkpoints.latest_signed() is None  # an empty directory
-    checkpoints.write(signed(set_up, sequence=5), directory)
-    checkpoints.write(signed(set_up, sequence=4, signed_at="2026-12-04T00:00:00+00:00"), directory)
+    checkpoints.write(signed(signing, sequence=5), directory)
+    checkpoints.write(signed(signing, sequence=4, signed_at="2026-12-04T00:00:00+00:00"), directory)
     (directory / "z.json").write_text("{}")
     assert checkpoints.latest_signed().sequence == 5
 
 
 @pytest.mark.parametrize("unset", ["JOURNAL_CHECKPOINT_DIR", "JOURNAL_SIGNING_KEY_FILE"])
-def test_latest_signed_is_none_without_settings(set_up, settings, tmp_path, unset):
-    checkpoints.write(signed(set_up), tmp_path / "points")
+def test_latest_signed_is_none_without_settings(signing, settings, tmp_path, unset):  # noqa: F811
+    checkpoints.write(signed(signing), tmp_path / "points")
     setattr(settings, unset, "")
     assert checkpoints.latest_signed() is None
 
 
-def test_latest_signed_is_none_when_the_key_is_unreadable(set_up, settings, tmp_path):
-    checkpoints.write(signed(set_up), tmp_path / "points")
+def test_latest_signed_is_none_when_the_key_is_unreadable(signing, settings, tmp_path):  # noqa: F811
+    checkpoints.write(signed(signing), tmp_path / "points")
     settings.JOURNAL_SIGNING_KEY_FILE = str(tmp_path / "absente.pem")
     assert checkpoints.latest_signed() is None
