@@ -110,3 +110,68 @@ def test_an_end_without_its_date_is_told_undated(assistant_card, ended_as):
     found = withdrawal(actor_for(assistant_card), DossierAction.CREATE, drawn_for=str(doctor.pk))
     assert found is not None
     assert found.message == f"Votre délégation du médecin {doctor.display_name} n'est plus en cours de validité."
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("reason", "said"),
+    [
+        ("Le médecin n'est plus inscrit à l'annuaire.", " Le médecin n'est plus inscrit à l'annuaire."),
+        ("", ""),  # no reason: the sentence ends at its date
+    ],
+    ids=["with_reason", "without_reason"],
+)
+def test_a_suspension_is_dated_with_its_reason(assistant_card, reason, said):
+    doctor = ProfessionalFactory()
+    DelegationFactory(
+        doctor=doctor,
+        delegate=assistant_card.holder,
+        suspended=True,
+        suspended_at=paris(2026, 2, 1, 10, 30),
+        suspension_reason=reason,
+    )
+    actor = actor_for(assistant_card, ended_acting_for_id=doctor.pk)
+    found = withdrawal(actor, DossierAction.CREATE, drawn_for=str(doctor.pk))
+    assert found is not None and found.doctor == doctor
+    assert (
+        found.message
+        == f"Votre délégation du médecin {doctor.display_name} a été suspendue le 01/02/2026 à 10:30.{said}"
+    )
+
+
+@pytest.mark.django_db
+def test_a_delegation_past_its_last_day_has_expired(assistant_card):
+    doctor = ProfessionalFactory()
+    last_day = timezone.localdate() - DAY
+    DelegationFactory(doctor=doctor, delegate=assistant_card.holder, starts_on=last_day - 30 * DAY, ends_on=last_day)
+    actor = actor_for(assistant_card, ended_acting_for_id=doctor.pk)
+    found = withdrawal(actor, DossierAction.CREATE, drawn_for=str(doctor.pk))
+    assert found is not None
+    assert found.message == (
+        f"Votre délégation du médecin {doctor.display_name} a expiré : "
+        f"elle était valable jusqu'au {last_day:%d/%m/%Y} inclus."
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("dates", ["starts_today", "ends_today"])
+def test_back_in_his_own_space_while_the_delegation_is_in_force(assistant_card, dates):
+    """Its first and its last day included: he came back to his own space in another tab."""
+    doctor = ProfessionalFactory()
+    today = timezone.localdate()
+    days = {"starts_on": today} if dates == "starts_today" else {"starts_on": today - 30 * DAY, "ends_on": today}
+    DelegationFactory(doctor=doctor, delegate=assistant_card.holder, **days)
+    found = withdrawal(actor_for(assistant_card), DossierAction.CREATE, drawn_for=str(doctor.pk))
+    assert found is not None and found.doctor == doctor
+    assert found.message == (
+        f"Vous n'agissez plus au nom du médecin {doctor.display_name} : vous êtes revenu(e) à votre espace."
+    )
+
+
+@pytest.mark.django_db
+def test_a_delegation_not_begun_is_not_in_force(assistant_card):
+    doctor = ProfessionalFactory()
+    DelegationFactory(doctor=doctor, delegate=assistant_card.holder, starts_on=timezone.localdate() + DAY)
+    found = withdrawal(actor_for(assistant_card), DossierAction.CREATE, drawn_for=str(doctor.pk))
+    assert found is not None
+    assert found.message == f"Votre délégation du médecin {doctor.display_name} n'est plus en cours de validité."
