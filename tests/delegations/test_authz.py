@@ -4,9 +4,11 @@ import datetime
 import itertools
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from delegations.authz import DossierAction, Reason, decide, may_manage_delegations
+from accounts.actor import Actor
+from delegations.authz import DossierAction, Reason, decide, may_manage_delegations, may_oversee
 from delegations.models import Kind, Right, State
 from delegations.policy import FROM_DIRECTORY, HOLDERS, KINDS
 from tests.conftest import actor_for, delegate_actor, make_delegation
@@ -133,6 +135,28 @@ def test_no_re_delegation(martin, sophie, dubois):
     assert may_manage_delegations(actor_for(martin)).allowed
     assert may_manage_delegations(delegate_actor(dubois, martin)).reason == Reason.DELEGATE_CANNOT_DELEGATE
     assert may_manage_delegations(actor_for(sophie)).reason == Reason.NO_OWN_SPACE
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rule", [may_manage_delegations, may_oversee])
+def test_managing_and_overseeing_say_why_and_for_whom(martin, sophie, dubois, rule):
+    """The whole decision, not only yes or no: the reason shown when refused, the doctor himself when allowed."""
+    from tests.factories import CardFactory
+
+    make_delegation(martin, dubois, kind=Kind.COLLEAGUE, ends_on=TODAY() + DAY)
+    own = rule(actor_for(martin))
+    assert (own.allowed, own.reason, own.principal) == (True, Reason.ALLOWED, martin.holder.professional)
+    refused = {
+        Reason.ANONYMOUS: [None, Actor(user=AnonymousUser())],
+        Reason.DELEGATE_CANNOT_DELEGATE: [delegate_actor(dubois, martin)],
+        Reason.NO_OWN_SPACE: [actor_for(sophie), actor_for(CardFactory(card_type="CPE", holder=dubois.holder))],
+    }
+    for reason, actors in refused.items():
+        for actor in actors:
+            decision = rule(actor)
+            assert (decision.allowed, decision.reason, decision.principal) == (False, reason, None), actor
+    martin.holder.professional.is_active = False
+    assert (rule(actor_for(martin)).allowed, rule(actor_for(martin)).reason) == (False, Reason.LEFT_DIRECTORY)
 
 
 @pytest.mark.django_db
