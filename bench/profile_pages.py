@@ -132,6 +132,7 @@ def main() -> int:
     parser.add_argument("--role", default="médecin")
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--lines", type=int, default=45)
+    parser.add_argument("--dump", metavar="FICHIER", help="avec --profile : le profil écrit pour pstats (appelants…)")
     args = parser.parse_args()
     configure(args.database)
     people = bench_people(args.database)[: args.users]
@@ -149,6 +150,8 @@ def main() -> int:
         for k in range(args.requests):
             server.get(*page[k % len(page)])
         profiler.disable()
+        if args.dump:
+            profiler.dump_stats(args.dump)
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.lines)
         return 0
     wanted = [p for p in PAGES if not args.pages or p[0] in args.pages or p[:2] in (FLOOR, CHROME)]

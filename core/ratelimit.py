@@ -83,14 +83,14 @@ def rules_for(request) -> tuple[Rule, ...]:
     return tuple(dict.fromkeys(found))  # a rule found twice still counts once
 
 
-def too_many_attempts(request, rule: Rule | None = None):
+def too_many_attempts(request, rule: Rule):
     response = render(
         request,
         "core/error.html",
         {"title": "Trop de tentatives", "code": 429, "message": MESSAGE},
         status=429,
     )
-    response["Retry-After"] = str(retry_after(rule.rate)) if rule else "60"
+    response["Retry-After"] = str(retry_after(rule.rate))
     return response
 
 
@@ -193,7 +193,7 @@ def client_ip(request) -> str:
     """The client's address: REMOTE_ADDR, or behind RATELIMIT_PROXY_COUNT proxies the address they saw."""
     import ipaddress
 
-    count = getattr(settings, "RATELIMIT_PROXY_COUNT", 0)
+    count = settings.RATELIMIT_PROXY_COUNT
     if count > 0:
         forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
         if len(forwarded) >= count:

@@ -52,6 +52,15 @@ def test_a_rule_registered_for_a_view_name_limits_that_view_only():
 
 
 @pytest.mark.django_db
+def test_a_rule_for_other_methods_does_not_stop_the_next_rule_from_counting():
+    ratelimit.register("accounts:login", Rule("essai-post", "RATELIMIT_ESSAI", "ip", ("POST",)), RULE)
+    client = Client(REMOTE_ADDR="203.0.113.54")
+    for _ in range(2):
+        assert client.get("/connexion/").status_code == 200
+    assert_too_many(client.get("/connexion/"))
+
+
+@pytest.mark.django_db
 def test_a_condition_limits_only_the_requests_it_accepts():
     ratelimit.register("accounts:login", RULE, when=lambda request: "essai" in request.GET)
     client = Client(REMOTE_ADDR="203.0.113.52")
@@ -73,12 +82,16 @@ def test_a_predicate_limits_a_family_of_views():
 
 
 def test_register_takes_rules_only():
-    with pytest.raises(TypeError):
+    # Each mistake is told to the developer who made it, in full.
+    needs_a_rule = r"^register\(\) needs at least one Rule$"
+    with pytest.raises(TypeError, match=needs_a_rule):
         ratelimit.register("accounts:login")
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=needs_a_rule):
         ratelimit.register("accounts:login", "20/5m")
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"^a predicate carries its own condition: no `when`$"):
         ratelimit.register(lambda request: True, RULE, when=lambda request: True)
+    with pytest.raises(TypeError, match=r"^view: a URL name or a predicate$"):
+        ratelimit.register(42, RULE)
 
 
 def test_a_login_method_view_without_a_name_cannot_escape_its_limits(monkeypatch):

@@ -1,5 +1,7 @@
 """Rate limits (core/ratelimit.py): PIN per IP and per card, Pro Santé Connect views, directory searches."""
 
+import logging
+
 import pytest
 from django.core.cache import cache, caches
 from django.db import OperationalError
@@ -168,14 +170,19 @@ def failing(*args, **kwargs):
 @pytest.mark.django_db
 # Every rule counts its attempt before the view (add, then incr): no rule reads a counter without counting.
 @pytest.mark.parametrize("method", ["add", "incr"])
-def test_a_counter_that_cannot_be_read_is_never_a_false_too_many(settings, monkeypatch, method):
+def test_a_counter_that_cannot_be_read_is_never_a_false_too_many(settings, monkeypatch, caplog, method):
     """The cache's database fails: the truthful French 503 page, never « Trop de tentatives », and no PIN checked."""
     card = CardFactory()
     client = Client(REMOTE_ADDR="203.0.113.40")
     client.post(LOGIN_URL, {"card": card.pk, "pin": "0000"})  # the counters exist: incr and get are reached
     monkeypatch.setattr(AtomicDatabaseCache, method, failing)
-    response = client.post(LOGIN_URL, {"card": card.pk, "pin": "1234"})
+    with caplog.at_level("INFO"):
+        response = client.post(LOGIN_URL, {"card": card.pk, "pin": "1234"})
     assert response.status_code == 503
+    assert response["Retry-After"] == "60"
+    # The operator is told which view lost its counters, as an error.
+    told = [(r.levelno, r.view) for r in caplog.records if getattr(r, "action", None) == "rate_limit_unavailable"]
+    assert told == [(logging.ERROR, "accounts:demo-login")]
     page = response.content.decode()
     assert "Service momentanément indisponible" in page and "Réessayez dans quelques minutes" in page
     assert "Trop de tentatives" not in page

@@ -1,16 +1,20 @@
 """The details of the rate limits that `make mutation` found unproved (core/ratelimit.py).
 
 The client's address behind proxies, the wait announced in Retry-After, what is not counted (the login page
-in the Pro Santé Connect limit, choosing a colleague in the search limit) and the event logged when a limit
-is reached.
+in the Pro Santé Connect limit, choosing a colleague in the search limit), the event logged when a limit
+is reached, and the attempt given back after a successful login (its counter, whatever the rule's key).
 """
 
 import time
+import uuid
 
 import pytest
+from django.db import OperationalError
 from django.test import RequestFactory, override_settings
 
-from core.ratelimit import client_ip, retry_after
+from core import ratelimit
+from core.cache import AtomicDatabaseCache
+from core.ratelimit import Rule, client_ip, retry_after
 from tests.conftest import login_client
 from tests.factories import CardFactory
 
@@ -130,3 +134,52 @@ def test_a_count_read_as_its_window_ends_is_a_count_not_an_unavailable_counter(m
     request = RequestFactory().get("/annuaire/", REMOTE_ADDR="198.51.100.7")
     with override_settings(RATELIMIT_SEARCH_PER_USER=f"5/{period}s"):
         assert over_limit(request, rule) is False
+
+
+def key_naming_its_group(group, request):
+    """A rule's key given as a dotted path, as django-ratelimit allows: it reads the group it counts for."""
+    return f"{group}@{request.META['REMOTE_ADDR']}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "key",
+    [lambda group, request: f"{group}@{request.META['REMOTE_ADDR']}", f"{__name__}.key_naming_its_group", "ip"],
+    ids=["callable", "dotted-path", "simple"],
+)
+def test_a_refund_gives_back_one_attempt_of_the_counter_django_ratelimit_counted(settings, key):
+    # In a cache of their own (RATELIMIT_USE_CACHE, django-ratelimit's setting): the refund must find them there.
+    own = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"limites-{uuid.uuid4()}"}
+    settings.CACHES = {**settings.CACHES, "limites": own}
+    settings.RATELIMIT_USE_CACHE = "limites"
+    settings.RATELIMIT_ESSAI = "5/m"
+    rule = Rule("essai", "RATELIMIT_ESSAI", key, ("POST",), refund_success=True)
+    request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.60")
+    for _ in range(3):
+        ratelimit.usage(request, rule, increment=True)
+    ratelimit.refund(request, rule)
+    assert ratelimit.usage(request, rule, increment=False)["count"] == 2
+    # Another group's counter, with the same address, is not touched.
+    other = Rule("autre", "RATELIMIT_ESSAI", key, ("POST",), refund_success=True)
+    ratelimit.usage(request, other, increment=True)
+    ratelimit.refund(request, rule)
+    assert ratelimit.usage(request, rule, increment=False)["count"] == 1
+    assert ratelimit.usage(request, other, increment=False)["count"] == 1
+
+
+@pytest.mark.django_db
+def test_a_refund_after_the_window_ended_or_with_the_database_down_changes_nothing(settings, monkeypatch):
+    settings.RATELIMIT_ESSAI = "5/m"
+    rule = Rule("essai", "RATELIMIT_ESSAI", "ip", ("POST",), refund_success=True)
+    request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.61")
+    ratelimit.refund(request, rule)  # no counter: its window ended meanwhile
+    assert ratelimit.usage(request, rule, increment=False)["count"] == 0
+    ratelimit.usage(request, rule, increment=True)
+
+    def failing(*args, **kwargs):
+        raise OperationalError("la base ne répond pas")
+
+    monkeypatch.setattr(AtomicDatabaseCache, "decr", failing)
+    ratelimit.refund(request, rule)  # the attempt stays counted, the login is not turned into an error
+    monkeypatch.undo()
+    assert ratelimit.usage(request, rule, increment=False)["count"] == 1
