@@ -8,6 +8,10 @@ in the table `django_cache` (created by the migration core/0001, as `createcache
 Django's DatabaseCache increments by "get then set", which loses increments under concurrency; here the
 row is locked first (SELECT … FOR UPDATE on PostgreSQL; on SQLite the IMMEDIATE transaction already
 serialises writers), so two simultaneous attempts always count as two.
+
+Django's `add` also inserts when the key is there and live, and lets the unique key refuse the row: every
+counted attempt after the first wrote a duplicate-key error in PostgreSQL's log. Here a live key is looked up
+first (two first attempts racing still end in one row, the unique key refusing the second, as before).
 """
 
 import base64
@@ -15,12 +19,18 @@ import base64
 # Values are written by this cache only, as Django's DatabaseCache does (it pickles too).
 import pickle  # nosec B403
 
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.db import DatabaseCache
 from django.db import connections, models, router, transaction
 from django.utils import timezone
 
 
 class AtomicDatabaseCache(DatabaseCache):
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        if self.has_key(key, version=version):
+            return False
+        return super().add(key, value, timeout, version)
+
     def incr(self, key, delta=1, version=None):
         key = self.make_and_validate_key(key, version=version)
         db = router.db_for_write(self.cache_model_class)

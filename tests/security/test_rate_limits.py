@@ -4,7 +4,7 @@ import logging
 
 import pytest
 from django.core.cache import cache, caches
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.test import Client
 from django.urls import reverse
 
@@ -123,6 +123,26 @@ def test_the_counters_live_in_the_database_cache():
     assert cache.get("compteur") == 7
     with pytest.raises(ValueError):
         cache.incr("absent")
+
+
+@pytest.mark.django_db
+def test_a_counted_attempt_writes_no_refused_row(settings):
+    """Counting an attempt on a live counter is a read and an update: no INSERT that the unique key refuses (each
+    one an error in PostgreSQL's log); an expired counter is started again."""
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql.split()[0].upper())
+        return execute(sql, params, many, context)
+
+    assert cache.add("compteur", 1, 60)
+    with connection.execute_wrapper(record):
+        assert cache.add("compteur", 1, 60) is False
+        assert cache.incr("compteur") == 2
+    assert "INSERT" not in statements and "UPDATE" in statements
+    cache.set("compteur", 5, -1)  # expired
+    assert cache.add("compteur", 1, 60) is True
+    assert cache.get("compteur") == 1
 
 
 @pytest.mark.django_db
