@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.core import checks
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
@@ -105,7 +106,25 @@ def test_grants_refuse_an_unknown_or_malformed_role(db):
 
 
 def test_check_deploy_warns_when_the_application_owns_the_journal(db):
-    assert [warning.id for warning in application_role(None)] == ["journal.W001"]  # the test user: superuser
+    # The test user is a superuser. The operator is told the risk and what to do, in full.
+    [warning] = application_role(None)
+    assert (warning.id, warning.level) == ("journal.W001", checks.WARNING)
+    assert warning.msg == (
+        "L'application se connecte à PostgreSQL en superutilisateur ou en propriétaire de la table du journal : "
+        "elle pourrait en désactiver les déclencheurs puis le modifier ou le vider."
+    )
+    assert warning.hint == (
+        "Donnez à DATABASE_URL un rôle de l'application créé pour elle (manage.py grant_app_role) ; "
+        "réservez le propriétaire à migrate (README, « Production »)."
+    )
+
+
+def test_check_deploy_says_nothing_of_roles_it_cannot_read(db, monkeypatch):
+    def unreachable(cursor):
+        raise DatabaseError("la base ne répond pas")
+
+    monkeypatch.setattr("journal.checks.runs_as_owner", unreachable)
+    assert application_role(None) == []
 
 
 def test_check_deploy_is_quiet_for_the_application_role(db, as_app):
