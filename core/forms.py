@@ -1,8 +1,9 @@
 """DSFR rendering for model forms too (django-dsfr gives it to plain forms only)."""
 
+import html
+
 from django import forms
 from django.utils.formats import localize
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # public in Django, not in the stubs
 from dsfr.forms import DsfrBaseForm, DsfrBoundField, DsfrDjangoTemplates
@@ -45,12 +46,21 @@ def default_error_summary(form: forms.BaseForm) -> list[dict[str, str]]:
     return items
 
 
+def _escaped(value) -> str:
+    """What Django's format_html does to each value (conditional_escape), without its wrapper for lazy text: a form's
+    attributes and options are many, and the wrapper was most of their cost (docs/performance.md)."""
+    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
+
+
 def _attrs(attrs: dict) -> SafeString:
     """Django's django/forms/widgets/attrs.html: True as a bare name, False left out, anything else as text."""
-    return format_html_join(
-        "", "{}", ((format_html(" {}", name) if value is True else format_html(' {}="{}"', name, str(value)),)
-                   for name, value in attrs.items() if value is not False)
-    )  # fmt: skip
+    return mark_safe(  # noqa: S308  # nosec B308 B703: each name and value escaped
+        "".join(
+            f" {_escaped(name)}" if value is True else f' {_escaped(name)}="{_escaped(str(value))}"'
+            for name, value in attrs.items()
+            if value is not False
+        )
+    )
 
 
 def _shown(value):
@@ -59,29 +69,31 @@ def _shown(value):
 
 
 def _input(widget: dict) -> SafeString:
-    value = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
-    return format_html(
-        '<input type="{}" name="{}"{}{}>', widget["type"], widget["name"], value, _attrs(widget["attrs"])
+    value = "" if widget["value"] is None else f' value="{_escaped(widget["value"])}"'
+    return mark_safe(  # noqa: S308  # nosec B308 B703: each part escaped
+        f'<input type="{_escaped(widget["type"])}" name="{_escaped(widget["name"])}"{value}{_attrs(widget["attrs"])}>'
     )
 
 
 def _textarea(widget: dict) -> SafeString:
-    value = _shown(widget["value"]) if widget["value"] else ""
-    return format_html('<textarea name="{}"{}>\n{}</textarea>', widget["name"], _attrs(widget["attrs"]), value)
+    value = _escaped(_shown(widget["value"])) if widget["value"] else ""
+    return mark_safe(  # noqa: S308  # nosec B308 B703: each part escaped
+        f'<textarea name="{_escaped(widget["name"])}"{_attrs(widget["attrs"])}>\n{value}</textarea>'
+    )
 
 
 def _select(widget: dict) -> SafeString:
-    parts = [format_html('<select name="{}"{}>', widget["name"], _attrs(widget["attrs"]))]
+    parts = [f'<select name="{_escaped(widget["name"])}"{_attrs(widget["attrs"])}>']
     for group_name, options, _index in widget["optgroups"]:
         if group_name:
-            parts.append(format_html('<optgroup label="{}">', _shown(group_name)))
+            parts.append(f'<optgroup label="{_escaped(_shown(group_name))}">')
         parts += [
-            format_html('<option value="{}"{}>{}</option>', o["value"], _attrs(o["attrs"]), _shown(o["label"]))
+            f'<option value="{_escaped(o["value"])}"{_attrs(o["attrs"])}>{_escaped(_shown(o["label"]))}</option>'
             for o in options
         ]
         if group_name:
-            parts.append(mark_safe("</optgroup>"))  # noqa: S308  # nosec B308 B703: a constant
-    parts.append(mark_safe("</select>"))  # noqa: S308  # nosec B308 B703: a constant
+            parts.append("</optgroup>")
+    parts.append("</select>")
     return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703: each part escaped above
 
 
@@ -140,17 +152,17 @@ class LeanBoundField(DsfrBoundField):
             # The form's own text, drawn |safe by django-dsfr's snippet.
             help_text = mark_safe(self.help_text)  # noqa: S308  # nosec B308 B703
             hint_id = self.auto_id if checkbox else self.id_for_label
-            hint = format_html('<span class="fr-hint-text" id="{}_helptext">{}</span>', hint_id, help_text)
+            hint = f' <span class="fr-hint-text" id="{_escaped(hint_id)}_helptext">{_escaped(help_text)}</span>'
         # The white space django-dsfr's snippets leave between the parts (a space before the hint, a line between
         # the label, the box and the errors), so that what a browser or a screen reader makes of it is the same.
-        label = format_html(
-            '<label for="{}" class="fr-label">{}{}{}</label>',
-            self.id_for_label, self.label, dsfr_mark_optionnal_fields(self), format_html(" {}", hint) if hint else "",
-        )  # fmt: skip
-        errors = format_html('\n<div id="{}-desc-error">{}</div>', self.auto_id, self.errors) if self.errors else ""
+        text = _escaped(self.label) + _escaped(dsfr_mark_optionnal_fields(self)) + hint
+        label = f'<label for="{_escaped(self.id_for_label)}" class="fr-label">{text}</label>'
+        errors = f'\n<div id="{_escaped(self.auto_id)}-desc-error">{_escaped(self.errors)}</div>' if self.errors else ""
         if checkbox:  # the box before its label
-            return format_html('<div class="{} fr-mb-2w">\n{}\n{}{}\n</div>', classes, drawn, label, errors)
-        return format_html('<div class="{}">\n{}\n{}{}\n</div>', classes, label, drawn, errors)
+            drawn_group = f'<div class="{_escaped(classes)} fr-mb-2w">\n{drawn}\n{label}{errors}\n</div>'
+        else:
+            drawn_group = f'<div class="{_escaped(classes)}">\n{label}\n{drawn}{errors}\n</div>'
+        return mark_safe(drawn_group)  # noqa: S308  # nosec B308 B703: each part escaped
 
 
 class DsfrForm(DsfrBaseForm):
