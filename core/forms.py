@@ -4,6 +4,7 @@ import html
 
 from django import forms
 from django.utils.formats import localize
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # public in Django, not in the stubs
 from dsfr.forms import DsfrBaseForm, DsfrBoundField, DsfrDjangoTemplates
@@ -49,6 +50,8 @@ def default_error_summary(form: forms.BaseForm) -> list[dict[str, str]]:
 def _escaped(value) -> str:
     """What Django's format_html does to each value (conditional_escape), without its wrapper for lazy text: a form's
     attributes and options are many, and the wrapper was most of their cost (docs/performance.md)."""
+    if isinstance(value, Promise):  # as conditional_escape: lazy text is read first (it may be safe text)
+        value = str(value)
     return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
 
 

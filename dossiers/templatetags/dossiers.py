@@ -21,4 +21,7 @@ BADGES = {
 
 @register.simple_tag
 def status_badge(dossier) -> str:
-    return BADGES[dossier.status]
+    # A value outside the statuses (written by hand in the database) is shown as it is, not a failed page.
+    return BADGES.get(dossier.status) or format_html(
+        '<span class="fr-badge fr-badge--sm fr-badge--new">{}</span>', dossier.status
+    )

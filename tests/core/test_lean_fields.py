@@ -236,6 +236,19 @@ def test_a_field_the_lean_path_does_not_know_keeps_django_dsfr_templates():
         assert lean == dsfr
 
 
+def test_each_value_is_escaped_as_format_html_escapes_it():
+    from django.utils.functional import lazy
+    from django.utils.html import conditional_escape
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext_lazy
+
+    from core.forms import _escaped
+
+    safe_when_read = lazy(lambda: mark_safe("<i>déjà sûr</i>"), str)()
+    for value in (None, 0, 1.5, TRICKY, mark_safe(TRICKY), gettext_lazy(TRICKY), safe_when_read):
+        assert _escaped(value) == conditional_escape(value)
+
+
 def test_attributes_are_written_as_django_writes_them():
     attrs = {"a": "", "b": True, "c": False, "d": None, "e": 0, "f": '<"&>', "data-x": "y"}
     django = DSFR_RENDERER.render("django/forms/widgets/attrs.html", {"widget": {"attrs": attrs}})

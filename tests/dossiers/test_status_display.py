@@ -33,6 +33,17 @@ def test_each_status_has_its_badge_on_the_list_and_the_dossier(doctor_card, stat
     assert (VALIDATED_NOTICE in page) is (status == Status.VALIDATED)
 
 
+@pytest.mark.django_db
+def test_a_status_written_by_hand_outside_the_list_is_shown_as_it_is(doctor_card):
+    dossier = DossierFactory(medecin_traitant=doctor_card.holder.professional)
+    type(dossier).objects.filter(pk=dossier.pk).update(status="suspendu")  # no constraint holds the column
+    client = login_client(doctor_card)
+    badge = '<span class="fr-badge fr-badge--sm fr-badge--new">suspendu</span>'
+    for url in ("/dossiers/", f"/dossiers/{dossier.number}/"):
+        response = client.get(url)
+        assert response.status_code == 200 and badge in response.content.decode()
+
+
 ROOT = Path(settings.BASE_DIR)
 # Delegations' templates are being rewritten to compare through their enums: listed here until then.
 NOT_YET: set[str] = set()  # every template compares through the enums now
