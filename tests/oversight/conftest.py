@@ -26,7 +26,10 @@ def people(db):
     )
     alice = DossierFactory(medecin_traitant=doctor, patient=PatientFactory(birth_name="Lefèvre", first_name="Alice"))
     bruno = DossierFactory(medecin_traitant=doctor, patient=PatientFactory(birth_name="Garnier", first_name="Bruno"))
-    other = DossierFactory(medecin_traitant=durand.holder.professional)
+    # A name of its own: a random one was once « Lefèvre » or « Garnier », and a filter on it found Dr MARTIN's rows.
+    other = DossierFactory(
+        medecin_traitant=durand.holder.professional, patient=PatientFactory(birth_name="Rousseau", first_name="Chloé")
+    )
     return {"martin": martin, "sophie": sophie, "paul": paul, "durand": durand, "alice": alice, "bruno": bruno,
             "other": other}  # fmt: skip
 
