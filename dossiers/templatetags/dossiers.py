@@ -13,15 +13,16 @@ BADGE_CLASS = {
     Status.ARCHIVED: "fr-badge--no-icon",
     Status.IN_PROGRESS: "fr-badge--new",
 }
-BADGES = {
-    status.value: format_html('<span class="fr-badge fr-badge--sm {}">{}</span>', BADGE_CLASS[status], status.label)
-    for status in Status
-}
+
+
+def _badge(css_class: str, label: str) -> str:
+    return format_html('<span class="fr-badge fr-badge--sm {}">{}</span>', css_class, label)
+
+
+BADGES = {status.value: _badge(BADGE_CLASS[status], status.label) for status in Status}
 
 
 @register.simple_tag
 def status_badge(dossier) -> str:
     # A value outside the statuses (written by hand in the database) is shown as it is, not a failed page.
-    return BADGES.get(dossier.status) or format_html(
-        '<span class="fr-badge fr-badge--sm fr-badge--new">{}</span>', dossier.status
-    )
+    return BADGES.get(dossier.status) or _badge("fr-badge--new", dossier.status)
