@@ -133,6 +133,7 @@ def main() -> int:
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--lines", type=int, default=45)
     parser.add_argument("--dump", metavar="FICHIER", help="avec --profile : le profil écrit pour pstats (appelants…)")
+    parser.add_argument("--sql", action="store_true", help="les requêtes SQL d'une demande de chaque page")
     args = parser.parse_args()
     configure(args.database)
     people = bench_people(args.database)[: args.users]
@@ -155,6 +156,19 @@ def main() -> int:
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.lines)
         return 0
     wanted = [p for p in PAGES if not args.pages or p[0] in args.pages or p[:2] in (FLOOR, CHROME)]
+    if args.sql:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        for name, role, template in wanted:
+            url, cookie = targets(people, cookies, role, template)[0]
+            server.get(url, cookie)
+            with CaptureQueriesContext(connection) as queries:
+                server.get(url, cookie)
+            print(f"== {name} ({role}) : {len(queries)} requêtes SQL")
+            for query in queries:
+                print("   ", query["sql"][:220])
+        return 0
     results = {}
     print(f"{'page':<40} {'rôle':<8} {'app ms':>7} {'PG ms':>6} {'total':>6} {'× habillage':>11}")
     for name, role, template in wanted:

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
+from core.prepared import Prepared
 from core.text import display_name
 from outbox.selectors import latest_by_ref
 
@@ -121,14 +122,20 @@ def received_rows(actor: "Actor") -> list[Delegation]:
     return without_replaced(list(received_by(actor)), lambda delegation: [delegation.doctor_id])
 
 
-def delegates_of(doctor: "Professional") -> list[tuple[int, str]]:
-    """(user id, name) of each person the doctor ever delegated to who answered (past delegations included), by name;
-    one row per person whatever the number of his delegations."""
-    people = (
-        Delegation.objects.filter(doctor=doctor, delegate__isnull=False)
+# The delegate filter of « Actions faites en mon nom », on each of its pages: compiled once (core/prepared.py).
+_DELEGATES = Prepared(
+    Delegation,
+    lambda *, doctor_id: (
+        Delegation.objects.filter(doctor=doctor_id, delegate__isnull=False)
         .values_list("delegate_id", "delegate__first_name", "delegate__last_name")
         .order_by()
         .distinct()
-    )
-    seen = {user_id: display_name(first, last) for user_id, first, last in people}
+    ),
+)
+
+
+def delegates_of(doctor: "Professional") -> list[tuple[int, str]]:
+    """(user id, name) of each person the doctor ever delegated to who answered (past delegations included), by name;
+    one row per person whatever the number of his delegations."""
+    seen = {user_id: display_name(first, last) for user_id, first, last in _DELEGATES.fetch(doctor_id=doctor.pk)}
     return sorted(seen.items(), key=lambda item: (item[1].lower(), item[0]))

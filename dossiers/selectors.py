@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 
+from core.prepared import Prepared, PreparedRows
 from core.text import normalize
 from delegations.authz import Decision, DossierAction, decide
 from journal.models import Action, Entry
@@ -19,9 +20,13 @@ if TYPE_CHECKING:
 
 def _of_principal(decision: Decision) -> QuerySet[Dossier]:
     """The one filter: the dossiers of the doctor the decision says the actor acts for, or none."""
-    if not decision.allowed:
+    if not decision.allowed or decision.principal is None:
         return Dossier.objects.none()
-    return Dossier.objects.filter(medecin_traitant=decision.principal)
+    return _of_doctor(decision.principal.pk)
+
+
+def _of_doctor(principal_id: int) -> QuerySet[Dossier]:
+    return Dossier.objects.filter(medecin_traitant=principal_id)
 
 
 def dossiers_for(actor: "Actor | None", action: DossierAction = DossierAction.VIEW) -> QuerySet[Dossier]:
@@ -29,26 +34,53 @@ def dossiers_for(actor: "Actor | None", action: DossierAction = DossierAction.VI
     return _of_principal(decide(actor, action))
 
 
+def _one_of_principal(*, principal_id: int, number: str) -> QuerySet[Dossier]:
+    return _of_doctor(principal_id).filter(number=number).select_related("patient", "validated_by").order_by("pk")[:1]
+
+
+# Read by every page of a dossier: compiled once (core/prepared.py).
+_ONE_OF_PRINCIPAL = Prepared(Dossier, _one_of_principal)
+
+
 def get_dossier(
     actor: "Actor | None", number: str, action: DossierAction = DossierAction.VIEW
 ) -> tuple[Dossier, Decision]:
     """The dossier if the actor may do `action` on it, else 404 (never tell it exists)."""
     decision = decide(actor, action)
-    dossier = _of_principal(decision).filter(number=number).select_related("patient", "validated_by").first()
+    if not decision.allowed or decision.principal is None:
+        raise Http404
+    dossier = _ONE_OF_PRINCIPAL.first(principal_id=decision.principal.pk, number=number)
     if dossier is None:
         raise Http404
     # The filter made the principal the médecin traitant: no need to read him again (a page's hot path).
-    dossier.medecin_traitant = decision.principal  # type: ignore[assignment]  # found: the decision has a principal
+    dossier.medecin_traitant = decision.principal
     return dossier, decision
 
 
-def search_dossiers(actor: "Actor | None", *, query: str = "", status: str = "") -> QuerySet[Dossier]:
-    qs = dossiers_for(actor).select_related("patient")
+def search_dossiers(actor: "Actor | None", *, query: str = "", status: str = "") -> "QuerySet[Dossier] | PreparedRows":
+    """The actor's dossiers, latest changed first, sliced and counted as a queryset. Without searched words (the
+    list as it opens, or by status) the SQL is compiled once; searched words change its text (core/prepared.py)."""
+    decision = decide(actor, DossierAction.VIEW)
+    words = normalize(query).split()
+    if words or not decision.allowed or decision.principal is None:
+        qs = _of_principal(decision)
+        if status:
+            qs = qs.filter(status=status)
+        for word in words:
+            qs = qs.filter(patient__search_name__contains=word)
+        return _listed(qs)
     if status:
-        qs = qs.filter(status=status)
-    for word in normalize(query).split():
-        qs = qs.filter(patient__search_name__contains=word)
-    return qs.annotate(last_change_id=Subquery(_last_change)).order_by("-updated_at", "-id")
+        return _LISTED_WITH_STATUS.rows(principal_id=decision.principal.pk, status=status)
+    return _LISTED.rows(principal_id=decision.principal.pk)
+
+
+def _listed(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
+    """As Mes dossiers lists them: with the patient and the latest change, latest changed first."""
+    return (
+        dossiers.select_related("patient")
+        .annotate(last_change_id=Subquery(_last_change))
+        .order_by("-updated_at", "-id")
+    )
 
 
 # The entry of a dossier's latest change (« Dernière modification »: who): every change sets `updated_at` just before
@@ -67,11 +99,20 @@ _last_change = (
 )
 
 
+_LISTED = Prepared(Dossier, lambda *, principal_id: _listed(_of_doctor(principal_id)))
+_LISTED_WITH_STATUS = Prepared(
+    Dossier, lambda *, principal_id, status: _listed(_of_doctor(principal_id).filter(status=status))
+)
+# Who made it is all the list shows (« par Sophie BERNARD pour vous »): not the entry's other columns.
+_CHANGES = Prepared(
+    Entry, lambda *, ids: Entry.objects.filter(pk__in=ids).only("actor_id", "actor_name", "is_delegated")
+)
+
+
 def last_changes(dossiers: Iterable[Dossier]) -> dict[int, Entry]:
     """The latest change of each dossier of a page (annotated by search_dossiers), in one query."""
     ids = [found for d in dossiers if (found := getattr(d, "last_change_id", None))]
-    # Who made it is all the list shows (« par Sophie BERNARD pour vous »): not the entry's other columns.
-    return Entry.objects.only("actor_id", "actor_name", "is_delegated").in_bulk(ids) if ids else {}
+    return {entry.pk: entry for entry in _CHANGES.fetch(ids=ids)} if ids else {}
 
 
 def possible_duplicates(

@@ -1,13 +1,22 @@
 from django.db.models import QuerySet
 
+from core.prepared import Prepared, PreparedRows
+
 from .models import Action, Entry
 
 LOGIN_ACTIONS = (Action.LOGIN, Action.LOGIN_FAILED)
 
 
-def dossier_history(dossier_id: int) -> QuerySet[Entry]:
-    """HISTORIQUE DES ACTIONS of one dossier, newest first. The caller has already checked access."""
-    return Entry.objects.filter(dossier_id=dossier_id).order_by("-created_at", "-id")
+# Read on every dossier page and history page: compiled once (core/prepared.py).
+_DOSSIER_HISTORY = Prepared(
+    Entry, lambda *, dossier_id: Entry.objects.filter(dossier_id=dossier_id).order_by("-created_at", "-id")
+)
+
+
+def dossier_history(dossier_id: int) -> PreparedRows:
+    """HISTORIQUE DES ACTIONS of one dossier, newest first, sliced and counted as a queryset. The caller has
+    already checked access."""
+    return _DOSSIER_HISTORY.rows(dossier_id=dossier_id)
 
 
 def delegation_history(delegation_id: int) -> QuerySet[Entry]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from core.prepared import Prepared, PreparedRows
 from core.text import normalize
 from delegations.authz import may_oversee
 from dossiers.models import Dossier
@@ -42,30 +43,71 @@ def _start_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def actions_in_name_of(actor: "Actor | None", filters: ActionFilters = ActionFilters()) -> QuerySet[Entry]:
-    """The entries on the actor's own behalf (empty unless may_oversee), the filters applied on top, newest first."""
-    decision = may_oversee(actor)
-    if not decision.allowed:
-        return Entry.objects.none()
-    doctor = cast("Professional", decision.principal)
-    entries = entries_in_name_of(doctor.pk, cast("Actor", actor).user.pk)
-    if filters.delegate_id is not None:
-        entries = entries.filter(actor_id=filters.delegate_id)
-    if filters.group in ACTION_GROUPS:
-        entries = entries.filter(action__in=ACTION_GROUPS[filters.group][1])
-    if filters.hide_views and filters.group != "consultation":
+def _actions(
+    *,
+    doctor_id: int,
+    user_id: int,
+    delegate_id: int | None = None,
+    since: datetime.datetime | None = None,
+    until: datetime.datetime | None = None,
+    shape: tuple[str, bool, tuple[str, ...]],
+) -> QuerySet[Entry]:
+    """The entries in the doctor's name, filtered; `shape` is (action group, consultations hidden, patient words)."""
+    group, hide_views, words = shape
+    entries = entries_in_name_of(doctor_id, user_id)
+    if delegate_id is not None:
+        entries = entries.filter(actor_id=delegate_id)
+    if group in ACTION_GROUPS:
+        entries = entries.filter(action__in=ACTION_GROUPS[group][1])
+    if hide_views and group != "consultation":
         entries = entries.exclude(action=Action.DOSSIER_VIEWED)
-    if filters.since is not None:
-        entries = entries.filter(created_at__gte=_start_of(filters.since))
-    if filters.until is not None:
-        entries = entries.filter(created_at__lt=_start_of(filters.until + datetime.timedelta(days=1)))
-    words = normalize(filters.patient).split()
+    if since is not None:
+        entries = entries.filter(created_at__gte=since)
+    if until is not None:
+        entries = entries.filter(created_at__lt=until)
     if words:
-        dossiers = Dossier.objects.filter(medecin_traitant=doctor)
+        dossiers = Dossier.objects.filter(medecin_traitant=doctor_id)
         for word in words:
             dossiers = dossiers.filter(patient__search_name__contains=word)
         entries = entries.filter(dossier__in=dossiers.values("pk"))
     return entries.select_related("dossier__patient")
+
+
+# The list as the doctor pages through it: compiled once per choice of filters (core/prepared.py).
+_ACTIONS = Prepared(Entry, _actions)
+
+
+def _actions_values(actor: "Actor | None", filters: ActionFilters) -> dict[str, Any] | None:
+    """`_actions`' arguments for the actor's own entries (None unless may_oversee)."""
+    decision = may_oversee(actor)
+    if not decision.allowed:
+        return None
+    values: dict[str, Any] = {
+        "doctor_id": cast("Professional", decision.principal).pk,
+        "user_id": cast("Actor", actor).user.pk,
+        "shape": (filters.group, filters.hide_views, tuple(normalize(filters.patient).split())),
+    }
+    if filters.delegate_id is not None:
+        values["delegate_id"] = filters.delegate_id
+    if filters.since is not None:
+        values["since"] = _start_of(filters.since)
+    if filters.until is not None:
+        values["until"] = _start_of(filters.until + datetime.timedelta(days=1))
+    return values
+
+
+def actions_in_name_of(actor: "Actor | None", filters: ActionFilters = ActionFilters()) -> QuerySet[Entry]:
+    """The entries on the actor's own behalf (empty unless may_oversee), the filters applied on top, newest first."""
+    values = _actions_values(actor, filters)
+    return Entry.objects.none() if values is None else _actions(**values)
+
+
+def actions_page(actor: "Actor | None", filters: ActionFilters = ActionFilters()) -> "QuerySet[Entry] | PreparedRows":
+    """What actions_in_name_of finds, to page through: its SQL compiled once, unless patient words change it."""
+    values = _actions_values(actor, filters)
+    if values is None or values["shape"][2]:
+        return actions_in_name_of(actor, filters)
+    return _ACTIONS.rows(**values)
 
 
 # « Depuis votre dernière connexion »: what changed dossiers (consultations and delegation events aside), counted
@@ -99,17 +141,33 @@ def _plural(count: int, words: tuple[str, str]) -> str:
     return f"{count} {words[0] if count == 1 else words[1]}"
 
 
-def summaries(
-    doctor_id: int, user_id: int | None, since: datetime.datetime, until: datetime.datetime | None = None
-) -> tuple[list[DelegateSummary], bool]:
-    """By delegate, what changed his dossiers in his name in [since, until), over the latest PANEL_LIMIT entries at
-    most (the caller decided the doctor reads his own); and whether there were more."""
+def _panel(*, doctor_id, user_id=None, since, until=None) -> QuerySet[Entry, Any]:
     entries = entries_in_name_of(doctor_id, user_id).filter(
         created_at__gte=since, action__in=list(_GROUP_OF), actor_id__isnull=False
     )
     if until is not None:
         entries = entries.filter(created_at__lt=until)
-    rows = list(entries.values_list("actor_id", "actor_name", "action", "dossier_id")[: PANEL_LIMIT + 1])
+    return entries.values_list("actor_id", "actor_name", "action", "dossier_id")[: PANEL_LIMIT + 1]
+
+
+# Read on every opening of Mes dossiers: compiled once (core/prepared.py).
+_PANEL = Prepared(Entry, _panel)
+_PREVIOUS_LOGIN = Prepared(
+    Preferences,
+    lambda *, user_id: (
+        Preferences.objects.filter(user_id=user_id).values_list("previous_login_at", flat=True).order_by("pk")[:1]
+    ),
+)
+
+
+def summaries(
+    doctor_id: int, user_id: int | None, since: datetime.datetime, until: datetime.datetime | None = None
+) -> tuple[list[DelegateSummary], bool]:
+    """By delegate, what changed his dossiers in his name in [since, until), over the latest PANEL_LIMIT entries at
+    most (the caller decided the doctor reads his own); and whether there were more."""
+    # A value left out (None) is another statement: `_panel`'s default, not a bound parameter.
+    values: dict[str, Any] = {"doctor_id": doctor_id, "since": since, "user_id": user_id, "until": until}
+    rows = _PANEL.fetch(**{name: value for name, value in values.items() if value is not None})
     by_delegate: dict[int, dict[str, Any]] = {}
     for actor_id, name, action, dossier_id in rows[:PANEL_LIMIT]:
         seen = by_delegate.setdefault(actor_id, {"name": name, "counts": Counter(), "dossiers": set()})
@@ -131,7 +189,7 @@ def since_last_login(actor: "Actor | None") -> SinceLastLogin | None:
     if not decision.allowed:
         return None
     user_id = cast(int, cast("Actor", actor).user.pk)
-    since = Preferences.objects.filter(user_id=user_id).values_list("previous_login_at", flat=True).first()
+    since = _PREVIOUS_LOGIN.first(user_id=user_id)
     if since is None:
         return None
     delegates, more = summaries(cast("Professional", decision.principal).pk, user_id, since)

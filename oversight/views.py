@@ -40,8 +40,8 @@ def _filtered(request):
 
 @login_required
 def actions(request):
-    doctor, form, filters, entries = _filtered(request)
-    page = paginate(request, entries, per_page=25, bounded=True)
+    form = ActionFilterForm(request.GET, delegates=delegates_of(_doctor_or_404(request)))
+    page = paginate(request, selectors.actions_page(request.actor, form.filters()), per_page=25, bounded=True)
     rows = [{"entry": entry, "changes": readable_changes(entry.changes)} for entry in page]
     query = request.GET.copy()
     query.pop("page", None)

@@ -1,0 +1,253 @@
+"""Querysets whose SQL Django compiles once: the reads every page makes.
+
+Building a queryset and compiling it to SQL costs Django more CPU than PostgreSQL spends running the query
+(docs/performance.md). A `Prepared` read is written as an ordinary queryset, built once per database vendor and
+shape with stand-in values; the SQL Django compiles for it is kept, and each call binds its own values to it.
+Rows are still turned into model instances, `select_related` objects, annotations or `values_list` tuples by
+Django's own iterables, so a prepared read gives what the queryset gives (each one has an equivalence test).
+
+What may vary between calls is a value the SQL binds as a parameter: an integer, a text compared as it is, a
+date or a date and time, or a list of those (its length is part of the shape). Anything that changes the SQL
+text itself (a boolean Django writes into the SQL, a filter present or not, a slice) is given as `shape`.
+A value the compiler does not pass through unchanged (`contains` turns « a » into « %a% ») is refused when the
+statement is compiled, so a mistake shows on the first call, in the tests. So is a date compiled in as a constant:
+`build` must take the current date or time as a value, never read it itself, or the first call's would stay.
+"""
+
+import datetime
+import re
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, router
+from django.db.models import Model, QuerySet
+
+M = TypeVar("M", bound=Model)
+
+# At most this many shapes are kept per read (a shape may carry a page number): beyond, each call compiles.
+MAX_SHAPES = 64
+
+_INT_BASE = -7_300_000_000
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+_Window = tuple[int, int | None]  # a slice's start and stop
+_WHOLE: _Window = (0, None)
+
+
+@dataclass(frozen=True)
+class _Statement:
+    template: QuerySet  # built with the stand-ins, never evaluated
+    sql: str | None  # None: the queryset can find nothing (Django's EmptyResultSet)
+    slots: tuple[tuple[str | None, int | None, object], ...]  # per parameter: (value's name, index in a list, constant)
+    compiled: dict[str, Any]  # the compiler's state after as_sql(), read by Django's iterables
+
+
+class Prepared(Generic[M]):
+    """`Prepared(Model, build)`: `build(**values)` returns the queryset, `.fetch(**values)` runs its SQL compiled
+    once. `shape`, when given, is passed to `build` too."""
+
+    def __init__(self, model: type[M], build: Callable[..., QuerySet[M, Any]]) -> None:
+        self.model = model
+        self.build = build
+        self._statements: dict[tuple[Hashable, ...], _Statement] = {}
+
+    def queryset(self, *, shape: Hashable = (), **values: Any) -> QuerySet:
+        """The ORM's own queryset for these values (compiled on each use): what the prepared read must equal."""
+        return self.build(**values) if shape == () else self.build(shape=shape, **values)
+
+    def fetch(self, *, shape: Hashable = (), **values: Any) -> list:
+        return self._list(shape, values, _WHOLE)
+
+    def first(self, *, shape: Hashable = (), **values: Any) -> Any:
+        rows = self._list(shape, values, _WHOLE)
+        return rows[0] if rows else None
+
+    def count(self, *, shape: Hashable = (), **values: Any) -> int:
+        """What `queryset().count()` counts."""
+        return self._count(shape, values, _WHOLE)
+
+    def rows(self, *, shape: Hashable = (), **values: Any) -> "PreparedRows":
+        """The rows, read when iterated: sliced and counted as a queryset is (what a Paginator asks)."""
+        return PreparedRows(self, shape, values, _WHOLE)
+
+    def _list(self, shape: Hashable, values: dict[str, Any], window: "_Window") -> list:
+        statement, params, db = self._bind(shape, values, window, counting=False)
+        if statement.sql is None:
+            return []
+        return list(_bound_queryset(statement, params, db))
+
+    def _count(self, shape: Hashable, values: dict[str, Any], window: "_Window") -> int:
+        statement, params, db = self._bind(shape, values, window, counting=True)
+        if statement.sql is None:
+            return 0
+        with connections[db].cursor() as cursor:
+            cursor.execute(statement.sql, params)
+            return cursor.fetchone()[0]
+
+    def _bind(
+        self, shape: Hashable, values: dict[str, Any], window: "_Window", *, counting: bool
+    ) -> tuple[_Statement, list, str]:
+        db = router.db_for_read(self.model)
+        connection = connections[db]
+        lengths = tuple((name, _length(value)) for name, value in sorted(values.items()))
+        key = (connection.vendor, counting, shape, window, lengths)
+        statement = self._statements.get(key)
+        if statement is None:
+            statement = self._compile(db, shape, values, window, counting)
+            if len(self._statements) < MAX_SHAPES:
+                self._statements[key] = statement
+        ops = connection.ops
+        params = [
+            constant if name is None else _adapt(ops, values[name] if index is None else values[name][index])
+            for name, index, constant in statement.slots
+        ]
+        return statement, params, db
+
+    def _compile(
+        self, db: str, shape: Hashable, values: dict[str, Any], window: "_Window", counting: bool
+    ) -> _Statement:
+        ops = connections[db].ops
+        stand_ins: dict[str, Any] = {}
+        where: dict[object, tuple[str, int | None]] = {}
+        for k, (name, value) in enumerate(sorted(values.items())):
+            if isinstance(value, list | tuple):
+                if len(value) >= 1000:
+                    raise ValueError("Prepared: a list of 1,000 values or more (it would share stand-ins)")
+                stand_ins[name] = [_stand_in(item, k * 1000 + i) for i, item in enumerate(value)]
+                for i, item in enumerate(stand_ins[name]):
+                    where[_adapt(ops, item)] = (name, i)
+            else:
+                stand_ins[name] = _stand_in(value, k * 1000)
+                where[_adapt(ops, stand_ins[name])] = (name, None)
+        template = self.queryset(shape=shape, **stand_ins).using(db)
+        if window != _WHOLE:
+            template = template[window[0] : window[1]]
+        if counting:
+            # As Django counts a sliced queryset: its rows' keys in a subquery, the order kept for the slice.
+            counted = template if template.query.is_sliced else template.order_by()
+            compiler = counted.values("pk").query.get_compiler(using=db)
+        else:
+            compiler = template.query.get_compiler(using=db)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:
+            return _Statement(template, None, (), {})
+        slots = tuple((*where.get(_key(p), (None, None)), p) for p in params)
+        for name, _, constant in slots:
+            if name is None and _looks_like_a_date(constant):
+                # Most likely `timezone.now()` or `localdate()` read inside `build`: kept, it would stay that instant.
+                raise ValueError(f"Prepared: a date or time compiled in as a constant (give it as a value): {sql}")
+        missing = set(where.values()) - {(name, index) for name, index, _ in slots if name is not None}
+        if missing:
+            names = sorted({name for name, _ in missing})
+            raise ValueError(f"Prepared: {names} not bound as parameters of the SQL (give them as shape): {sql}")
+        if counting:
+            sql = f"SELECT COUNT(*) FROM ({sql}) subquery"  # noqa: S608  # nosec B608  (Django's compiled SQL)
+            return _Statement(template, sql, slots, {})
+        state = {
+            name: getattr(compiler, name)
+            for name in ("select", "klass_info", "annotation_col_map", "col_count", "has_extra_select")
+        }
+        return _Statement(template, sql, slots, state)
+
+
+def _looks_like_a_date(value: Any) -> bool:
+    if isinstance(value, datetime.date):
+        return True
+    return isinstance(value, str) and _ISO_DATE.match(value) is not None  # SQLite's adapted dates are text
+
+
+def _length(value: Any) -> int | None:
+    return len(value) if isinstance(value, list | tuple) else None
+
+
+def _stand_in(value: Any, k: int) -> Any:
+    """A value of the same kind that no request gives, recognisable among the compiled parameters."""
+    if isinstance(value, bool):
+        raise TypeError("Prepared: a boolean is written into the SQL by Django; give it as shape")
+    if isinstance(value, int):
+        return _INT_BASE - k
+    if isinstance(value, str):
+        return f"\ue000stand-in {k}\ue000"
+    if isinstance(value, datetime.datetime):
+        return datetime.datetime(1901, 1, 1, tzinfo=datetime.UTC) + datetime.timedelta(seconds=k + 1)
+    if isinstance(value, datetime.date):
+        return datetime.date(1901, 1, 1) + datetime.timedelta(days=k + 1)
+    raise TypeError(f"Prepared: no stand-in for a value of type {type(value).__name__}")
+
+
+def _adapt(ops, value: Any) -> Any:
+    """The value as Django's compiler hands it to the driver."""
+    if isinstance(value, datetime.datetime):
+        return ops.adapt_datetimefield_value(value)
+    if isinstance(value, datetime.date):
+        return ops.adapt_datefield_value(value)
+    return value
+
+
+def _key(param: Any) -> Any:
+    try:
+        hash(param)
+    except TypeError:
+        return None
+    return param
+
+
+def _bound_queryset(statement: _Statement, params: list, db: str) -> QuerySet:
+    """The template queryset, unevaluated, whose compiler gives the kept SQL with these values."""
+    template = statement.template
+    query = object.__new__(type(template.query))
+    query.__dict__ = template.query.__dict__.copy()
+    get_compiler = type(template.query).get_compiler
+
+    def prepared_compiler(using=None, connection=None, elide_empty=True):
+        compiler = get_compiler(query, using, connection, elide_empty)
+        compiler.__dict__.update(statement.compiled)
+        compiler.as_sql = lambda *args, **kwargs: (statement.sql, params)
+        return compiler
+
+    query.get_compiler = prepared_compiler  # type: ignore[method-assign]  # this copy only
+    bound = object.__new__(type(template))
+    bound.__dict__ = {**template.__dict__, "_query": query, "_result_cache": None, "_prefetch_done": False}
+    return bound
+
+
+class PreparedRows:
+    """A prepared read's rows between two positions, read once when first iterated."""
+
+    def __init__(self, prepared: Prepared, shape: Hashable, values: dict[str, Any], window: _Window) -> None:
+        self._prepared, self._shape, self._values, self._window = prepared, shape, values, window
+        self._rows: list | None = None
+
+    def __getitem__(self, item: slice) -> "PreparedRows":
+        if not isinstance(item, slice) or item.step is not None:
+            raise TypeError("PreparedRows: only a slice without step")
+        start, stop = self._window
+        if (item.start or 0) < 0 or (item.stop is not None and item.stop < 0):
+            raise ValueError("PreparedRows: negative indexing is not supported")
+        new_start = start + (item.start or 0)
+        new_stop = stop if item.stop is None else start + item.stop
+        if stop is not None and new_stop is not None:
+            new_stop = min(new_stop, stop)
+        if new_stop is not None:
+            new_start = min(new_start, new_stop)
+        return PreparedRows(self._prepared, self._shape, self._values, (new_start, new_stop))
+
+    def count(self) -> int:
+        if self._rows is not None:
+            return len(self._rows)
+        return self._prepared._count(self._shape, self._values, self._window)
+
+    def _fetch(self) -> list:
+        if self._rows is None:
+            self._rows = self._prepared._list(self._shape, self._values, self._window)
+        return self._rows
+
+    def __iter__(self):
+        return iter(self._fetch())
+
+    def __len__(self) -> int:
+        return len(self._fetch())

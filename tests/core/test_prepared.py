@@ -1,0 +1,217 @@
+"""core.prepared: a read compiled once gives what its queryset gives, binds each call's values, and refuses a
+value the SQL would not bind."""
+
+import datetime
+
+import pytest
+from django.db.models import Count, F, OuterRef, Subquery
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core.prepared import MAX_SHAPES, Prepared
+from dossiers.models import Dossier, Status
+from journal.models import Entry
+from tests.factories import DossierFactory, EntryFactory, ProfessionalFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = timezone.now()
+
+
+def _dossiers(*, doctor, status, since, born_before, numbers):
+    return (
+        Dossier.objects.filter(
+            medecin_traitant_id=doctor,
+            status=status,
+            updated_at__gte=since,
+            patient__birth_date__lt=born_before,
+            number__in=numbers,
+        )
+        .select_related("patient", "medecin_traitant")
+        .annotate(entries=Count("journal_entries"))
+        .order_by("-updated_at", "-id")
+    )
+
+
+DOSSIERS = Prepared(Dossier, _dossiers)
+
+
+@pytest.fixture
+def two_doctors():
+    first, second = ProfessionalFactory(), ProfessionalFactory()
+    made = []
+    for k in range(6):
+        made.append(
+            DossierFactory(
+                medecin_traitant=first if k % 2 else second,
+                status=Status.IN_PROGRESS if k % 3 else Status.ARCHIVED,
+                updated_at=NOW - datetime.timedelta(days=k),
+                patient__birth_date=datetime.date(1930 + k, 1, 1),
+            )
+        )
+    return first, second, made
+
+
+def _same(prepared_rows, queryset):
+    expected = list(queryset)
+    assert [(d.pk, d.patient.birth_name, d.medecin_traitant_id, d.entries) for d in prepared_rows] == [
+        (d.pk, d.patient.birth_name, d.medecin_traitant_id, d.entries) for d in expected
+    ]
+    return expected
+
+
+def test_rows_related_objects_and_annotations_are_the_querysets(two_doctors, django_assert_num_queries):
+    first, second, made = two_doctors
+    values = {
+        "doctor": first.pk,
+        "status": Status.IN_PROGRESS,
+        "since": NOW - datetime.timedelta(days=4, hours=1),
+        "born_before": datetime.date(1935, 6, 1),
+        "numbers": [d.number for d in made],
+    }
+    with django_assert_num_queries(1):  # the patient and the doctor come with the rows
+        rows = DOSSIERS.fetch(**values)
+        assert [d.patient.birth_name for d in rows]
+    expected = _same(rows, DOSSIERS.queryset(**values))
+    assert [d.pk for d in expected] == [made[1].pk], "the filters must choose among the dossiers"
+    # Each call binds its own values to the same statement.
+    other = {**values, "doctor": second.pk, "status": Status.ARCHIVED}
+    assert [d.pk for d in _same(DOSSIERS.fetch(**other), DOSSIERS.queryset(**other))] == [made[0].pk]
+    assert DOSSIERS.count(**values) == 1
+    assert DOSSIERS.count(**other) == DOSSIERS.queryset(**other).count() == 1
+
+
+# The dossiers are only read: one set for every example.
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    doctor=st.sampled_from(["first", "second", "nobody"]),
+    status=st.sampled_from([s.value for s in Status]),
+    days=st.integers(min_value=0, max_value=8),
+    year=st.integers(min_value=1928, max_value=1938),
+    chosen=st.lists(st.integers(min_value=0, max_value=5), max_size=6),
+)
+def test_any_values_find_what_the_queryset_finds(two_doctors, doctor, status, days, year, chosen):
+    first, second, made = two_doctors
+    values = {
+        "doctor": {"first": first.pk, "second": second.pk, "nobody": 0}[doctor],
+        "status": status,
+        "since": NOW - datetime.timedelta(days=days),
+        "born_before": datetime.date(year, 1, 1),
+        "numbers": [made[k].number for k in chosen],
+    }
+    if not values["numbers"]:
+        values["numbers"] = ["aucun"]
+    _same(DOSSIERS.fetch(**values), DOSSIERS.queryset(**values))
+    assert DOSSIERS.count(**values) == DOSSIERS.queryset(**values).count()
+
+
+def test_values_lists_subqueries_and_slices(two_doctors):
+    first, _, made = two_doctors
+    EntryFactory(on_dossier=True, dossier=made[1])
+    latest = Entry.objects.filter(dossier_id=OuterRef("pk")).order_by("-id").values("pk")[:1]
+
+    def build(*, doctor, shape):
+        queryset = (
+            Dossier.objects.filter(medecin_traitant_id=doctor)
+            .annotate(last=Subquery(latest), doctor_name=F("medecin_traitant__last_name"))
+            .order_by("number")
+            .values_list("number", "last", "doctor_name")
+        )
+        return queryset[shape : shape + 2]
+
+    prepared = Prepared(Dossier, build)
+    for offset in (0, 1, 2):
+        assert prepared.fetch(doctor=first.pk, shape=offset) == list(prepared.queryset(doctor=first.pk, shape=offset))
+        assert prepared.count(doctor=first.pk, shape=offset) == prepared.queryset(doctor=first.pk, shape=offset).count()
+    assert prepared.fetch(doctor=first.pk, shape=0)[0][1] is not None, "the subquery must find the entry"
+    assert prepared.first(doctor=first.pk, shape=2) == next(iter(prepared.queryset(doctor=first.pk, shape=2)))
+
+
+def test_compiled_once_per_shape(two_doctors):
+    first, _, _ = two_doctors
+    built = []
+
+    def build(*, doctor, shape):
+        built.append(shape)
+        return Dossier.objects.filter(medecin_traitant_id=doctor).order_by("pk")[shape : shape + 1]
+
+    prepared = Prepared(Dossier, build)
+    for _ in range(3):
+        prepared.fetch(doctor=first.pk, shape=0)
+        prepared.fetch(doctor=first.pk + 1, shape=0)
+    assert built == [0]
+    prepared.fetch(doctor=first.pk, shape=1)
+    assert built == [0, 1]
+    # Shapes beyond the bound are compiled each time, not kept (a page number must not grow memory).
+    for shape in range(2, MAX_SHAPES + 5):
+        prepared.fetch(doctor=first.pk, shape=shape)
+    built.clear()
+    prepared.fetch(doctor=first.pk, shape=MAX_SHAPES + 3)
+    prepared.fetch(doctor=first.pk, shape=MAX_SHAPES + 3)
+    assert built == [MAX_SHAPES + 3] * 2
+    # A list of another length is another statement (one placeholder per item).
+    by_numbers = Prepared(Dossier, lambda *, numbers: Dossier.objects.filter(number__in=numbers))
+    assert by_numbers.fetch(numbers=["x"]) == []
+    assert by_numbers.count(numbers=["x", "y"]) == 0
+
+
+def test_a_value_the_sql_does_not_bind_as_it_is_is_refused():
+    contains = Prepared(Dossier, lambda *, word: Dossier.objects.filter(patient__search_name__contains=word))
+    with pytest.raises(ValueError, match=r"\['word'\] not bound"):
+        contains.fetch(word="martin")
+    flag = Prepared(Dossier, lambda *, active: Dossier.objects.filter(medecin_traitant__is_active=active))
+    with pytest.raises(TypeError, match="boolean"):
+        flag.fetch(active=True)
+
+
+def test_a_queryset_that_can_find_nothing():
+    nothing = Prepared(Dossier, lambda *, numbers: Dossier.objects.filter(number__in=numbers))
+    assert nothing.fetch(numbers=[]) == []
+    assert nothing.count(numbers=[]) == 0
+    DossierFactory(number="T-1")
+    assert [d.number for d in nothing.fetch(numbers=["T-1"])] == ["T-1"]
+
+
+def test_rows_slice_and_count_as_the_queryset_does(two_doctors):
+    from django.core.paginator import Paginator
+
+    from core.pagination import BoundedPaginator
+
+    first, _, made = two_doctors
+    for dossier in made:
+        dossier.medecin_traitant = first
+        dossier.save()
+    by_doctor = Prepared(Dossier, lambda *, doctor: Dossier.objects.filter(medecin_traitant_id=doctor).order_by("pk"))
+    rows, queryset = by_doctor.rows(doctor=first.pk), by_doctor.queryset(doctor=first.pk)
+    assert rows.count() == queryset.count() == 6
+    for start, stop, then in [(0, 4, (1, 2)), (2, None, (1, 9)), (1, 5, (3, None)), (4, 4, (0, 1)), (0, 9, (5, 9))]:
+        got = [d.pk for d in rows[start:stop][then[0] : then[1]]]
+        assert got == [d.pk for d in queryset[start:stop][then[0] : then[1]]], (start, stop, then)
+        assert rows[start:stop][then[0] : then[1]].count() == queryset[start:stop][then[0] : then[1]].count()
+    for number in (1, 2, 3):
+        page = Paginator(by_doctor.rows(doctor=first.pk), 4).get_page(number)
+        assert [d.pk for d in page] == [d.pk for d in Paginator(queryset, 4).get_page(number)]
+        bounded = BoundedPaginator(by_doctor.rows(doctor=first.pk), 2, requested_page=number)
+        assert bounded.count == BoundedPaginator(queryset, 2, requested_page=number).count
+        assert [d.pk for d in bounded.get_page(number)] == [d.pk for d in queryset[(number - 1) * 2 : number * 2]]
+    with pytest.raises(TypeError):
+        rows[2]
+
+
+def test_the_time_read_inside_build_is_refused():
+    now = Prepared(
+        Dossier, lambda *, doctor: Dossier.objects.filter(medecin_traitant=doctor, updated_at__lt=timezone.now())
+    )
+    with pytest.raises(ValueError, match="date or time compiled in"):
+        now.fetch(doctor=1)
+    today = Prepared(
+        Dossier,
+        lambda *, doctor: Dossier.objects.filter(medecin_traitant=doctor, created_at__date=timezone.localdate()),
+    )
+    with pytest.raises(ValueError, match="date or time compiled in"):
+        today.fetch(doctor=1)
+    given = Prepared(
+        Dossier, lambda *, doctor, now: Dossier.objects.filter(medecin_traitant=doctor, updated_at__lt=now)
+    )
+    assert given.fetch(doctor=1, now=timezone.now()) == []
