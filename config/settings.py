@@ -99,6 +99,12 @@ TEMPLATES = [
             "builtins": ["core.templatetags.fast_url"],
         },
     },
+    {
+        # The rows of the long lists, drawn by `{% jinja %}` (core/jinja.py) from each app's jinja2/ folder.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "core.jinja.environment", "autoescape": True},
+    },
 ]
 
 # Database: SQLite (WAL) by default, PostgreSQL in production and CI.

@@ -4,10 +4,11 @@ import datetime
 from typing import Any, Self
 
 from django.conf import settings
-from django.db import connections, models, router
+from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
+from core.prepared import Prepared
 from core.text import normalize, of
 
 from . import policy
@@ -265,59 +266,28 @@ class Delegation(models.Model):
         return getattr(self, RIGHTS[right].field)
 
 
-# Per database vendor, not per connection: each thread has its own connection, and a server making a thread per
-# request (runserver) would otherwise add an entry on every request.
-_IN_FORCE_STATEMENTS: dict[str, tuple[str, list[tuple[str | None, object]], str]] = {}
-
-# Stand-ins compiled into the statement once, then replaced by each request's values.
-_DELEGATE, _DOCTOR, _TODAY = -7_000_001, -7_000_002, datetime.date(1901, 2, 3)
-
-
-def _in_force_statements(db: str, connection) -> tuple[str, list[tuple[str | None, object]], str]:
-    """The SQL of `in_force()` for one delegate and doctor (an active one), compiled by Django once per vendor.
-
-    At most one row: one live delegation per doctor and delegate (unique constraint)."""
-    query = (
-        Delegation.objects.using(db)
-        .in_force(today=_TODAY)
-        .filter(delegate_id=_DELEGATE, doctor_id=_DOCTOR, doctor__is_active=True)
+def _in_force_between(*, delegate_id: int, doctor_id: int, today: datetime.date) -> "DelegationQuerySet":
+    # At most one row: one live delegation per doctor and delegate (unique constraint).
+    return (
+        Delegation.objects.in_force(today=today)
+        .filter(delegate_id=delegate_id, doctor_id=doctor_id, doctor__is_active=True)
+        .select_related("doctor")
         .order_by()
-        .query
     )
-    sql, params = query.get_compiler(using=db).as_sql()
-    stand_ins = {_DELEGATE: "delegate", _DOCTOR: "doctor", connection.ops.adapt_datefield_value(_TODAY): "today"}
-    # (name of the request's value, or None and the constant compiled in)
-    hashable = int | str | datetime.date
-    slots = [(stand_ins.get(param) if isinstance(param, hashable) else None, param) for param in params]
-    assert {"delegate", "doctor", "today"} <= {name for name, _ in slots}, sql  # noqa: S101  (a stand-in vanished)
-    professional = Delegation._meta.get_field("doctor").related_model
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in professional._meta.concrete_fields)
-    doctor = f"SELECT {columns} FROM {connection.ops.quote_name(professional._meta.db_table)} WHERE id = %s"  # noqa: S608  # nosec B608
-    return sql, slots, doctor
+
+
+_IN_FORCE_BETWEEN = Prepared(Delegation, _in_force_between)
 
 
 def delegation_in_force_between(*, delegate_id: int, doctor_id: int, today=None) -> Delegation | None:
     """What `Delegation.objects.in_force().filter(delegate=…, doctor=…, doctor__is_active=True)` finds, with its
     doctor loaded, or None.
 
-    A delegate's every request asks this (a withdrawn or expired delegation must end at once). The SQL is that
-    queryset's, compiled once and read by raw(), which still converts each field: building and compiling the
-    queryset each time cost about 0.5 ms of CPU per request, most of what a delegate's page costs more than the
-    doctor's. tests/delegations/test_in_force.py checks it finds what in_force() finds, on every state and date case.
+    A delegate's every request asks this (a withdrawn or expired delegation must end at once): its SQL is compiled
+    once (core/prepared.py). tests/delegations/test_in_force.py checks it finds what in_force() finds, on every
+    state and date case.
     """
-    today = today or timezone.localdate()
-    db = router.db_for_read(Delegation)
-    connection = connections[db]
-    if connection.vendor not in _IN_FORCE_STATEMENTS:
-        _IN_FORCE_STATEMENTS[connection.vendor] = _in_force_statements(db, connection)
-    delegation_sql, slots, doctor_sql = _IN_FORCE_STATEMENTS[connection.vendor]
-    values = {"delegate": delegate_id, "doctor": doctor_id, "today": connection.ops.adapt_datefield_value(today)}
-    params = [values[name] if name else constant for name, constant in slots]
-    delegation = next(iter(Delegation.objects.using(db).raw(delegation_sql, params)), None)
-    if delegation is not None:
-        professional = Delegation._meta.get_field("doctor").related_model
-        delegation.doctor = next(iter(professional.objects.using(db).raw(doctor_sql, [doctor_id])))  # type: ignore[attr-defined]
-    return delegation
+    return _IN_FORCE_BETWEEN.first(delegate_id=delegate_id, doctor_id=doctor_id, today=today or timezone.localdate())
 
 
 class InvitationQuerySet(models.QuerySet):

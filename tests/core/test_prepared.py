@@ -215,3 +215,19 @@ def test_the_time_read_inside_build_is_refused():
         Dossier, lambda *, doctor, now: Dossier.objects.filter(medecin_traitant=doctor, updated_at__lt=now)
     )
     assert given.fetch(doctor=1, now=timezone.now()) == []
+
+
+def test_a_value_the_lookup_escapes_is_refused_where_it_does(two_doctors):
+    """SQLite's iexact is a LIKE: the value's « _ » and « % » are escaped, so binding it as given would widen the
+    match. The stand-in holds them, so the statement is refused there; PostgreSQL compares UPPER() of both."""
+    from django.db import connection
+
+    first, _, made = two_doctors
+    number = made[1].number
+    by_number = Prepared(Dossier, lambda *, number: Dossier.objects.filter(number__iexact=number))
+    if connection.vendor == "sqlite":
+        with pytest.raises(ValueError, match=r"\['number'\] not bound"):
+            by_number.fetch(number=number.lower())
+    else:
+        assert [d.pk for d in by_number.fetch(number=number.lower())] == [made[1].pk]
+        assert by_number.fetch(number=number[:-1] + "_") == []

@@ -1,0 +1,50 @@
+"""Jinja2 for the rows of the long lists: a page stays a Django template (base.html, its blocks and tags), and
+`{% jinja "app/_rows.html" rows=rows %}` draws its repeated part with Jinja2, which compiles a template to Python
+where Django's engine walks its nodes and looks every variable up at each row (docs/performance.md).
+
+The environment gives a row template what its Django twin used: `url()` (the fast `{% url %}`, core/reverse.py)
+and the project's filters. Every value is escaped as Django escapes it; a value Django marked safe is kept as it is.
+"""
+
+import datetime
+import html
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+from jinja2 import ChainableUndefined, Environment
+from markupsafe import Markup
+
+from .reverse import fast_reverse
+
+
+def url(view_name: str, *args: Any) -> str:
+    """`{% url view_name arg… %}`."""
+    return fast_reverse(view_name, list(args)) or reverse(view_name, args=args)
+
+
+def strftime(value: Any, format_string: str) -> str:
+    """The `strftime` filter of core/templatetags/formats.py: the local time of an aware date and time."""
+    if not isinstance(value, datetime.date):
+        return ""
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.strftime(format_string)
+
+
+def escaped(value: Any) -> Any:
+    """Each `{{ value }}` escaped as Django escapes it (« ' » as « &#x27; », not MarkupSafe's « &#39; »): the same
+    HTML as the Django template it replaces."""
+    if hasattr(value, "__html__"):
+        return value
+    return Markup(html.escape(str(value)))  # noqa: S704  # nosec B704  (escaped right here)
+
+
+def environment(**options: Any) -> Environment:
+    # A missing attribute is empty, as in Django's templates (an entry without dossier has no patient), DEBUG or not.
+    options["undefined"] = ChainableUndefined
+    options["finalize"] = escaped
+    env = Environment(**options)  # noqa: S701  # nosec B701  (autoescape: Django's backend sets it, and OPTIONS)
+    env.globals.update(url=url)
+    env.filters.update(strftime=strftime)
+    return env
