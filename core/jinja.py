@@ -2,20 +2,32 @@
 `{% jinja "app/_rows.html" rows=rows %}` draws its repeated part with Jinja2, which compiles a template to Python
 where Django's engine walks its nodes and looks every variable up at each row (docs/performance.md).
 
-The environment gives a row template what its Django twin used: `url()` (the fast `{% url %}`, core/reverse.py)
-and the project's filters. Every value is escaped as Django escapes it; a value Django marked safe is kept as it is.
+The environment gives a row template what its Django twin used: `url()` (the fast `{% url %}`, core/reverse.py),
+the `strftime` filter, and what an app registers in its `ready()` (`register_global`: the dossiers' status
+badge). Every value is escaped as Django escapes it; a value Django marked safe is kept as it is.
 """
 
 import datetime
 import html
+from collections.abc import Callable
 from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import localize
+from django.utils.timezone import template_localtime
 from jinja2 import ChainableUndefined, Environment
 from markupsafe import Markup
 
 from .reverse import fast_reverse
+
+# Filled before the first page is drawn (AppConfig.ready), read when Django builds the environment.
+_GLOBALS: dict[str, Callable[..., Any]] = {}
+
+
+def register_global(name: str, function: Callable[..., Any]) -> None:
+    """Give the row templates a function an app defines (core cannot import the apps)."""
+    _GLOBALS[name] = function
 
 
 def url(view_name: str, *args: Any) -> str:
@@ -33,10 +45,12 @@ def strftime(value: Any, format_string: str) -> str:
 
 
 def escaped(value: Any) -> Any:
-    """Each `{{ value }}` escaped as Django escapes it (« ' » as « &#x27; », not MarkupSafe's « &#39; »): the same
-    HTML as the Django template it replaces."""
+    """Each `{{ value }}` as Django writes it: a date or a number in French (« 3 décembre 2026 »), then escaped as
+    Django escapes (« ' » as « &#x27; », not MarkupSafe's « &#39; »): the same HTML as the Django template."""
     if hasattr(value, "__html__"):
         return value
+    if not isinstance(value, str):
+        value = localize(template_localtime(value))
     return Markup(html.escape(str(value)))  # noqa: S704  # nosec B704  (escaped right here)
 
 
@@ -44,7 +58,8 @@ def environment(**options: Any) -> Environment:
     # A missing attribute is empty, as in Django's templates (an entry without dossier has no patient), DEBUG or not.
     options["undefined"] = ChainableUndefined
     options["finalize"] = escaped
+    options["keep_trailing_newline"] = True  # as a Django template keeps it
     env = Environment(**options)  # noqa: S701  # nosec B701  (autoescape: Django's backend sets it, and OPTIONS)
-    env.globals.update(url=url)
+    env.globals.update(url=url, **_GLOBALS)
     env.filters.update(strftime=strftime)
     return env
