@@ -29,6 +29,8 @@ M = TypeVar("M", bound=Model)
 # At most this many shapes are kept per read (a shape may carry a page number): beyond, each call compiles.
 MAX_SHAPES = 64
 
+# A list this long or longer is not kept as a statement (its stand-ins are numbered k * MAX_LIST + i).
+MAX_LIST = 1000
 _INT_BASE = -7_300_000_000
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -74,18 +76,27 @@ class Prepared(Generic[M]):
         return PreparedRows(self, shape, values, _WHOLE)
 
     def _list(self, shape: Hashable, values: dict[str, Any], window: "_Window") -> list:
+        if _too_long(values):
+            return list(self._sliced(shape, values, window))
         statement, params, db = self._bind(shape, values, window, counting=False)
         if statement.sql is None:
             return []
         return list(_bound_queryset(statement, params, db))
 
     def _count(self, shape: Hashable, values: dict[str, Any], window: "_Window") -> int:
+        if _too_long(values):
+            return self._sliced(shape, values, window).count()
         statement, params, db = self._bind(shape, values, window, counting=True)
         if statement.sql is None:
             return 0
         with connections[db].cursor() as cursor:
             cursor.execute(statement.sql, params)
             return cursor.fetchone()[0]
+
+    def _sliced(self, shape: Hashable, values: dict[str, Any], window: "_Window") -> QuerySet:
+        """The ORM's queryset, compiled for this call only (a list too long to keep a statement for)."""
+        queryset = self.queryset(shape=shape, **values)
+        return queryset if window == _WHOLE else queryset[window[0] : window[1]]
 
     def _bind(
         self, shape: Hashable, values: dict[str, Any], window: "_Window", *, counting: bool
@@ -114,13 +125,11 @@ class Prepared(Generic[M]):
         where: dict[object, tuple[str, int | None]] = {}
         for k, (name, value) in enumerate(sorted(values.items())):
             if isinstance(value, list | tuple):
-                if len(value) >= 1000:
-                    raise ValueError("Prepared: a list of 1,000 values or more (it would share stand-ins)")
-                stand_ins[name] = [_stand_in(item, k * 1000 + i) for i, item in enumerate(value)]
+                stand_ins[name] = [_stand_in(item, k * MAX_LIST + i) for i, item in enumerate(value)]
                 for i, item in enumerate(stand_ins[name]):
                     where[_adapt(ops, item)] = (name, i)
             else:
-                stand_ins[name] = _stand_in(value, k * 1000)
+                stand_ins[name] = _stand_in(value, k * MAX_LIST)
                 where[_adapt(ops, stand_ins[name])] = (name, None)
         template = self.queryset(shape=shape, **stand_ins).using(db)
         if window != _WHOLE:
@@ -152,6 +161,12 @@ class Prepared(Generic[M]):
             for name in ("select", "klass_info", "annotation_col_map", "col_count", "has_extra_select")
         }
         return _Statement(template, sql, slots, state)
+
+
+def _too_long(values: dict[str, Any]) -> bool:
+    """A list of MAX_LIST values or more: its stand-ins would overlap the next value's, and each length is a
+    statement of its own; such a call is compiled for itself."""
+    return any(isinstance(value, list | tuple) and len(value) >= MAX_LIST for value in values.values())
 
 
 def _looks_like_a_date(value: Any) -> bool:

@@ -94,12 +94,12 @@ class DelegationQuerySet(models.QuerySet):
         every request reads the SQL Django compiles from it (`delegation_in_force_between`, below)."""
         return self.filter(_in_force(today or timezone.localdate()))
 
-    def with_status(self, today=None) -> Self:
+    def with_status(self, today=None, now=None) -> Self:
         """Each row's `Status` (read through `Delegation.status`), decided here only, in the query: « Acceptée » is
         exactly `in_force()` (the delegate's « Agir au nom de » is offered on it), « Invitation expirée » a pending
         delegation without a `usable()` link (the one an answer needs)."""
         today = today or timezone.localdate()
-        usable_link = Exists(Invitation.objects.usable().filter(delegation=OuterRef("pk")))
+        usable_link = Exists(Invitation.objects.usable(now=now).filter(delegation=OuterRef("pk")))
         return self.annotate(
             shown_status=Case(
                 When(_ended(today), then=Value(Status.EXPIRED.value)),
@@ -295,8 +295,8 @@ class InvitationQuerySet(models.QuerySet):
         """Neither used nor revoked (it may have expired)."""
         return self.filter(used_at__isnull=True, revoked_at__isnull=True)
 
-    def usable(self) -> Self:
-        return self.open().filter(expires_at__gt=timezone.now())
+    def usable(self, now=None) -> Self:
+        return self.open().filter(expires_at__gt=now or timezone.now())
 
 
 class Invitation(models.Model):

@@ -4,6 +4,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from core.prepared import Prepared
 from core.text import display_name
@@ -19,14 +20,22 @@ if TYPE_CHECKING:
     from directory.models import Professional
 
 
-def delegations_granted_by(doctor: "Professional") -> QuerySet[Delegation]:
-    """MES DELEGATIONS of one doctor (the caller checked he manages his own)."""
+def _granted_by(*, doctor_id: int, today=None, now=None) -> QuerySet[Delegation]:
     return (
-        Delegation.objects.filter(doctor=doctor)
-        .with_status()
+        Delegation.objects.filter(doctor=doctor_id)
+        .with_status(today=today, now=now)
         .select_related("colleague", "delegate")
         .order_by("-created_at", "-id")
     )
+
+
+# MES DELEGATIONS reads them on every opening: compiled once (core/prepared.py).
+_GRANTED_BY = Prepared(Delegation, _granted_by)
+
+
+def delegations_granted_by(doctor: "Professional") -> QuerySet[Delegation]:
+    """MES DELEGATIONS of one doctor (the caller checked he manages his own)."""
+    return _granted_by(doctor_id=doctor.pk)
 
 
 def without_replaced(rows: list[Delegation], keys: "Callable[[Delegation], Iterable[object]]") -> list[Delegation]:
@@ -73,7 +82,7 @@ def live_delegation_to(
 
 
 def granted_sections(doctor: "Professional") -> dict[str, Any]:
-    rows = latest_per_person(list(delegations_granted_by(doctor)))
+    rows = latest_per_person(_GRANTED_BY.fetch(doctor_id=doctor.pk, today=timezone.localdate(), now=timezone.now()))
     # The delivery state of each delegation's latest mail, from the outbox (one query).
     mails = latest_by_ref([f"delegation:{d.pk}" for d in rows])
     for delegation in rows:

@@ -231,3 +231,15 @@ def test_a_value_the_lookup_escapes_is_refused_where_it_does(two_doctors):
     else:
         assert [d.pk for d in by_number.fetch(number=number.lower())] == [made[1].pk]
         assert by_number.fetch(number=number[:-1] + "_") == []
+
+
+def test_a_long_list_is_compiled_for_its_call_and_still_right(two_doctors):
+    from core.prepared import MAX_LIST
+
+    _, _, made = two_doctors
+    by_numbers = Prepared(Dossier, lambda *, numbers: Dossier.objects.filter(number__in=numbers).order_by("number"))
+    numbers = [f"X-{k}" for k in range(MAX_LIST)] + [made[2].number, made[4].number]
+    assert [d.pk for d in by_numbers.fetch(numbers=numbers)] == [made[2].pk, made[4].pk]
+    assert by_numbers.count(numbers=numbers) == 2
+    assert [d.pk for d in by_numbers.rows(numbers=numbers)[1:]] == [made[4].pk]
+    assert not by_numbers._statements, "no statement kept for a list that long"
