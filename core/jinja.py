@@ -15,7 +15,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
-from django.utils.timezone import template_localtime
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # public, missing from the stubs
 from jinja2 import ChainableUndefined, Environment
 from markupsafe import Markup
 

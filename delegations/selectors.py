@@ -1,5 +1,6 @@
 """Reads of delegations, always filtered to the actor."""
 
+import datetime
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, cast
 
@@ -20,7 +21,9 @@ if TYPE_CHECKING:
     from directory.models import Professional
 
 
-def _granted_by(*, doctor_id: int, today=None, now=None) -> QuerySet[Delegation]:
+def _granted_by(
+    *, doctor_id: int, today: datetime.date | None = None, now: datetime.datetime | None = None
+) -> QuerySet[Delegation]:
     return (
         Delegation.objects.filter(doctor=doctor_id)
         .with_status(today=today, now=now)
