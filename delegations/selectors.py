@@ -5,6 +5,8 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Upper
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from core.prepared import Prepared
@@ -102,24 +104,32 @@ def granted_sections(doctor: "Professional") -> dict[str, Any]:
     }
 
 
-def received_by(actor: "Actor") -> QuerySet[Delegation]:
-    """Delegations given to the actor, and pending invitations addressed to him (pending first)."""
-    user = cast("User", actor.user)  # the page asks for a login
-    addressed = Q(delegate=user)
-    if actor.professional is not None:
-        addressed |= Q(state=State.PENDING, kind__in=FROM_DIRECTORY_KINDS, colleague=actor.professional)
-    if user.email:
-        # Pending assistant invitations show here for the invited name at the invited address only.
+def _received_by(
+    *,
+    user_id: int,
+    professional_id: int | None = None,
+    key: str | None = None,
+    email: str | None = None,
+    today: datetime.date | None = None,
+    now: datetime.datetime | None = None,
+) -> QuerySet[Delegation]:
+    addressed = Q(delegate=user_id)
+    if professional_id is not None:
+        addressed |= Q(state=State.PENDING, kind__in=FROM_DIRECTORY_KINDS, colleague=professional_id)
+    if email is not None:
+        # Pending assistant invitations show here for the invited name at the invited address only. The address
+        # compared as iexact does on PostgreSQL, UPPER() of both: the value is bound as it is (on SQLite iexact is a
+        # LIKE, whose « _ » and « % » Django escapes in the value), so the statement is compiled once.
         addressed |= Q(
+            Exact(Upper("invited_email"), Upper(Value(email))),
             state=State.PENDING,
             kind__in=BY_NAME_KINDS,
-            invited_key=person_key(user.first_name, user.last_name),
-            invited_email__iexact=user.email,
+            invited_key=key,
         )
     return (
         Delegation.objects.filter(addressed)
         .exclude(state=State.DELETED)
-        .with_status()
+        .with_status(today=today, now=now)
         .select_related("doctor")
         .annotate(
             pending_first=Case(When(state=State.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField())
@@ -128,10 +138,30 @@ def received_by(actor: "Actor") -> QuerySet[Delegation]:
     )
 
 
+# « Délégations reçues » on every opening: compiled once per kind of reader (core/prepared.py).
+_RECEIVED_BY = Prepared(Delegation, _received_by)
+
+
+def _received_values(actor: "Actor") -> dict[str, Any]:
+    user = cast("User", actor.user)  # the page asks for a login
+    values: dict[str, Any] = {"user_id": user.pk}
+    if actor.professional is not None:
+        values["professional_id"] = actor.professional.pk
+    if user.email:
+        values.update(key=person_key(user.first_name, user.last_name), email=user.email)
+    return values
+
+
+def received_by(actor: "Actor") -> QuerySet[Delegation]:
+    """Delegations given to the actor, and pending invitations addressed to him (pending first)."""
+    return _received_by(**_received_values(actor))
+
+
 def received_rows(actor: "Actor") -> list[Delegation]:
     """« Délégations reçues », pending first: every row is the actor's, so a doctor's new invitation replaces his
     ended ones (`without_replaced`); a live one always shows."""
-    return without_replaced(list(received_by(actor)), lambda delegation: [delegation.doctor_id])
+    rows = _RECEIVED_BY.fetch(**_received_values(actor), today=timezone.localdate(), now=timezone.now())
+    return without_replaced(rows, lambda delegation: [delegation.doctor_id])
 
 
 # The delegate filter of « Actions faites en mon nom », on each of its pages: compiled once (core/prepared.py).
