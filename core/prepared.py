@@ -1,7 +1,7 @@
 """Querysets whose SQL Django compiles once: the reads every page makes.
 
 Building a queryset and compiling it to SQL costs Django more CPU than PostgreSQL spends running the query
-(docs/performance.md). A `Prepared` read is written as an ordinary queryset, built once per database vendor and
+(docs/performance.md). A `Prepared` read is written as an ordinary queryset, built once per database alias and
 shape with stand-in values; the SQL Django compiles for it is kept, and each call binds its own values to it.
 Rows are still turned into model instances, `select_related` objects, annotations or `values_list` tuples by
 Django's own iterables, so a prepared read gives what the queryset gives (each one has an equivalence test).
@@ -104,7 +104,8 @@ class Prepared(Generic[M]):
         db = router.db_for_read(self.model)
         connection = connections[db]
         lengths = tuple((name, _length(value)) for name, value in sorted(values.items()))
-        key = (connection.vendor, counting, shape, window, lengths)
+        # Per database alias: a statement's queryset reads from the alias it was built for (a replica is another).
+        key = (db, counting, shape, window, lengths)
         statement = self._statements.get(key)
         if statement is None:
             statement = self._compile(db, shape, values, window, counting)
@@ -227,7 +228,7 @@ def _bound_queryset(statement: _Statement, params: list, db: str) -> QuerySet:
 
     query.get_compiler = prepared_compiler  # type: ignore[method-assign]  # this copy only
     bound = object.__new__(type(template))
-    bound.__dict__ = {**template.__dict__, "_query": query, "_result_cache": None, "_prefetch_done": False}
+    bound.__dict__ = {**template.__dict__, "_db": db, "_query": query, "_result_cache": None, "_prefetch_done": False}
     return bound
 
 

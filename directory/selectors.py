@@ -6,8 +6,10 @@ from functools import partial
 from typing import Any, Self
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models.query import ModelIterable
 
+from core.prepared import Prepared
 from core.ratelimit import Rule
 from core.text import normalize
 
@@ -70,8 +72,14 @@ class SearchResults(QuerySet[Professional]):
             # and are read by primary key alone (with the search's filters, PostgreSQL may walk a whole name range
             # to find them).
             page = SearchResults(self.model, using=self._db).filter(pk__in=self.page_from(k.start or 0, k.stop))  # type: ignore[attr-defined]
-            return page.order_by(*self.query.order_by).prefetch_related(*self._prefetch_related_lookups)  # type: ignore[attr-defined]
+            return page.order_by(*self.query.order_by)
         return super().__getitem__(k)
+
+    def _fetch_all(self) -> None:
+        fresh = self._result_cache is None
+        super()._fetch_all()
+        if fresh and self._iterable_class is ModelIterable and self._result_cache:
+            _read_places(self._result_cache)
 
     def count(self) -> int:
         if self._result_cache is not None or self.query.is_sliced:
@@ -106,8 +114,9 @@ def search_professionals(
     exclude: int | None = None,
 ) -> QuerySet[Professional]:
     """Professionals by name prefix (nom d'exercice, optionally prénom) and place of practice, accents, case,
-    hyphens and apostrophes ignored; ordered by name, places prefetched. `profession_code=None`: all professions;
-    `exclude`: the id of a person left out (the doctor looking for a colleague)."""
+    hyphens and apostrophes ignored; ordered by name, each person's places read with the page (`place_list`).
+    `profession_code=None`: all professions; `exclude`: the id of a person left out (the doctor looking for a
+    colleague)."""
     person_filters: dict[str, Any] = {}
     if profession_code:
         person_filters["profession_code"] = profession_code
@@ -167,9 +176,24 @@ def search_professionals(
 
 
 def _ordered(queryset: SearchResults) -> SearchResults:
-    return queryset.order_by("search_last_name", "search_first_name", "id").prefetch_related(
-        Prefetch("places", queryset=PracticePlace.objects.order_by("id"))
-    )
+    return queryset.order_by("search_last_name", "search_first_name", "id")
+
+
+# The places of the people of a page, in one statement compiled once (core/prepared.py): Django's prefetch built a
+# queryset for each person of the page.
+_PLACES = Prepared(
+    PracticePlace,
+    lambda *, people: PracticePlace.objects.filter(professional_id__in=people).order_by("professional_id", "id"),
+)
+
+
+def _read_places(people: list[Professional]) -> None:
+    """Each person's places, in their order, as `place_list` (the results table draws them)."""
+    by_person: dict[int, list[PracticePlace]] = {person.pk: [] for person in people}
+    for place in _PLACES.fetch(people=list(by_person)):
+        by_person[place.professional_id].append(place)
+    for person in people:
+        person.place_list = by_person[person.pk]  # type: ignore[attr-defined]
 
 
 def _place_keys(where: dict[str, Any], by_place: QuerySet[Any]) -> tuple[list[dict[str, Any]] | None, int | None]:

@@ -7,6 +7,7 @@ from directory.models import PracticePlace, Professional
 from directory.selectors import place_filter, search_professionals
 
 from ..conftest import login_client
+from ..factories import PracticePlaceFactory
 from .helpers import person, write_extract
 
 pytestmark = pytest.mark.django_db
@@ -105,10 +106,14 @@ def test_name_and_place_across_professions(directory, place):
     assert names(search_professionals(name="mart", place=place)) == [("MARTIN", "Jean")]
 
 
-def test_places_prefetched(directory, django_assert_num_queries):
+def test_places_read_with_the_page(directory, django_assert_num_queries):
+    someone = search_professionals(name="m").first()
+    PracticePlaceFactory(professional=someone, commune="Bron")
     with django_assert_num_queries(2):
-        for professional in search_professionals(name="m"):
-            list(professional.places.all())
+        found = list(search_professionals(name="m"))
+        places = {professional.pk: [p.pk for p in professional.place_list] for professional in found}
+    assert places == {p.pk: list(p.places.order_by("id").values_list("pk", flat=True)) for p in found}
+    assert any(len(listed) > 1 for listed in places.values()), "someone with several places"
 
 
 def test_page_requires_login(client):
