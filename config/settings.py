@@ -103,7 +103,7 @@ TEMPLATES = [
         # The rows of the long lists, drawn by `{% jinja %}` (core/jinja.py) from each app's jinja2/ folder.
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "APP_DIRS": True,
-        "OPTIONS": {"environment": "core.jinja.environment", "autoescape": True},
+        "OPTIONS": {"environment": "core.jinja.environment"},
     },
 ]
 

@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # public, missing from the stubs
 from jinja2 import ChainableUndefined, Environment
-from markupsafe import Markup
 
 from .reverse import fast_reverse
 
@@ -44,22 +43,25 @@ def strftime(value: Any, format_string: str) -> str:
     return value.strftime(format_string)
 
 
-def escaped(value: Any) -> Any:
+def escaped(value: Any) -> str:
     """Each `{{ value }}` as Django writes it: a date or a number in French (« 3 décembre 2026 »), then escaped as
-    Django escapes (« ' » as « &#x27; », not MarkupSafe's « &#39; »): the same HTML as the Django template."""
+    Django escapes (« ' » as « &#x27; », not MarkupSafe's « &#39; »), unless marked safe: the same HTML as the
+    Django template. Every value written goes through here (the environment's `finalize`)."""
     if hasattr(value, "__html__"):
-        return value
+        return str(value.__html__())
     if not isinstance(value, str):
         value = localize(template_localtime(value))
-    return Markup(html.escape(str(value)))  # noqa: S704  # nosec B704  (escaped right here)
+    return html.escape(str(value))
 
 
 def environment(**options: Any) -> Environment:
     # A missing attribute is empty, as in Django's templates (an entry without dossier has no patient), DEBUG or not.
     options["undefined"] = ChainableUndefined
+    # Every value is escaped by `escaped`: Jinja2's autoescape would wrap each in MarkupSafe's Markup twice more.
     options["finalize"] = escaped
+    options["autoescape"] = False
     options["keep_trailing_newline"] = True  # as a Django template keeps it
-    env = Environment(**options)  # noqa: S701  # nosec B701  (autoescape: Django's backend sets it, and OPTIONS)
+    env = Environment(**options)  # noqa: S701  # nosec B701  (every value escaped by `finalize`, see above)
     env.globals.update(url=url, **_GLOBALS)
     env.filters.update(strftime=strftime)
     return env
