@@ -73,8 +73,22 @@ def _actions(
     return entries.select_related("dossier__patient")
 
 
+# What a card of the list shows (oversight/jinja2/oversight/_actions_rows.html, Entry.sentence, readable_changes):
+# not the chain's hashes, nor the dossier's volets (long texts, a JSON document) read for its number.
+_CARD_FIELDS = (
+    *("created_at", "action", "action_label", "actor_id", "actor_name", "actor_role", "card_type"),
+    *("on_behalf_name", "is_delegated", "delegation", "detail", "changes"),
+    *("dossier__number", "dossier__patient__first_name", "dossier__patient__birth_name"),
+    "dossier__patient__usage_name",
+)
+
+
+def _listed(**values: Any) -> QuerySet[Entry]:
+    return _actions(**values).only(*_CARD_FIELDS)
+
+
 # The list as the doctor pages through it: compiled once per choice of filters (core/prepared.py).
-_ACTIONS = Prepared(Entry, _actions)
+_ACTIONS = Prepared(Entry, _listed)
 
 
 def _actions_values(actor: "Actor | None", filters: ActionFilters) -> dict[str, Any] | None:
@@ -105,9 +119,9 @@ def actions_in_name_of(actor: "Actor | None", filters: ActionFilters = ActionFil
 def actions_page(actor: "Actor | None", filters: ActionFilters = ActionFilters()) -> "QuerySet[Entry] | PreparedRows":
     """What actions_in_name_of finds, to page through: its SQL compiled once, unless patient words change it."""
     values = _actions_values(actor, filters)
-    if values is None or values["shape"][2]:
-        return actions_in_name_of(actor, filters)
-    return _ACTIONS.rows(**values)
+    if values is None:
+        return Entry.objects.none()
+    return _listed(**values) if values["shape"][2] else _ACTIONS.rows(**values)
 
 
 # « Depuis votre dernière connexion »: what changed dossiers (consultations and delegation events aside), counted
