@@ -47,6 +47,8 @@ def escaped(value: Any) -> str:
     """Each `{{ value }}` as Django writes it: a date or a number in French (« 3 décembre 2026 »), then escaped as
     Django escapes (« ' » as « &#x27; », not MarkupSafe's « &#39; »), unless marked safe: the same HTML as the
     Django template. Every value written goes through here (the environment's `finalize`)."""
+    if type(value) is str:  # most values: a plain text (a subclass may be marked safe)
+        return html.escape(value)
     if hasattr(value, "__html__"):
         return str(value.__html__())
     if not isinstance(value, str):
