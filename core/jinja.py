@@ -4,7 +4,9 @@ where Django's engine walks its nodes and looks every variable up at each row (d
 
 The environment gives a row template what its Django twin used: `url()` (the fast `{% url %}`, core/reverse.py),
 the `strftime` filter, and what an app registers in its `ready()` (`register_global`: the dossiers' status
-badge). Every value is escaped as Django escapes it; a value Django marked safe is kept as it is.
+badge). Every value is escaped as Django escapes it; a value Django marked safe is kept as it is. Autoescape is
+off and the escaping is `finalize`'s: a `{% set %}` block or a macro's output, a plain text, would be escaped
+twice (the row templates use neither); Jinja2's `default` fills an undefined value only, not an empty one.
 """
 
 import datetime

@@ -20,13 +20,17 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models import Model, QuerySet
+from django.db.models.query import ModelIterable
+from django.utils import timezone
 
 M = TypeVar("M", bound=Model)
 
-# At most this many shapes are kept per read (a shape may carry a page number): beyond, each call compiles.
+# At most this many statements are kept per read (shapes, kinds of values, list lengths): beyond, each call
+# compiles (the page of a list is bound, not a shape).
 MAX_SHAPES = 64
 
 # A list this long or longer is not kept as a statement (its stand-ins are numbered k * MAX_LIST + i).
@@ -37,19 +41,21 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 _Window = tuple[int, int | None]  # a slice's start and stop
 _WHOLE: _Window = (0, None)
+_STAND_IN = "\ue000stand-in"
 
 
 @dataclass(frozen=True)
 class _Statement:
     template: QuerySet  # built with the stand-ins, never evaluated
-    sql: str | None  # None: the queryset can find nothing (Django's EmptyResultSet)
+    sql: str | None  # None: the queryset can find nothing (Django's EmptyResultSet, an empty list given)
     slots: tuple[tuple[str | None, int | None, object], ...]  # per parameter: (value's name, index in a list, constant)
     compiled: dict[str, Any]  # the compiler's state after as_sql(), read by Django's iterables
 
 
 class Prepared(Generic[M]):
     """`Prepared(Model, build)`: `build(**values)` returns the queryset, `.fetch(**values)` runs its SQL compiled
-    once. `shape`, when given, is passed to `build` too."""
+    once. `shape`, when given, is passed to `build` too. A window of rows (`rows()[a:b]`, what a paginator asks)
+    is bound as LIMIT and OFFSET parameters: every page of a list is the same statement."""
 
     def __init__(self, model: type[M], build: Callable[..., QuerySet[M, Any]]) -> None:
         self.model = model
@@ -75,7 +81,7 @@ class Prepared(Generic[M]):
         """The rows, read when iterated: sliced and counted as a queryset is (what a Paginator asks)."""
         return PreparedRows(self, shape, values, _WHOLE)
 
-    def _list(self, shape: Hashable, values: dict[str, Any], window: "_Window") -> list:
+    def _list(self, shape: Hashable, values: dict[str, Any], window: _Window) -> list:
         if _too_long(values):
             return list(self._sliced(shape, values, window))
         statement, params, db = self._bind(shape, values, window, counting=False)
@@ -83,7 +89,7 @@ class Prepared(Generic[M]):
             return []
         return list(_bound_queryset(statement, params, db))
 
-    def _count(self, shape: Hashable, values: dict[str, Any], window: "_Window") -> int:
+    def _count(self, shape: Hashable, values: dict[str, Any], window: _Window) -> int:
         if _too_long(values):
             return self._sliced(shape, values, window).count()
         statement, params, db = self._bind(shape, values, window, counting=True)
@@ -93,19 +99,20 @@ class Prepared(Generic[M]):
             cursor.execute(statement.sql, params)
             return cursor.fetchone()[0]
 
-    def _sliced(self, shape: Hashable, values: dict[str, Any], window: "_Window") -> QuerySet:
+    def _sliced(self, shape: Hashable, values: dict[str, Any], window: _Window) -> QuerySet:
         """The ORM's queryset, compiled for this call only (a list too long to keep a statement for)."""
         queryset = self.queryset(shape=shape, **values)
         return queryset if window == _WHOLE else queryset[window[0] : window[1]]
 
     def _bind(
-        self, shape: Hashable, values: dict[str, Any], window: "_Window", *, counting: bool
+        self, shape: Hashable, values: dict[str, Any], window: _Window, *, counting: bool
     ) -> tuple[_Statement, list, str]:
         db = router.db_for_read(self.model)
         connection = connections[db]
-        lengths = tuple((name, _length(value)) for name, value in sorted(values.items()))
+        kinds = tuple((name, type(value), _length(value)) for name, value in sorted(values.items()))
+        start, stop = window
         # Per database alias: a statement's queryset reads from the alias it was built for (a replica is another).
-        key = (db, counting, shape, window, lengths)
+        key = (db, counting, shape, start > 0, stop is not None, kinds)
         statement = self._statements.get(key)
         if statement is None:
             statement = self._compile(db, shape, values, window, counting)
@@ -116,11 +123,9 @@ class Prepared(Generic[M]):
             constant if name is None else _adapt(ops, values[name] if index is None else values[name][index])
             for name, index, constant in statement.slots
         ]
-        return statement, params, db
+        return statement, params + _window_params(window), db
 
-    def _compile(
-        self, db: str, shape: Hashable, values: dict[str, Any], window: "_Window", counting: bool
-    ) -> _Statement:
+    def _compile(self, db: str, shape: Hashable, values: dict[str, Any], window: _Window, counting: bool) -> _Statement:
         ops = connections[db].ops
         stand_ins: dict[str, Any] = {}
         where: dict[object, tuple[str, int | None]] = {}
@@ -133,27 +138,40 @@ class Prepared(Generic[M]):
                 stand_ins[name] = _stand_in(value, k * MAX_LIST)
                 where[_adapt(ops, stand_ins[name])] = (name, None)
         template = self.queryset(shape=shape, **stand_ins).using(db)
-        if window != _WHOLE:
-            template = template[window[0] : window[1]]
+        windowed = window != _WHOLE
+        if windowed and (template.query.is_sliced or template.query.combinator):
+            raise ValueError("Prepared: a window of rows() is bound as LIMIT and OFFSET: build must not slice")
         if counting:
-            # As Django counts a sliced queryset: its rows' keys in a subquery, the order kept for the slice.
-            counted = template if template.query.is_sliced else template.order_by()
-            compiler = counted.values("pk").query.get_compiler(using=db)
+            # As Django counts: a subquery of the rows' keys (their own columns when distinct or values), in order
+            # under a window.
+            counted = template if windowed or template.query.is_sliced else template.order_by()
+            if not counted.query.distinct and counted._iterable_class is ModelIterable:
+                counted = counted.values("pk")
+            compiler = counted.query.get_compiler(using=db)
         else:
             compiler = template.query.get_compiler(using=db)
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:
+            if not any(isinstance(value, list | tuple) and not value for value in values.values()):
+                # Django found it empty for the stand-ins themselves (an integer out of the column's range): the
+                # same statement would be empty for every value.
+                raise ValueError("Prepared: Django compiled this queryset to nothing for its stand-ins") from None
             return _Statement(template, None, (), {})
         slots = tuple((*where.get(_key(p), (None, None)), p) for p in params)
-        for name, _, constant in slots:
-            if name is None and _looks_like_a_date(constant):
-                # Most likely `timezone.now()` or `localdate()` read inside `build`: kept, it would stay that instant.
-                raise ValueError(f"Prepared: a date or time compiled in as a constant (give it as a value): {sql}")
         missing = set(where.values()) - {(name, index) for name, index, _ in slots if name is not None}
         if missing:
             names = sorted({name for name, _ in missing})
             raise ValueError(f"Prepared: {names} not bound as parameters of the SQL (give them as shape): {sql}")
+        for name, _, constant in slots:
+            if name is None and isinstance(constant, str) and _STAND_IN in constant:
+                # A value also used transformed (`contains`): that copy would stay the first call's stand-in.
+                raise ValueError(f"Prepared: a value is bound transformed (give it as shape): {sql}")
+            if name is None and _looks_like_a_date(constant):
+                # Most likely `timezone.now()` or `localdate()` read inside `build`: kept, it would stay that instant.
+                raise ValueError(f"Prepared: a date or time compiled in as a constant (give it as a value): {sql}")
+        if windowed:
+            sql += _window_sql(ops, window)
         if counting:
             sql = f"SELECT COUNT(*) FROM ({sql}) subquery"  # noqa: S608  # nosec B608  (Django's compiled SQL)
             return _Statement(template, sql, slots, {})
@@ -162,6 +180,26 @@ class Prepared(Generic[M]):
             for name in ("select", "klass_info", "annotation_col_map", "col_count", "has_extra_select")
         }
         return _Statement(template, sql, slots, state)
+
+
+def _window_sql(ops, window: _Window) -> str:
+    """LIMIT and OFFSET as Django writes them for a slice, their numbers bound (`_window_params`)."""
+    start, stop = window
+    parts = []
+    if stop is not None:
+        parts.append("LIMIT %s")
+    elif start and (no_limit := ops.no_limit_value()) is not None:
+        parts.append(f"LIMIT {no_limit}")  # SQLite: no OFFSET without a LIMIT
+    if start:
+        parts.append("OFFSET %s")
+    return " " + " ".join(parts)
+
+
+def _window_params(window: _Window) -> list[int]:
+    start, stop = window
+    if window == _WHOLE:
+        return []
+    return ([stop - start] if stop is not None else []) + ([start] if start else [])
 
 
 def _too_long(values: dict[str, Any]) -> bool:
@@ -188,7 +226,7 @@ def _stand_in(value: Any, k: int) -> Any:
         return _INT_BASE - k
     if isinstance(value, str):
         # With LIKE's special characters: a lookup that escapes them (iexact on SQLite) changes it, and is refused.
-        return f"\ue000stand-in %_\\ {k}\ue000"
+        return f"{_STAND_IN} %_\\ {k}\ue000"
     if isinstance(value, datetime.datetime):
         return datetime.datetime(1901, 1, 1, tzinfo=datetime.UTC) + datetime.timedelta(seconds=k + 1)
     if isinstance(value, datetime.date):
@@ -199,6 +237,8 @@ def _stand_in(value: Any, k: int) -> Any:
 def _adapt(ops, value: Any) -> Any:
     """The value as Django's compiler hands it to the driver."""
     if isinstance(value, datetime.datetime):
+        if settings.USE_TZ and timezone.is_naive(value):
+            raise ValueError("Prepared: a naive date and time (Django would read it in the current time zone)")
         return ops.adapt_datetimefield_value(value)
     if isinstance(value, datetime.date):
         return ops.adapt_datefield_value(value)

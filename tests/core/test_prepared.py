@@ -4,7 +4,7 @@ value the SQL would not bind."""
 import datetime
 
 import pytest
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -243,3 +243,60 @@ def test_a_long_list_is_compiled_for_its_call_and_still_right(two_doctors):
     assert by_numbers.count(numbers=numbers) == 2
     assert [d.pk for d in by_numbers.rows(numbers=numbers)[1:]] == [made[4].pk]
     assert not by_numbers._statements, "no statement kept for a list that long"
+
+
+def test_a_value_also_bound_transformed_is_refused(two_doctors):
+    """Bound once as it is and once changed (`contains`): the changed copy would stay the first call's stand-in,
+    and the exclusion would never apply."""
+    first, _, _ = two_doctors
+    both = Prepared(
+        Dossier,
+        lambda *, doctor, word: (
+            Dossier.objects.filter(medecin_traitant=doctor)
+            .exclude(number__contains=word)
+            .filter(Q(number__gt=word) | Q(number__lt=word))
+        ),
+    )
+    with pytest.raises(ValueError, match="bound transformed"):
+        both.fetch(doctor=first.pk, word="T-")
+
+
+def test_a_queryset_empty_for_its_stand_ins_is_refused():
+    # Django (5.0+) finds an integer out of the column's range empty before the database: so would every call be.
+    by_version = Prepared(Dossier, lambda *, version: Dossier.objects.filter(version=version))
+    with pytest.raises(ValueError, match="compiled this queryset to nothing"):
+        by_version.fetch(version=1)
+
+
+def test_distinct_values_are_counted_as_the_queryset_counts(two_doctors):
+    statuses = Prepared(
+        Dossier, lambda *, since: Dossier.objects.filter(updated_at__gte=since).values_list("status").distinct()
+    )
+    since = NOW - datetime.timedelta(days=30)
+    assert statuses.count(since=since) == statuses.queryset(since=since).count() == 2
+    assert statuses.count(since=since) == len(statuses.fetch(since=since))
+
+
+def test_every_page_is_the_same_statement(two_doctors):
+    first, _, made = two_doctors
+    for dossier in made:
+        dossier.medecin_traitant = first
+        dossier.save()
+    by_doctor = Prepared(Dossier, lambda *, doctor: Dossier.objects.filter(medecin_traitant_id=doctor).order_by("pk"))
+    expected = [d.pk for d in by_doctor.queryset(doctor=first.pk)]
+    for start in range(1, 6):
+        assert [d.pk for d in by_doctor.rows(doctor=first.pk)[start : start + 2]] == expected[start : start + 2]
+        assert by_doctor.rows(doctor=first.pk)[: start + 1].count() == min(start + 1, 6)
+        assert [d.pk for d in by_doctor.rows(doctor=first.pk)[start:]] == expected[start:]
+    # Rows from a start to a stop, rows from a start to the end, the count up to a stop: three statements for
+    # every page.
+    assert len(by_doctor._statements) == 3
+    sliced = Prepared(Dossier, lambda *, doctor: Dossier.objects.filter(medecin_traitant_id=doctor)[:2])
+    with pytest.raises(ValueError, match="must not slice"):
+        list(sliced.rows(doctor=first.pk)[1:2])
+
+
+def test_a_naive_date_and_time_is_refused():
+    recent = Prepared(Dossier, lambda *, since: Dossier.objects.filter(updated_at__gte=since))
+    with pytest.raises(ValueError, match="naive"):
+        recent.fetch(since=datetime.datetime(2026, 12, 3, 10, 0))  # noqa: DTZ001  # the point
