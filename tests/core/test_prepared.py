@@ -173,16 +173,23 @@ def test_a_queryset_that_can_find_nothing():
     assert [d.number for d in nothing.fetch(numbers=["T-1"])] == ["T-1"]
 
 
-def test_rows_slice_and_count_as_the_queryset_does(two_doctors):
-    from django.core.paginator import Paginator
-
-    from core.pagination import BoundedPaginator
-
+@pytest.fixture
+def one_doctor(two_doctors):
+    """The six dossiers given to the first doctor, and a read of a doctor's dossiers in order."""
     first, _, made = two_doctors
     for dossier in made:
         dossier.medecin_traitant = first
         dossier.save()
     by_doctor = Prepared(Dossier, lambda *, doctor: Dossier.objects.filter(medecin_traitant_id=doctor).order_by("pk"))
+    return first, by_doctor
+
+
+def test_rows_slice_and_count_as_the_queryset_does(one_doctor):
+    from django.core.paginator import Paginator
+
+    from core.pagination import BoundedPaginator
+
+    first, by_doctor = one_doctor
     rows, queryset = by_doctor.rows(doctor=first.pk), by_doctor.queryset(doctor=first.pk)
     assert rows.count() == queryset.count() == 6
     for start, stop, then in [(0, 4, (1, 2)), (2, None, (1, 9)), (1, 5, (3, None)), (4, 4, (0, 1)), (0, 9, (5, 9))]:
@@ -277,12 +284,8 @@ def test_distinct_values_are_counted_as_the_queryset_counts(two_doctors):
     assert statuses.count(since=since) == len(statuses.fetch(since=since))
 
 
-def test_every_page_is_the_same_statement(two_doctors):
-    first, _, made = two_doctors
-    for dossier in made:
-        dossier.medecin_traitant = first
-        dossier.save()
-    by_doctor = Prepared(Dossier, lambda *, doctor: Dossier.objects.filter(medecin_traitant_id=doctor).order_by("pk"))
+def test_every_page_is_the_same_statement(one_doctor):
+    first, by_doctor = one_doctor
     expected = [d.pk for d in by_doctor.queryset(doctor=first.pk)]
     for start in range(1, 6):
         assert [d.pk for d in by_doctor.rows(doctor=first.pk)[start : start + 2]] == expected[start : start + 2]
