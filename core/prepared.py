@@ -17,8 +17,9 @@ statement is compiled, so a mistake shows on the first call, in the tests. So is
 import datetime
 import re
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
+from weakref import WeakKeyDictionary
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
@@ -50,6 +51,8 @@ class _Statement:
     sql: str | None  # None: the queryset can find nothing (Django's EmptyResultSet, an empty list given)
     slots: tuple[tuple[str | None, int | None, object], ...]  # per parameter: (value's name, index in a list, constant)
     compiled: dict[str, Any]  # the compiler's state after as_sql(), read by Django's iterables
+    # Per connection (each thread has its own): the functions that turn each column's value into Python's.
+    converters: WeakKeyDictionary = field(default_factory=WeakKeyDictionary, compare=False)
 
 
 class Prepared(Generic[M]):
@@ -264,6 +267,13 @@ def _bound_queryset(statement: _Statement, params: list, db: str) -> QuerySet:
         compiler = get_compiler(query, using, connection, elide_empty)
         compiler.__dict__.update(statement.compiled)
         compiler.as_sql = lambda *args, **kwargs: (statement.sql, params)
+        converters = statement.converters.get(compiler.connection)
+        if converters is None:
+            # The same columns every time: Django would ask each expression and the backend again for each read.
+            converters = statement.converters[compiler.connection] = compiler.get_converters(
+                [column[0] for column in statement.compiled["select"][: statement.compiled["col_count"]]]
+            )
+        compiler.get_converters = lambda expressions: converters
         return compiler
 
     query.get_compiler = prepared_compiler  # type: ignore[method-assign]  # this copy only

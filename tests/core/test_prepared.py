@@ -48,6 +48,7 @@ def two_doctors():
                 status=Status.IN_PROGRESS if k % 3 else Status.ARCHIVED,
                 updated_at=NOW - datetime.timedelta(days=k),
                 patient__birth_date=datetime.date(1930 + k, 1, 1),
+                volet_administratif={"Adresse": f"{k} rue de la Paix"},
             )
         )
     return first, second, made
@@ -55,9 +56,13 @@ def two_doctors():
 
 def _same(prepared_rows, queryset):
     expected = list(queryset)
-    assert [(d.pk, d.patient.birth_name, d.medecin_traitant_id, d.entries) for d in prepared_rows] == [
-        (d.pk, d.patient.birth_name, d.medecin_traitant_id, d.entries) for d in expected
-    ]
+
+    def seen(d):
+        # Values the database driver and the fields convert (dates, times, JSON), kept per connection.
+        return (d.pk, d.patient.birth_name, d.patient.birth_date, d.medecin_traitant_id, d.entries, d.updated_at,
+                d.volet_administratif)  # fmt: skip
+
+    assert [seen(d) for d in prepared_rows] == [seen(d) for d in expected]
     return expected
 
 
