@@ -241,6 +241,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_MANIFEST_STRICT = False
+# django-dsfr writes an `integrity` checksum of its own CSS and JS files. The manifest storage rewrites the CSS
+# (each `url()` becomes the hashed file name), so the browser refused the DSFR stylesheets outside DEBUG: pages
+# without style. The checksums are kept where the files are served as they are.
+DSFR_USE_INTEGRITY_CHECKSUMS = "Manifest" not in STORAGES["staticfiles"]["BACKEND"]
 
 DSFR_MARK_OPTIONAL_FIELDS = True
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
