@@ -2,7 +2,7 @@
 
 import datetime
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
@@ -61,21 +61,22 @@ def search_dossiers(actor: "Actor | None", *, query: str = "", status: str = "")
     """The actor's dossiers, latest changed first, sliced and counted as a queryset. Without searched words (the
     list as it opens, or by status) the SQL is compiled once; searched words change its text (core/prepared.py)."""
     decision = decide(actor, DossierAction.VIEW)
-    words = normalize(query).split()
-    if words or not decision.allowed or decision.principal is None:
-        qs = _of_principal(decision)
-        if status:
-            qs = qs.filter(status=status)
-        for word in words:
-            qs = qs.filter(patient__search_name__contains=word)
-        return _listed(qs)
+    if not decision.allowed or decision.principal is None:
+        return _of_principal(decision)  # none
+    values: dict[str, Any] = {"principal_id": decision.principal.pk}
     if status:
-        return _LISTED_WITH_STATUS.rows(principal_id=decision.principal.pk, status=status)
-    return _LISTED.rows(principal_id=decision.principal.pk)
+        values["status"] = status
+    words = tuple(normalize(query).split())
+    return _listed(**values, words=words) if words else _LISTED.rows(**values)
 
 
-def _listed(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
+def _listed(*, principal_id: int, status: str | None = None, words: tuple[str, ...] = ()) -> QuerySet[Dossier]:
     """As Mes dossiers lists them: with the patient and the latest change, latest changed first."""
+    dossiers = _of_doctor(principal_id)
+    if status is not None:
+        dossiers = dossiers.filter(status=status)
+    for word in words:
+        dossiers = dossiers.filter(patient__search_name__contains=word)
     return (
         dossiers.select_related("patient")
         .annotate(last_change_id=Subquery(_last_change))
@@ -99,10 +100,8 @@ _last_change = (
 )
 
 
-_LISTED = Prepared(Dossier, lambda *, principal_id: _listed(_of_doctor(principal_id)))
-_LISTED_WITH_STATUS = Prepared(
-    Dossier, lambda *, principal_id, status: _listed(_of_doctor(principal_id).filter(status=status))
-)
+# Without searched words: a status given or not is a statement of its own (a value left out).
+_LISTED = Prepared(Dossier, _listed)
 # Who made it is all the list shows (« par Sophie BERNARD pour vous »): not the entry's other columns.
 _CHANGES = Prepared(
     Entry, lambda *, ids: Entry.objects.filter(pk__in=ids).only("actor_id", "actor_name", "is_delegated")
