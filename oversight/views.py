@@ -31,16 +31,20 @@ def _doctor_or_404(request):
     return decision.principal
 
 
-def _filtered(request):
+def _filter_form(request):
     doctor = _doctor_or_404(request)
-    form = ActionFilterForm(request.GET, delegates=delegates_of(doctor))
+    return doctor, ActionFilterForm(request.GET, delegates=delegates_of(doctor))
+
+
+def _filtered(request):
+    doctor, form = _filter_form(request)
     filters = form.filters()
     return doctor, form, filters, selectors.actions_in_name_of(request.actor, filters)
 
 
 @login_required
 def actions(request):
-    form = ActionFilterForm(request.GET, delegates=delegates_of(_doctor_or_404(request)))
+    _doctor, form = _filter_form(request)
     page = paginate(request, selectors.actions_page(request.actor, form.filters()), per_page=25, bounded=True)
     rows = [{"entry": entry, "changes": readable_changes(entry.changes)} for entry in page]
     query = request.GET.copy()
