@@ -167,7 +167,7 @@ def main() -> int:
                 server.get(url, cookie)
             print(f"== {name} ({role}) : {len(queries)} requêtes SQL")
             for query in queries:
-                print("   ", query["sql"][:220])
+                print("   ", query["sql"][: int(os.environ.get("SQL_WIDTH", 220))])
         return 0
     results = {}
     print(f"{'page':<40} {'rôle':<8} {'app ms':>7} {'PG ms':>6} {'total':>6} {'× habillage':>11}")

@@ -117,13 +117,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
     "DATABASE_SERVER_SIDE_BINDING", default=True
 ):
     # Parameters sent apart from the SQL text, and each statement a connection runs often prepared by psycopg (from
-    # its 5th run; Django turns preparing off unless told): PostgreSQL no longer parses it on each page, and the
-    # application no longer writes the parameters into the SQL text. Each execution is still planned for its own
-    # values (force_custom_plan): a generic plan cannot use an index for a `LIKE 'prefix%'` it does not know, and
-    # made directory searches slower at national scale (p95 3.7 → 4.6-5.3 ms, measured). Off (0) behind a
-    # connection pooler in transaction mode that does not carry prepared statements.
+    # its 5th run; Django turns preparing off unless told): PostgreSQL no longer parses it on each page, and keeps a
+    # generic plan for it when that plan is no worse than the plans made for its values (plan_cache_mode `auto`), so it
+    # no longer plans it either. The directory searches are never prepared
+    # (core.prepared.planned_for_their_values): a generic plan cannot use an index for a `LIKE 'prefix%'` it does not
+    # know. Off (0) behind a connection pooler in transaction mode that does not carry prepared statements.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"server_side_binding": True, "prepare_threshold": 5, "options": "-c plan_cache_mode=force_custom_plan"}
+        {"server_side_binding": True, "prepare_threshold": 5, "options": "-c plan_cache_mode=auto"}
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work while one writer writes; IMMEDIATE avoids "database is locked"

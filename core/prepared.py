@@ -16,7 +16,8 @@ statement is compiled, so a mistake shows on the first call, in the tests. So is
 
 import datetime
 import re
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 from weakref import WeakKeyDictionary
@@ -318,3 +319,26 @@ class PreparedRows:
 
     def __len__(self) -> int:
         return len(self._fetch())
+
+
+@contextmanager
+def planned_for_their_values(using: str = "default") -> Iterator[None]:
+    """Statements run inside are not prepared by psycopg, so PostgreSQL plans each for the values it is given.
+
+    Everywhere else a statement a connection runs often is prepared, and PostgreSQL (plan_cache_mode `auto`) may
+    then keep one generic plan for it, planned without its values: that saves the planning on every page. A
+    generic plan cannot use an index for a `LIKE 'prefix%'` whose prefix it does not know: the directory searches
+    run in here (docs/performance.md). SQLite prepares nothing this way: nothing to do.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    driver = connection.connection
+    before = driver.prepare_threshold
+    driver.prepare_threshold = None  # psycopg: never prepare (the unnamed statement is planned with its values)
+    try:
+        yield
+    finally:
+        driver.prepare_threshold = before

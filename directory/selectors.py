@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.db.models.query import ModelIterable
 
-from core.prepared import Prepared
+from core.prepared import Prepared, planned_for_their_values
 from core.ratelimit import Rule
 from core.text import normalize
 
@@ -46,7 +46,10 @@ def _starts_with(field: str, text: str) -> dict[str, Any]:
 
 class SearchResults(QuerySet[Professional]):
     """Search results whose count stops at RESULTS_LIMIT + 1: a search matching half of Paris costs no more than a
-    precise one (the count ignores the order, so the database stops at the limit)."""
+    precise one (the count ignores the order, so the database stops at the limit).
+
+    Every statement of a search is planned for its own values (`planned_for_their_values`): a plan kept for any
+    name prefix cannot use the names indexes."""
 
     limit = RESULTS_LIMIT
 
@@ -71,22 +74,26 @@ class SearchResults(QuerySet[Professional]):
             # A page of a search by place (and name): its people's ids come from a places index, in name order,
             # and are read by primary key alone (with the search's filters, PostgreSQL may walk a whole name range
             # to find them).
-            page = SearchResults(self.model, using=self._db).filter(pk__in=self.page_from(k.start or 0, k.stop))  # type: ignore[attr-defined]
+            with planned_for_their_values(self.db):
+                ids = self.page_from(k.start or 0, k.stop)
+            page = SearchResults(self.model, using=self._db).filter(pk__in=ids)  # type: ignore[attr-defined]
             return page.order_by(*self.query.order_by)
         return super().__getitem__(k)
 
     def _fetch_all(self) -> None:
         fresh = self._result_cache is None
-        super()._fetch_all()
+        with planned_for_their_values(self.db):
+            super()._fetch_all()
         if fresh and self._iterable_class is ModelIterable and self._result_cache:
             _read_places(self._result_cache)
 
     def count(self) -> int:
-        if self._result_cache is not None or self.query.is_sliced:
-            return super().count()
-        if self.count_from is not None:
-            return self.count_from()
-        return super(SearchResults, self.order_by()[: RESULTS_LIMIT + 1]).count()
+        with planned_for_their_values(self.db):
+            if self._result_cache is not None or self.query.is_sliced:
+                return super().count()
+            if self.count_from is not None:
+                return self.count_from()
+            return super(SearchResults, self.order_by()[: RESULTS_LIMIT + 1]).count()
 
     @property
     def over_limit(self) -> bool:
@@ -104,6 +111,7 @@ def place_filter(place: str) -> dict[str, Any]:
     return _starts_with("search_commune", commune) if commune else {}
 
 
+@planned_for_their_values()  # the searches it runs at once (probes of communes and places)
 def search_professionals(
     *,
     name: str = "",

@@ -10,7 +10,7 @@ from django.http import Http404
 from core.prepared import Prepared, PreparedRows
 from core.text import normalize
 from delegations.authz import Decision, DossierAction, decide
-from journal.models import Action, Entry
+from journal.models import DOSSIER_CHANGES, Entry
 
 from .models import Dossier
 
@@ -85,14 +85,9 @@ def _listed(*, principal_id: int, status: str | None = None, words: tuple[str, .
 
 
 # The entry of a dossier's latest change (« Dernière modification »: who): every change sets `updated_at` just before
-# journaling, so the walk of the dossier's index starts there and skips only the consultations since then.
-CHANGES = (
-    Action.DOSSIER_CREATED,
-    Action.MEDICAL_UPDATED,
-    Action.MEDICAL_VALIDATED,
-    Action.DOSSIER_SENT,
-    Action.DOSSIER_ARCHIVED,
-)
+# journaling; the partial index journal_dossier_changes holds the changes only, so the walk reads one entry however
+# often the dossier was consulted since.
+CHANGES = DOSSIER_CHANGES
 _last_change = (
     Entry.objects.filter(dossier_id=OuterRef("pk"), created_at__gte=OuterRef("updated_at"), action__in=CHANGES)
     .order_by("-created_at", "-id")

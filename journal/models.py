@@ -45,6 +45,17 @@ class Action(models.TextChoices):
     PREFERENCES_CHANGED = "preferences_changed", "Modification des préférences de courriel"
 
 
+# The actions that change a dossier (« Dernière modification » in Mes dossiers): the partial index
+# journal_dossier_changes holds these only, so that finding a dossier's latest change never walks its consultations.
+DOSSIER_CHANGES = (
+    Action.DOSSIER_CREATED,
+    Action.MEDICAL_UPDATED,
+    Action.MEDICAL_VALIDATED,
+    Action.DOSSIER_SENT,
+    Action.DOSSIER_ARCHIVED,
+)
+
+
 class JournalIsAppendOnly(Exception):
     """Raised on any attempt to change or remove a journal entry."""
 
@@ -120,6 +131,12 @@ class Entry(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["dossier", "-created_at", "-id"], name="journal_dossier_recent"),
+            # A dossier's latest change: the consultations (most of a dossier's entries) left out.
+            models.Index(
+                fields=["dossier", "-created_at", "-id"],
+                condition=models.Q(action__in=DOSSIER_CHANGES),
+                name="journal_dossier_changes",
+            ),
             # A person's last logins (Mon compte): partial, so that the other actions' inserts do not pay for it.
             models.Index(
                 fields=["actor", "-created_at", "-id"],
@@ -128,6 +145,15 @@ class Entry(models.Model):
             ),
             # « Actions faites en mon nom »: a doctor's entries, newest first, without reading the others.
             models.Index(fields=["on_behalf_of", "-created_at", "-id"], name="journal_principal_recent"),
+            # The same without the consultations, which the list hides unless asked (and which pile up as delegates
+            # open dossiers): its pages and its count walk what they show only; with the actor, to leave out the
+            # doctor's own entries without reading the rows (PostgreSQL).
+            models.Index(
+                fields=["on_behalf_of", "-created_at", "-id"],
+                condition=~models.Q(action=Action.DOSSIER_VIEWED),
+                include=["actor"],
+                name="journal_principal_actions",
+            ),
         ]
 
     def __str__(self):

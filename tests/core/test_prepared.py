@@ -4,12 +4,13 @@ value the SQL would not bind."""
 import datetime
 
 import pytest
+from django.db import connection
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.prepared import MAX_SHAPES, Prepared
+from core.prepared import MAX_SHAPES, Prepared, planned_for_their_values
 from dossiers.models import Dossier, Status
 from journal.models import Entry
 from tests.factories import DossierFactory, EntryFactory, ProfessionalFactory
@@ -308,3 +309,17 @@ def test_a_naive_date_and_time_is_refused():
     recent = Prepared(Dossier, lambda *, since: Dossier.objects.filter(updated_at__gte=since))
     with pytest.raises(ValueError, match="naive"):
         recent.fetch(since=datetime.datetime(2026, 12, 3, 10, 0))  # noqa: DTZ001  # the point
+
+
+@pytest.mark.django_db
+def test_planned_for_their_values_turns_preparing_off_then_back_on():
+    if connection.vendor != "postgresql":
+        with planned_for_their_values():  # nothing prepared this way on SQLite: nothing to do
+            assert Entry.objects.count() == 0
+        return
+    connection.ensure_connection()
+    assert connection.connection.prepare_threshold == 5  # settings: DATABASE_SERVER_SIDE_BINDING
+    with pytest.raises(ZeroDivisionError), planned_for_their_values():
+        assert connection.connection.prepare_threshold is None
+        _ = 1 / 0
+    assert connection.connection.prepare_threshold == 5

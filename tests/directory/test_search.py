@@ -1,4 +1,5 @@
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from directory import selectors
@@ -114,6 +115,42 @@ def test_places_read_with_the_page(directory, django_assert_num_queries):
         places = {professional.pk: [p.pk for p in professional.place_list] for professional in found}
     assert places == {p.pk: list(p.places.order_by("id").values_list("pk", flat=True)) for p in found}
     assert any(len(listed) > 1 for listed in places.values()), "someone with several places"
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+SEARCHES = [
+    {"name": "mart"},
+    {"name": "lefev", "first_name": "p"},
+    {"name": "mart", "place": "lyon"},
+    {"name": "mart", "place": "69003"},
+    {"place": "lyon"},
+    {"place": "69"},
+    {"place": "saint"},
+    {"name": "m", "place": "l", "profession_code": None},
+    {"place": "lyon", "active_only": False},  # its places read at once, by search_professionals itself
+]
+
+
+def test_searches_are_planned_for_their_values(directory):
+    """psycopg prepares what a connection runs often, and PostgreSQL may then keep one plan for any value: a plan that
+    cannot use the names indexes for an unknown prefix. No statement of a search is ever prepared."""
+    if connection.vendor != "postgresql":
+        pytest.skip("psycopg prepares statements on PostgreSQL only")
+    for _ in range(7):
+        for search in SEARCHES:
+            results = search_professionals(**search)
+            results.count()
+            list(results[:20])
+        Professional.objects.filter(national_id="0").exists()
+    statements = _prepared_statements()
+    # Preparing is on: an ordinary read run as often is prepared (and so would a search be, without the context).
+    assert any('"directory_professional"."national_id"' in statement for statement in statements)
+    assert [statement for statement in statements if " LIKE " in statement] == []
 
 
 def test_page_requires_login(client):
