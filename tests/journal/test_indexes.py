@@ -1,7 +1,10 @@
 """The partial indexes that keep the consultations out of two lists' reads (journal/models.py): the consultations pile
 up as a dossier is opened, and without them the latest change of each dossier of Mes dossiers and the pages and the
 count of « Actions faites en mon nom » walked every one of them. A partial index serves a query only when the
-query's own conditions imply the index's: these tests ask each database for the plan of the real queries."""
+query's own conditions imply the index's, whatever its parameters (core/lookups.py): these tests ask each database
+for the plan of the real queries, on PostgreSQL the generic plan it keeps for a statement run often."""
+
+import re
 
 import pytest
 from django.db import connection
@@ -14,11 +17,24 @@ pytestmark = pytest.mark.django_db
 
 
 def plan(queryset) -> str:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # The test tables are tiny: without this PostgreSQL would rightly read them whole.
-            cursor.execute("SET LOCAL enable_seqscan = off")
-    return queryset.explain()
+    if connection.vendor != "postgresql":
+        return queryset.explain()
+    # The plan PostgreSQL keeps for a statement run often (prepared by psycopg, plan_cache_mode `auto`): made once,
+    # without its parameters' values. (EXPLAIN of a query with parameters would plan it for their values.)
+    sql, params = queryset.query.sql_with_params()
+    numbers = iter(range(1, len(params) + 1))
+    with connection.cursor() as cursor:
+        # The test tables are tiny: without this PostgreSQL would rightly read them whole.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute(f"PREPARE plan_of_test AS {re.sub('%s', lambda _: f'${next(numbers)}', sql)}")
+        # A utility statement takes no parameter: the values written in (by psycopg).
+        cursor.execute(
+            connection.ops.compose_sql(f"EXPLAIN EXECUTE plan_of_test({', '.join(['%s'] * len(params))})", params)
+        )
+        found = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("DEALLOCATE plan_of_test")
+    return found
 
 
 def test_latest_change_of_each_dossier_reads_the_changes_only():
