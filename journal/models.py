@@ -154,6 +154,13 @@ class Entry(models.Model):
                 include=["actor"],
                 name="journal_principal_actions",
             ),
+            # And the consultations alone (the list filtered on « Consultation »).
+            models.Index(
+                fields=["on_behalf_of", "-created_at", "-id"],
+                condition=models.Q(action=Action.DOSSIER_VIEWED),
+                include=["actor"],
+                name="journal_principal_views",
+            ),
         ]
 
     def __str__(self):

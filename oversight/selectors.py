@@ -59,7 +59,8 @@ def _actions(
     if delegate_id is not None:
         entries = entries.filter(actor_id=delegate_id)
     if group in ACTION_GROUPS:
-        entries = entries.filter(action__in=ACTION_GROUPS[group][1])
+        # Written in the SQL (core/lookups.py): journal_principal_views or journal_principal_actions serves any plan.
+        entries = entries.filter(Among(F("action"), ACTION_GROUPS[group][1]))
     if hide_views and group != "consultation":
         # Written in the SQL (core/lookups.py): the partial index journal_principal_actions serves any plan.
         entries = entries.exclude(Among(F("action"), [Action.DOSSIER_VIEWED]))
