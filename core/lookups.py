@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import BooleanField, Expression, Lookup
+from django.db.models import BooleanField, Lookup
 
 _WRITABLE = re.compile(r"[a-z0-9_]+\Z")
 
@@ -23,7 +23,7 @@ class Among(Lookup):
     prepare_rhs = False
     can_use_none_as_rhs = False
 
-    def __init__(self, lhs: Expression, values: Iterable[str]) -> None:
+    def __init__(self, lhs: Any, values: Iterable[str]) -> None:  # an expression: F("field")
         values = tuple(str(value) for value in values)
         if not values or not all(_WRITABLE.match(value) for value in values):
             raise ValueError(f"Among: fixed values of letters, digits and _ only, not {values!r}")
@@ -33,10 +33,10 @@ class Among(Lookup):
     def output_field(self) -> BooleanField:
         return BooleanField()
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         lhs, params = self.process_lhs(compiler, connection)
         # Checked in __init__: each value is [a-z0-9_]+, a literal needing no escaping.
         written = [f"'{value}'" for value in self.rhs]
         if len(written) == 1:
-            return f"{lhs} = {written[0]}", list(params)
-        return f"{lhs} IN ({', '.join(written)})", list(params)
+            return f"{lhs} = {written[0]}", tuple(params)
+        return f"{lhs} IN ({', '.join(written)})", tuple(params)
