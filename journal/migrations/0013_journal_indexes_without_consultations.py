@@ -3,8 +3,12 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_operations import AddIndexWithoutBlockingWrites
+
 
 class Migration(migrations.Migration):
+    # The journal keeps taking entries while its indexes are built (core/migration_operations.py).
+    atomic = False
 
     dependencies = [
         ('delegations', '0005_ends_on_required_by_kind'),
@@ -15,15 +19,15 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexWithoutBlockingWrites(
             model_name='entry',
             index=models.Index(condition=models.Q(('action__in', ('dossier_created', 'medical_updated', 'medical_validated', 'dossier_sent', 'dossier_archived'))), fields=['dossier', '-created_at', '-id'], name='journal_dossier_changes'),
         ),
-        migrations.AddIndex(
+        AddIndexWithoutBlockingWrites(
             model_name='entry',
             index=models.Index(condition=models.Q(('action', 'dossier_viewed'), _negated=True), fields=['on_behalf_of', '-created_at', '-id'], include=('actor',), name='journal_principal_actions'),
         ),
-        migrations.AddIndex(
+        AddIndexWithoutBlockingWrites(
             model_name='entry',
             index=models.Index(condition=models.Q(('action', 'dossier_viewed')), fields=['on_behalf_of', '-created_at', '-id'], include=('actor',), name='journal_principal_views'),
         ),

@@ -1,0 +1,30 @@
+"""The journal's indexes are built without holding off its inserts (core/migration_operations.py)."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+
+from core.migration_operations import AddIndexWithoutBlockingWrites
+
+pytestmark = pytest.mark.django_db(transaction=True)  # outside a transaction, as a migration that is not atomic
+
+
+def test_the_journal_indexes_are_built_concurrently_on_postgresql():
+    loader = MigrationLoader(connection)
+    migration = loader.get_migration("journal", "0013_journal_indexes_without_consultations")
+    assert migration.atomic is False  # PostgreSQL refuses CONCURRENTLY inside a transaction
+    assert all(isinstance(operation, AddIndexWithoutBlockingWrites) for operation in migration.operations)
+    before = loader.project_state(("journal", "0012_oversight_actions_and_principal_index"), at_end=True)
+    after = loader.project_state(("journal", "0013_journal_indexes_without_consultations"), at_end=True)
+    with connection.schema_editor(collect_sql=True, atomic=False) as editor:
+        for operation in migration.operations:
+            operation.database_forwards("journal", editor, before, after)
+        written = list(editor.collected_sql)
+        for operation in reversed(migration.operations):
+            operation.database_backwards("journal", editor, after, before)
+        undone = editor.collected_sql[len(written) :]
+    assert len(written) == 3 and len(undone) == 3
+    concurrently = connection.vendor == "postgresql"
+    assert all(("CONCURRENTLY" in sql) is concurrently for sql in written + undone), written + undone
+    assert all(sql.startswith("CREATE INDEX") for sql in written)
+    assert all(sql.startswith("DROP INDEX") for sql in undone)
