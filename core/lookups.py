@@ -3,6 +3,7 @@
 Django binds every value as a parameter. PostgreSQL keeps a generic plan for a statement it runs often
 (config/settings.py, plan_cache_mode `auto`), made without the parameters' values: for `action IN ($1, $2)` it
 cannot know that a partial index `WHERE action IN ('a', 'b')` holds every row wanted, and walks the whole index.
+SQLite's planner, likewise, matches a partial index against values written in the query only.
 `Among(F("action"), values)` writes `action IN ('a', 'b')` itself; its values are the code's own constants (the
 journal's vocabulary), never a user's, and anything but lower-case letters, digits and `_` is refused.
 """

@@ -2,7 +2,8 @@
 up as a dossier is opened, and without them the latest change of each dossier of Mes dossiers and the pages and the
 count of « Actions faites en mon nom » walked every one of them. A partial index serves a query only when the
 query's own conditions imply the index's, whatever its parameters (core/lookups.py): these tests ask each database
-for the plan of the real queries, on PostgreSQL the generic plan it keeps for a statement run often."""
+for the plan of the real queries, on PostgreSQL the generic plan it keeps for a statement run often (on SQLite too
+they fail with the actions bound)."""
 
 import re
 
@@ -16,15 +17,9 @@ from tests.factories import DossierFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _postgresql():
-    if connection.vendor != "postgresql":
-        # The embedded database of small installations: its planner proves fewer partial indexes (not an IN list
-        # against a `<>`, not the bound values of a statement) and reads the general ones instead.
-        pytest.skip("the partial indexes are PostgreSQL's (SQLite may use them or not)")
-
-
 def plan(queryset) -> str:
+    if connection.vendor != "postgresql":
+        return queryset.explain()
     # The plan PostgreSQL keeps for a statement run often (prepared by psycopg, plan_cache_mode `auto`): made once,
     # without its parameters' values. (EXPLAIN of a query with parameters would plan it for their values.)
     sql, params = queryset.query.sql_with_params()
@@ -60,6 +55,9 @@ def test_latest_change_of_each_dossier_reads_the_changes_only():
     ],
 )
 def test_actions_in_my_name_read_the_index_of_what_they_show(group, hide_views, index):
+    if group == "delegation" and connection.vendor != "postgresql":
+        # SQLite's planner does not prove `<> 'dossier_viewed'` from an IN list of other actions: the general index.
+        pytest.skip("SQLite reads journal_principal_recent for a group of several actions")
     dossier = DossierFactory()
     doctor = dossier.medecin_traitant
     entries = actions_listed(doctor_id=doctor.pk, user_id=doctor.pk + 1, shape=(group, hide_views, ()))
