@@ -21,7 +21,7 @@ from django.utils.timezone import template_localtime  # type: ignore[attr-define
 from jinja2 import ChainableUndefined, Environment
 
 from .reverse import fast_reverse
-from .text import of
+from .templatetags.formats import de
 
 # Filled before the first page is drawn (AppConfig.ready), read when Django builds the environment.
 _GLOBALS: dict[str, Callable[..., Any]] = {}
@@ -68,5 +68,5 @@ def environment(**options: Any) -> Environment:
     options["keep_trailing_newline"] = True  # as a Django template keeps it
     env = Environment(**options)  # noqa: S701  # nosec B701  (every value escaped by `finalize`, see above)
     env.globals.update(url=url, **_GLOBALS)
-    env.filters.update(strftime=strftime, de=lambda name: of(str(name)))
+    env.filters.update(strftime=strftime, de=de)  # the Django templates' `de`
     return env

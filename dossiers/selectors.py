@@ -88,10 +88,11 @@ def _listed(*, principal_id: int, status: str | None = None, words: tuple[str, .
 # The entry of a dossier's latest change (« Dernière modification »: who): every change sets `updated_at` just before
 # journaling; the partial index journal_dossier_changes holds the changes only, so the walk reads one entry however
 # often the dossier was consulted since.
-CHANGES = DOSSIER_CHANGES
 _last_change = (
     # The actions written in the SQL (core/lookups.py): the partial index then serves the generic plan too.
-    Entry.objects.filter(Among(F("action"), CHANGES), dossier_id=OuterRef("pk"), created_at__gte=OuterRef("updated_at"))
+    Entry.objects.filter(
+        Among(F("action"), DOSSIER_CHANGES), dossier_id=OuterRef("pk"), created_at__gte=OuterRef("updated_at")
+    )
     .order_by("-created_at", "-id")
     .values("pk")[:1]
 )
