@@ -18,6 +18,13 @@ class Sex(models.TextChoices):
     MALE = "M", "Homme"
 
 
+def display_name(*, first_name: str, birth_name: str, usage_name: str) -> str:
+    """A patient as the pages name him: « Marie DURAND (nom d'usage MARTIN) ». From the columns, so that a list can
+    write it from the values it read (Patient.display_name)."""
+    usage = f" (nom d'usage {usage_name.upper()})" if usage_name else ""
+    return f"{first_name} {birth_name.upper()}{usage}"
+
+
 class Patient(models.Model):
     birth_name = models.CharField("nom de naissance", max_length=100)
     usage_name = models.CharField("nom d'usage", max_length=100, blank=True)
@@ -39,8 +46,7 @@ class Patient(models.Model):
 
     @property
     def display_name(self) -> str:
-        usage = f" (nom d'usage {self.usage_name.upper()})" if self.usage_name else ""
-        return f"{self.first_name} {self.birth_name.upper()}{usage}"
+        return display_name(first_name=self.first_name, birth_name=self.birth_name, usage_name=self.usage_name)
 
 
 class DossierType(models.TextChoices):

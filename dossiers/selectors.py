@@ -80,9 +80,23 @@ def _listed(*, principal_id: int, status: str | None = None, words: tuple[str, .
         dossiers = dossiers.filter(patient__search_name__contains=word)
     return (
         dossiers.select_related("patient")
+        .only(*_LISTED_FIELDS)
         .annotate(last_change_id=Subquery(_last_change))
         .order_by("-updated_at", "-id")
     )
+
+
+# What a row of Mes dossiers shows: not the volets (texts, JSON) nor the dates it does not show.
+_LISTED_FIELDS = (
+    "number",
+    "dossier_type",
+    "status",
+    "updated_at",
+    "patient__birth_name",
+    "patient__usage_name",
+    "patient__first_name",
+    "patient__birth_date",
+)
 
 
 # The entry of a dossier's latest change (« Dernière modification »: who): every change sets `updated_at` just before

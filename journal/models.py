@@ -77,6 +77,27 @@ class ActorRole(models.TextChoices):
     OPERATOR = "operateur", "opérateur"
 
 
+def sentence(
+    *,
+    actor_role: str,
+    actor_id: int | None,
+    actor_name: str,
+    action_label: str,
+    is_delegated: bool,
+    on_behalf_name: str,
+) -> str:
+    """An entry in the seed's wording, as a sentence (capital first): « L'assistant(e) X a fait l'action « … » au nom
+    du médecin Y ». From the entry's columns, so that a list can write it from the values it read (Entry.sentence)."""
+    roles: dict[str, str] = {ActorRole.DOCTOR: "le médecin", ActorRole.OPERATOR: "l'opérateur"}
+    who = roles.get(actor_role, "l'assistant(e)")
+    if not actor_role and actor_id is None:
+        who = ""  # nobody's card: the platform itself (expiry, suspension) or an unknown identity
+    text = f"{who} {actor_name} a fait l'action « {action_label} »".lstrip()
+    if is_delegated and on_behalf_name:
+        text += f" au nom du médecin {on_behalf_name}"
+    return text[:1].upper() + text[1:]
+
+
 class Entry(models.Model):
     created_at = models.DateTimeField("date", default=timezone.now, db_index=True)
     action = models.CharField("action", max_length=40, choices=Action.choices)
@@ -177,13 +198,11 @@ class Entry(models.Model):
 
     @property
     def sentence(self) -> str:
-        """The seed's wording, as a sentence (capital first): « L'assistant(e) X a fait l'action « … » au nom du
-        médecin Y »."""
-        roles: dict[str, str] = {ActorRole.DOCTOR: "le médecin", ActorRole.OPERATOR: "l'opérateur"}
-        who = roles.get(self.actor_role, "l'assistant(e)")
-        if not self.actor_role and self.actor_id is None:
-            who = ""  # nobody's card: the platform itself (expiry, suspension) or an unknown identity
-        text = f"{who} {self.actor_name} a fait l'action « {self.action_label} »".lstrip()
-        if self.is_delegated and self.on_behalf_name:
-            text += f" au nom du médecin {self.on_behalf_name}"
-        return text[:1].upper() + text[1:]
+        return sentence(
+            actor_role=self.actor_role,
+            actor_id=self.actor_id,
+            actor_name=self.actor_name,
+            action_label=self.action_label,
+            is_delegated=self.is_delegated,
+            on_behalf_name=self.on_behalf_name,
+        )

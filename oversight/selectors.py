@@ -6,6 +6,7 @@ Every read starts from `journal.selectors.entries_in_name_of` for the doctor `de
 
 import datetime
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -16,8 +17,9 @@ from core.lookups import Among
 from core.prepared import Prepared, PreparedRows
 from core.text import normalize
 from delegations.authz import may_oversee
-from dossiers.models import Dossier
-from journal.models import Action, Entry
+from dossiers.changes import readable_changes
+from dossiers.models import Dossier, display_name
+from journal.models import Action, Entry, sentence
 from journal.selectors import ACTION_GROUPS, entries_in_name_of
 
 from .models import Preferences
@@ -76,18 +78,63 @@ def _actions(
     return entries.select_related("dossier__patient")
 
 
-# What a card of the list shows (oversight/jinja2/oversight/_actions_rows.html, Entry.sentence, readable_changes):
-# not the chain's hashes, nor the dossier's volets (long texts, a JSON document) read for its number.
-_CARD_FIELDS = (
-    *("created_at", "action", "action_label", "actor_id", "actor_name", "actor_role", "card_type"),
-    *("on_behalf_name", "is_delegated", "delegation", "detail", "changes"),
-    *("dossier__number", "dossier__patient__first_name", "dossier__patient__birth_name"),
-    "dossier__patient__usage_name",
+# What a card of the list shows (oversight/jinja2/oversight/_actions_rows.html), read as values: not the chain's
+# hashes, nor the dossier's volets (long texts, a JSON document) read for its number, nor a model instance per entry,
+# dossier and patient (most of what the list cost).
+_CARD_COLUMNS = (
+    *("created_at", "card_type", "action_label", "actor_id", "actor_name", "actor_role", "is_delegated"),
+    *("on_behalf_name", "delegation_id", "detail", "changes", "dossier__number"),
+    *("dossier__patient__first_name", "dossier__patient__birth_name", "dossier__patient__usage_name"),
 )
 
 
-def _listed(**values: Any) -> QuerySet[Entry]:
-    return _actions(**values).only(*_CARD_FIELDS)
+@dataclass(frozen=True, slots=True)
+class ActionCard:
+    """One card of « Actions faites en mon nom », as its row of `_CARD_COLUMNS` gives it."""
+
+    created_at: datetime.datetime
+    card_type: str
+    sentence: str
+    detail: str
+    changes: list[dict[str, str]]  # dossiers.changes.readable_changes
+    delegation_id: int | None
+    dossier_number: str | None
+    patient_name: str
+
+    @classmethod
+    def of(cls, row: tuple) -> "ActionCard":
+        (created_at, card_type, label, actor_id, actor_name, role, delegated, on_behalf_name, delegation_id, detail) = (
+            row[:10]
+        )
+        changes, number, first_name, birth_name, usage_name = row[10:]
+        return cls(
+            created_at=created_at,
+            card_type=card_type,
+            sentence=sentence(
+                actor_role=role,
+                actor_id=actor_id,
+                actor_name=actor_name,
+                action_label=label,
+                is_delegated=delegated,
+                on_behalf_name=on_behalf_name,
+            ),
+            detail=detail,
+            changes=readable_changes(changes),
+            delegation_id=delegation_id,
+            dossier_number=number,
+            patient_name=display_name(first_name=first_name, birth_name=birth_name, usage_name=usage_name)
+            if number
+            else "",
+        )
+
+
+def cards(rows: Iterable[tuple]) -> list[ActionCard]:
+    """The cards of a page of `actions_page`."""
+    return [ActionCard.of(row) for row in rows]
+
+
+def _listed(**values: Any) -> QuerySet[Entry, tuple]:
+    return _actions(**values).values_list(*_CARD_COLUMNS)
 
 
 # The list as the doctor pages through it: compiled once per choice of filters (core/prepared.py).
@@ -119,11 +166,14 @@ def actions_in_name_of(actor: "Actor | None", filters: ActionFilters = ActionFil
     return Entry.objects.none() if values is None else _actions(**values)
 
 
-def actions_page(actor: "Actor | None", filters: ActionFilters = ActionFilters()) -> "QuerySet[Entry] | PreparedRows":
-    """What actions_in_name_of finds, to page through: its SQL compiled once, unless patient words change it."""
+def actions_page(
+    actor: "Actor | None", filters: ActionFilters = ActionFilters()
+) -> "QuerySet[Entry, tuple] | PreparedRows":
+    """What actions_in_name_of finds, as rows for `cards`, to page through: its SQL compiled once, unless patient
+    words change it."""
     values = _actions_values(actor, filters)
     if values is None:
-        return Entry.objects.none()
+        return Entry.objects.none().values_list(*_CARD_COLUMNS)
     return _listed(**values) if values["shape"][2] else _ACTIONS.rows(**values)
 
 

@@ -46,7 +46,7 @@ def _filtered(request):
 def actions(request):
     _doctor, form = _filter_form(request)
     page = paginate(request, selectors.actions_page(request.actor, form.filters()), per_page=25, bounded=True)
-    rows = [{"entry": entry, "changes": readable_changes(entry.changes)} for entry in page]
+    rows = selectors.cards(page)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
