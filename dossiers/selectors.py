@@ -2,6 +2,7 @@
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import F, OuterRef, QuerySet, Subquery
@@ -13,7 +14,7 @@ from core.text import normalize
 from delegations.authz import Decision, DossierAction, decide
 from journal.models import DOSSIER_CHANGES, Entry
 
-from .models import Dossier
+from .models import Dossier, display_name
 
 if TYPE_CHECKING:
     from accounts.actor import Actor
@@ -58,12 +59,15 @@ def get_dossier(
     return dossier, decision
 
 
-def search_dossiers(actor: "Actor | None", *, query: str = "", status: str = "") -> "QuerySet[Dossier] | PreparedRows":
-    """The actor's dossiers, latest changed first, sliced and counted as a queryset. Without searched words (the
-    list as it opens, or by status) the SQL is compiled once; searched words change its text (core/prepared.py)."""
+def search_dossiers(
+    actor: "Actor | None", *, query: str = "", status: str = ""
+) -> "QuerySet[Dossier, tuple[Any, ...]] | PreparedRows":
+    """The actor's dossiers as rows for `listed`, latest changed first, sliced and counted as a queryset. Without
+    searched words (the list as it opens, or by status) the SQL is compiled once; searched words change its text
+    (core/prepared.py)."""
     decision = decide(actor, DossierAction.VIEW)
     if not decision.allowed or decision.principal is None:
-        return _of_principal(decision)  # none
+        return _of_principal(decision).values_list(*_LISTED_COLUMNS)  # none
     values: dict[str, Any] = {"principal_id": decision.principal.pk}
     if status:
         values["status"] = status
@@ -71,7 +75,9 @@ def search_dossiers(actor: "Actor | None", *, query: str = "", status: str = "")
     return _listed(**values, words=words) if words else _LISTED.rows(**values)
 
 
-def _listed(*, principal_id: int, status: str | None = None, words: tuple[str, ...] = ()) -> QuerySet[Dossier]:
+def _listed(
+    *, principal_id: int, status: str | None = None, words: tuple[str, ...] = ()
+) -> QuerySet[Dossier, tuple[Any, ...]]:
     """As Mes dossiers lists them: with the patient and the latest change, latest changed first."""
     dossiers = _of_doctor(principal_id)
     if status is not None:
@@ -79,24 +85,43 @@ def _listed(*, principal_id: int, status: str | None = None, words: tuple[str, .
     for word in words:
         dossiers = dossiers.filter(patient__search_name__contains=word)
     return (
-        dossiers.select_related("patient")
-        .only(*_LISTED_FIELDS)
-        .annotate(last_change_id=Subquery(_last_change))
+        dossiers.annotate(last_change_id=Subquery(_last_change))
         .order_by("-updated_at", "-id")
+        .values_list(*_LISTED_COLUMNS)
     )
 
 
-# What a row of Mes dossiers shows: not the volets (texts, JSON) nor the dates it does not show.
-_LISTED_FIELDS = (
-    "number",
-    "dossier_type",
-    "status",
-    "updated_at",
-    "patient__birth_name",
-    "patient__usage_name",
-    "patient__first_name",
-    "patient__birth_date",
+# What a row of Mes dossiers shows, read as values: not the volets (texts, JSON), nor a model instance per dossier
+# and patient (most of what reading the page cost).
+_LISTED_COLUMNS = (
+    *("number", "dossier_type", "status", "updated_at", "last_change_id"),
+    *("patient__first_name", "patient__birth_name", "patient__usage_name", "patient__birth_date"),
 )
+
+
+@dataclass(slots=True)
+class ListedDossier:
+    """A row of Mes dossiers, as its values from `_LISTED_COLUMNS` give it."""
+
+    number: str
+    dossier_type: str
+    status: str
+    updated_at: datetime.datetime
+    last_change_id: int | None
+    patient_name: str
+    birth_date: datetime.date
+    changed_by: str = ""  # « par Sophie BERNARD pour vous »: the view says it, as the reader is concerned
+
+    @classmethod
+    def of(cls, row: tuple[Any, ...]) -> "ListedDossier":
+        number, dossier_type, status, updated_at, last_change_id, first_name, birth_name, usage_name, birth_date = row
+        name = display_name(first_name=first_name, birth_name=birth_name, usage_name=usage_name)
+        return cls(number, dossier_type, status, updated_at, last_change_id, name, birth_date)
+
+
+def listed(rows: Iterable[tuple[Any, ...]]) -> list[ListedDossier]:
+    """The rows of a page of `search_dossiers`."""
+    return [ListedDossier.of(row) for row in rows]
 
 
 # The entry of a dossier's latest change (« Dernière modification »: who): every change sets `updated_at` just before
@@ -120,9 +145,9 @@ _CHANGES = Prepared(
 )
 
 
-def last_changes(dossiers: Iterable[Dossier]) -> dict[int, Entry]:
-    """The latest change of each dossier of a page (annotated by search_dossiers), in one query."""
-    ids = [found for d in dossiers if (found := getattr(d, "last_change_id", None))]
+def last_changes(dossiers: Iterable[ListedDossier]) -> dict[int, Entry]:
+    """The latest change of each dossier of a page of `search_dossiers`, in one query."""
+    ids = [d.last_change_id for d in dossiers if d.last_change_id]
     return {entry.pk: entry for entry in _CHANGES.fetch(ids=ids)} if ids else {}
 
 

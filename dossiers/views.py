@@ -57,9 +57,11 @@ def dossier_list(request):
     page = paginate(
         request, selectors.search_dossiers(request.actor, query=query, status=status), per_page=20, bounded=True
     )
-    changes = selectors.last_changes(page)
-    for dossier in page:
-        dossier.changed_by = _changed_by(changes.get(dossier.last_change_id), request.actor)
+    rows = selectors.listed(page)
+    changes = selectors.last_changes(rows)
+    for row in rows:
+        entry = changes.get(row.last_change_id) if row.last_change_id else None
+        row.changed_by = _changed_by(entry, request.actor)
     return render(
         request,
         "dossiers/list.html",
@@ -68,6 +70,7 @@ def dossier_list(request):
             "nav": "dossiers",
             "form": form,
             "page": page,
+            "rows": rows,
             "principal": decision.principal,
             "actions": allowed_actions(request.actor),
         },
