@@ -3,7 +3,7 @@
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.http import Http404
@@ -78,23 +78,19 @@ def search_dossiers(
 def _listed(
     *, principal_id: int, status: str | None = None, words: tuple[str, ...] = ()
 ) -> QuerySet[Dossier, tuple[Any, ...]]:
-    """As Mes dossiers lists them: with the patient and the latest change, latest changed first."""
+    """As Mes dossiers lists them: with the patient, latest changed first (the latest change: `last_changes`)."""
     dossiers = _of_doctor(principal_id)
     if status is not None:
         dossiers = dossiers.filter(status=status)
     for word in words:
         dossiers = dossiers.filter(patient__search_name__contains=word)
-    return (
-        dossiers.annotate(last_change_id=Subquery(_last_change))
-        .order_by("-updated_at", "-id")
-        .values_list(*_LISTED_COLUMNS)
-    )
+    return dossiers.order_by("-updated_at", "-id").values_list(*_LISTED_COLUMNS)
 
 
 # What a row of Mes dossiers shows, read as values: not the volets (texts, JSON), nor a model instance per dossier
 # and patient (most of what reading the page cost).
 _LISTED_COLUMNS = (
-    *("number", "dossier_type", "status", "updated_at", "last_change_id"),
+    *("pk", "number", "dossier_type", "status", "updated_at"),
     *("patient__first_name", "patient__birth_name", "patient__usage_name", "patient__birth_date"),
 )
 
@@ -103,20 +99,20 @@ _LISTED_COLUMNS = (
 class ListedDossier:
     """A row of Mes dossiers, as its values from `_LISTED_COLUMNS` give it."""
 
+    pk: int
     number: str
     dossier_type: str
     status: str
     updated_at: datetime.datetime
-    last_change_id: int | None
     patient_name: str
     birth_date: datetime.date
     changed_by: str = ""  # « par Sophie BERNARD pour vous »: the view says it, as the reader is concerned
 
     @classmethod
     def of(cls, row: tuple[Any, ...]) -> "ListedDossier":
-        number, dossier_type, status, updated_at, last_change_id, first_name, birth_name, usage_name, birth_date = row
+        pk, number, dossier_type, status, updated_at, first_name, birth_name, usage_name, birth_date = row
         name = display_name(first_name=first_name, birth_name=birth_name, usage_name=usage_name)
-        return cls(number, dossier_type, status, updated_at, last_change_id, name, birth_date)
+        return cls(pk, number, dossier_type, status, updated_at, name, birth_date)
 
 
 def listed(rows: Iterable[tuple[Any, ...]]) -> list[ListedDossier]:
@@ -139,16 +135,33 @@ _last_change = (
 
 # Without searched words: a status given or not is a statement of its own (a value left out).
 _LISTED = Prepared(Dossier, _listed)
-# Who made it is all the list shows (« par Sophie BERNARD pour vous »): not the entry's other columns.
-_CHANGES = Prepared(
-    Entry, lambda *, ids: Entry.objects.filter(pk__in=ids).only("actor_id", "actor_name", "is_delegated")
-)
 
 
-def last_changes(dossiers: Iterable[ListedDossier]) -> dict[int, Entry]:
-    """The latest change of each dossier of a page of `search_dossiers`, in one query."""
-    ids = [d.last_change_id for d in dossiers if d.last_change_id]
-    return {entry.pk: entry for entry in _CHANGES.fetch(ids=ids)} if ids else {}
+class LastChange(NamedTuple):
+    """Who made a dossier's latest change: all the list shows of it (« par Sophie BERNARD pour vous »)."""
+
+    actor_id: int | None
+    actor_name: str
+    is_delegated: bool
+
+
+def _latest_changes(*, dossier_ids: list[int]) -> QuerySet[Entry, tuple[Any, ...]]:
+    # For the page's dossiers only: in the list's own query, the count of the list would walk it for every dossier.
+    latest = Dossier.objects.filter(pk__in=dossier_ids).annotate(latest=Subquery(_last_change)).values("latest")
+    return (
+        Entry.objects.filter(pk__in=latest)
+        .order_by()
+        .values_list("dossier_id", "actor_id", "actor_name", "is_delegated")
+    )
+
+
+_CHANGES = Prepared(Entry, _latest_changes)
+
+
+def last_changes(dossiers: Iterable[ListedDossier]) -> dict[int, LastChange]:
+    """The latest change of each dossier of a page of `search_dossiers`, by dossier, in one query."""
+    ids = [d.pk for d in dossiers]
+    return {row[0]: LastChange(*row[1:]) for row in _CHANGES.fetch(dossier_ids=ids)} if ids else {}
 
 
 def possible_duplicates(

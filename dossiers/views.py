@@ -60,8 +60,7 @@ def dossier_list(request):
     rows = selectors.listed(page)
     changes = selectors.last_changes(rows)
     for row in rows:
-        entry = changes.get(row.last_change_id) if row.last_change_id else None
-        row.changed_by = _changed_by(entry, request.actor)
+        row.changed_by = _changed_by(changes.get(row.pk), request.actor)
     return render(
         request,
         "dossiers/list.html",

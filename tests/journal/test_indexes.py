@@ -10,7 +10,7 @@ import re
 import pytest
 from django.db import connection
 
-from dossiers.selectors import _listed
+from dossiers.selectors import _latest_changes
 from oversight.selectors import _listed as actions_listed
 from tests.factories import DossierFactory
 
@@ -40,7 +40,7 @@ def plan(queryset) -> str:
 
 def test_latest_change_of_each_dossier_reads_the_changes_only():
     dossier = DossierFactory()
-    found = plan(_listed(principal_id=dossier.medecin_traitant_id)[:20])
+    found = plan(_latest_changes(dossier_ids=[dossier.pk]))
     assert "journal_dossier_changes" in found, found
 
 
