@@ -1,27 +1,63 @@
 """HISTORIQUE DES ACTIONS as a reader goes through it: consecutive consultations by the same person make one row
 (« 3 consultations par Sophie BERNARD, du … au … », each one behind « Voir le détail »), changes made readable."""
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from journal.models import Action, Entry
+from journal.models import Action, sentence
 
 from .changes import readable_changes
+
+# What a row shows of an entry (and what tells one reader from another), read as values (journal.selectors
+# .dossier_history's `columns`): not the chain's hashes, nor a model instance per entry.
+HISTORY_COLUMNS = (
+    *("created_at", "action", "action_label", "actor_id", "actor_name", "actor_role", "card_type"),
+    *("on_behalf_of_id", "on_behalf_name", "is_delegated", "changes"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One entry of the history, from its row of HISTORY_COLUMNS."""
+
+    created_at: datetime.datetime
+    action: str
+    actor_id: int | None
+    actor_name: str
+    card_type: str
+    on_behalf_of_id: int | None
+    sentence: str
+    changes: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, row: tuple[Any, ...]) -> "HistoryEntry":
+        created_at, action, label, actor_id, actor_name, role, card_type, on_behalf_of_id, on_behalf_name = row[:9]
+        delegated, changes = row[9:]
+        said = sentence(
+            actor_role=role,
+            actor_id=actor_id,
+            actor_name=actor_name,
+            action_label=label,
+            is_delegated=delegated,
+            on_behalf_name=on_behalf_name,
+        )
+        return cls(created_at, action, actor_id, actor_name, card_type, on_behalf_of_id, said, changes)
 
 
 @dataclass
 class HistoryRow:
-    entry: Entry  # the most recent of the row
+    entry: HistoryEntry  # the most recent of the row
     changes: list[dict[str, str]]
-    views: list[Entry] = field(default_factory=list)  # consultations gathered in this row, newest first
+    views: list[HistoryEntry] = field(default_factory=list)  # consultations gathered in this row, newest first
 
     @property
     def collapsed(self) -> bool:
         return len(self.views) > 1
 
     @property
-    def oldest(self) -> Entry:
+    def oldest(self) -> HistoryEntry:
         return self.views[-1] if self.views else self.entry
 
     @property
@@ -29,7 +65,7 @@ class HistoryRow:
         return f"{len(self.views)} consultations par {self.entry.actor_name}"
 
 
-def _same_reader(row: HistoryRow | None, entry: Entry) -> bool:
+def _same_reader(row: HistoryRow | None, entry: HistoryEntry) -> bool:
     return (
         row is not None
         and bool(row.views)
@@ -40,9 +76,10 @@ def _same_reader(row: HistoryRow | None, entry: Entry) -> bool:
     )
 
 
-def history_rows(entries: Iterable[Entry]) -> list[HistoryRow]:
+def history_rows(values: Iterable[tuple[Any, ...]]) -> list[HistoryRow]:
+    """The rows of entries read with HISTORY_COLUMNS."""
     rows: list[HistoryRow] = []
-    for entry in entries:
+    for entry in map(HistoryEntry.of, values):
         viewed = entry.action == Action.DOSSIER_VIEWED
         last: Any = rows[-1] if rows else None
         if viewed and _same_reader(last, entry):

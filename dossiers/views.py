@@ -15,7 +15,7 @@ from journal.selectors import dossier_history
 from . import selectors, services
 from .context_processors import dossiers_heading
 from .forms import DossierFilterForm, MedicalForm, NewDossierForm, typed_back
-from .history import history_rows
+from .history import HISTORY_COLUMNS, history_rows
 
 HISTORY_ON_DOSSIER_PAGE = 10
 # The hidden field of every dossier form (dossiers/_drawn_for.html): the principal the page was drawn for, so that
@@ -128,7 +128,7 @@ def _detail_context(request, dossier, decision, medical_form=None):
         "principal": decision.principal,
         "actions": allowed_actions(request.actor),
         "medical_form": medical_form or MedicalForm(instance=dossier, initial={"version": dossier.version}),
-        "history": history_rows(dossier_history(dossier.pk)[:HISTORY_ON_DOSSIER_PAGE]),
+        "history": history_rows(dossier_history(dossier.pk, columns=HISTORY_COLUMNS)[:HISTORY_ON_DOSSIER_PAGE]),
     }
 
 
@@ -142,7 +142,7 @@ def dossier_detail(request, number):
 @login_required
 def dossier_history_page(request, number):
     dossier, decision = selectors.get_dossier(request.actor, number)
-    page = paginate(request, dossier_history(dossier.pk), per_page=25, bounded=True)
+    page = paginate(request, dossier_history(dossier.pk, columns=HISTORY_COLUMNS), per_page=25, bounded=True)
     return render(
         request,
         "dossiers/history.html",

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.db.models import QuerySet
 
 from core.prepared import Prepared, PreparedRows
@@ -7,16 +9,19 @@ from .models import Action, Entry
 LOGIN_ACTIONS = (Action.LOGIN, Action.LOGIN_FAILED)
 
 
+def _dossier_history(*, dossier_id: int, shape: tuple[str, ...] = ()) -> QuerySet[Entry, Any]:
+    entries = Entry.objects.filter(dossier_id=dossier_id).order_by("-created_at", "-id")
+    return entries.values_list(*shape) if shape else entries
+
+
 # Read on every dossier page and history page: compiled once (core/prepared.py).
-_DOSSIER_HISTORY = Prepared(
-    Entry, lambda *, dossier_id: Entry.objects.filter(dossier_id=dossier_id).order_by("-created_at", "-id")
-)
+_DOSSIER_HISTORY = Prepared(Entry, _dossier_history)
 
 
-def dossier_history(dossier_id: int) -> PreparedRows:
-    """HISTORIQUE DES ACTIONS of one dossier, newest first, sliced and counted as a queryset. The caller has
-    already checked access."""
-    return _DOSSIER_HISTORY.rows(dossier_id=dossier_id)
+def dossier_history(dossier_id: int, *, columns: tuple[str, ...] = ()) -> PreparedRows:
+    """HISTORIQUE DES ACTIONS of one dossier, newest first, sliced and counted as a queryset: entries, or with
+    `columns` their values as tuples (a page reads what it shows). The caller has already checked access."""
+    return _DOSSIER_HISTORY.rows(dossier_id=dossier_id, shape=columns)
 
 
 def delegation_history(delegation_id: int) -> QuerySet[Entry]:

@@ -1,6 +1,6 @@
 """HISTORIQUE DES ACTIONS: consecutive consultations by one person make one row; the full page names the patient."""
 
-from dossiers.history import history_rows
+from dossiers.history import HISTORY_COLUMNS, history_rows
 from journal.selectors import dossier_history
 from tests.conftest import actor_for, login_client
 
@@ -16,7 +16,7 @@ def test_consecutive_consultations_by_the_same_person_collapse(people):
     view(martin, alice)
     view(sophie, alice)
     view(sophie, alice)
-    rows = history_rows(dossier_history(alice.pk))
+    rows = history_rows(dossier_history(alice.pk, columns=HISTORY_COLUMNS))
     assert [(len(r.views), r.entry.action) for r in rows] == [
         (2, "dossier_viewed"),
         (1, "dossier_viewed"),
