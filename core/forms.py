@@ -50,6 +50,8 @@ def default_error_summary(form: forms.BaseForm) -> list[dict[str, str]]:
 def _escaped(value) -> str:
     """What Django's format_html does to each value (conditional_escape), without its wrapper for lazy text: a form's
     attributes and options are many, and the wrapper was most of their cost (docs/performance.md)."""
+    if type(value) is str:  # most values: a plain text (a subclass may be marked safe)
+        return html.escape(value)
     if isinstance(value, Promise):  # as conditional_escape: lazy text is read first (it may be safe text)
         value = str(value)
     return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
@@ -57,13 +59,13 @@ def _escaped(value) -> str:
 
 def _attrs(attrs: dict) -> SafeString:
     """Django's django/forms/widgets/attrs.html: True as a bare name, False left out, anything else as text."""
-    return mark_safe(  # noqa: S308  # nosec B308 B703: each name and value escaped
-        "".join(
-            f" {_escaped(name)}" if value is True else f' {_escaped(name)}="{_escaped(str(value))}"'
-            for name, value in attrs.items()
-            if value is not False
-        )
-    )
+    parts = []
+    for name, value in attrs.items():
+        if value is True:
+            parts.append(f" {_escaped(name)}")
+        elif value is not False:
+            parts.append(f' {_escaped(name)}="{_escaped(str(value))}"')
+    return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703: each name and value escaped
 
 
 def _shown(value):
