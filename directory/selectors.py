@@ -241,22 +241,24 @@ def _name_place_key(where: dict[str, Any]) -> dict[str, Any] | None:
 
 class _NameWalk:
     """The people of a name and a place in name order, from one walk of a places index (see _walk). The count
-    first reads up to PEEK of them: fewer (the usual case), they are all the results, and a page needs no other
-    query; otherwise the count is an index-only walk stopping at RESULTS_LIMIT + 1."""
+    first reads up to PEEK of them: fewer (the usual case), they are all the results; otherwise the count is an
+    index-only walk stopping at RESULTS_LIMIT + 1. Either way a page within those first PEEK people is cut from
+    them, with no other query."""
 
     def __init__(self, by_place: QuerySet[Any]):
         self.by_place = by_place
-        self.rows: list[Any] | None = None  # all the people, when fewer than PEEK
+        self.rows: list[Any] | None = None  # the first PEEK people in name order (all of them when fewer)
 
     def count(self) -> int:
-        rows = list(_walk(self.by_place, {}, PEEK))
-        if len(rows) < PEEK:
-            self.rows = rows
-            return len(rows)
+        self.rows = list(_walk(self.by_place, {}, PEEK))
+        if len(self.rows) < PEEK:
+            return len(self.rows)
         return _walk(self.by_place, {}, RESULTS_LIMIT + 1).count()
 
     def page(self, start: int, stop: int) -> list[int]:
-        rows = self.rows if self.rows is not None else _walk(self.by_place, {}, stop)
+        rows = self.rows
+        if rows is None or (len(rows) >= PEEK and stop > len(rows)):
+            rows = _walk(self.by_place, {}, stop)
         return [row[2] for row in rows[start:stop]]
 
 
