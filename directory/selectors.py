@@ -256,7 +256,7 @@ class _NameWalk:
         return _walk(self.by_place, {}, RESULTS_LIMIT + 1).count()
 
     def page(self, start: int, stop: int) -> list[int]:
-        rows = self.rows
+        rows: Any = self.rows
         if rows is None or (len(rows) >= PEEK and stop > len(rows)):
             rows = _walk(self.by_place, {}, stop)
         return [row[2] for row in rows[start:stop]]
