@@ -3,7 +3,7 @@
 import re
 from collections.abc import Callable
 from functools import partial
-from typing import Any, Self
+from typing import Any, NamedTuple, Self
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, QuerySet
@@ -187,19 +187,34 @@ def _ordered(queryset: SearchResults) -> SearchResults:
     return queryset.order_by("search_last_name", "search_first_name", "id")
 
 
+class PlaceShown(NamedTuple):
+    """A place of practice as the results table shows it (directory/jinja2/directory/_results_table.html)."""
+
+    pk: int
+    structure_name: str
+    address: str
+    postal_code: str
+    commune: str
+    mode: str
+
+
 # The places of the people of a page, in one statement compiled once (core/prepared.py): Django's prefetch built a
-# queryset for each person of the page.
+# queryset for each person of the page. Read as values: what the table shows, not a model instance per place.
 _PLACES = Prepared(
     PracticePlace,
-    lambda *, people: PracticePlace.objects.filter(professional_id__in=people).order_by("professional_id", "id"),
+    lambda *, people: (
+        PracticePlace.objects.filter(professional_id__in=people)
+        .order_by("professional_id", "id")
+        .values_list("professional_id", *PlaceShown._fields)
+    ),
 )
 
 
 def _read_places(people: list[Professional]) -> None:
     """Each person's places, in their order, as `place_list` (the results table draws them)."""
-    by_person: dict[int, list[PracticePlace]] = {person.pk: [] for person in people}
-    for place in _PLACES.fetch(people=list(by_person)):
-        by_person[place.professional_id].append(place)
+    by_person: dict[int, list[PlaceShown]] = {person.pk: [] for person in people}
+    for row in _PLACES.fetch(people=list(by_person)):
+        by_person[row[0]].append(PlaceShown(*row[1:]))
     for person in people:
         person.place_list = by_person[person.pk]  # type: ignore[attr-defined]
 
