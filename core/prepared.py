@@ -59,15 +59,24 @@ class _Statement:
 class Prepared(Generic[M]):
     """`Prepared(Model, build)`: `build(**values)` returns the queryset, `.fetch(**values)` runs its SQL compiled
     once. `shape`, when given, is passed to `build` too. A window of rows (`rows()[a:b]`, what a paginator asks)
-    is bound as LIMIT and OFFSET parameters: every page of a list is the same statement."""
+    is bound as LIMIT and OFFSET parameters: every page of a list is the same statement. With `columns`, the rows
+    are `values_list(*columns)` tuples, and the count is the built queryset's, without the joins of those columns
+    (what a list shows is read for its page, not for every row counted)."""
 
-    def __init__(self, model: type[M], build: Callable[..., QuerySet[M, Any]]) -> None:
+    def __init__(
+        self, model: type[M], build: Callable[..., QuerySet[M, Any]], *, columns: tuple[str, ...] = ()
+    ) -> None:
         self.model = model
         self.build = build
+        self.columns = columns
         self._statements: dict[tuple[Hashable, ...], _Statement] = {}
 
     def queryset(self, *, shape: Hashable = (), **values: Any) -> QuerySet:
         """The ORM's own queryset for these values (compiled on each use): what the prepared read must equal."""
+        built = self._built(shape, values)
+        return built.values_list(*self.columns) if self.columns else built
+
+    def _built(self, shape: Hashable, values: dict[str, Any]) -> QuerySet:
         return self.build(**values) if shape == () else self.build(shape=shape, **values)
 
     def fetch(self, *, shape: Hashable = (), **values: Any) -> list:
@@ -141,15 +150,19 @@ class Prepared(Generic[M]):
             else:
                 stand_ins[name] = _stand_in(value, k * MAX_LIST)
                 where[_adapt(ops, stand_ins[name])] = (name, None)
-        template = self.queryset(shape=shape, **stand_ins).using(db)
+        template = (self._built(shape, stand_ins) if counting else self.queryset(shape=shape, **stand_ins)).using(db)
         windowed = window != _WHOLE
         if windowed and (template.query.is_sliced or template.query.combinator):
             raise ValueError("Prepared: a window of rows() is bound as LIMIT and OFFSET: build must not slice")
+        if self.columns and template.query.distinct:
+            raise ValueError("Prepared: distinct rows are counted by their columns: give build the values_list")
         if counting:
-            # As Django counts: a subquery of the rows' keys (their own columns when distinct or values), in order
-            # under a window.
+            # As Django counts: a subquery of the rows' keys (their own columns when distinct or grouped), in order
+            # under a window. Rows read as values are counted by their keys too: the columns they show would keep
+            # their joins and make the database read them for every row counted.
             counted = template if windowed or template.query.is_sliced else template.order_by()
-            if not counted.query.distinct and counted._iterable_class is ModelIterable:
+            plain = counted._iterable_class is ModelIterable or counted.query.group_by is None
+            if not counted.query.distinct and plain:
                 counted = counted.values("pk")
             compiler = counted.query.get_compiler(using=db)
         else:

@@ -72,19 +72,17 @@ def search_dossiers(
     if status:
         values["status"] = status
     words = tuple(normalize(query).split())
-    return _listed(**values, words=words) if words else _LISTED.rows(**values)
+    return _listed(**values, words=words).values_list(*_LISTED_COLUMNS) if words else _LISTED.rows(**values)
 
 
-def _listed(
-    *, principal_id: int, status: str | None = None, words: tuple[str, ...] = ()
-) -> QuerySet[Dossier, tuple[Any, ...]]:
+def _listed(*, principal_id: int, status: str | None = None, words: tuple[str, ...] = ()) -> QuerySet[Dossier]:
     """As Mes dossiers lists them: with the patient, latest changed first (the latest change: `last_changes`)."""
     dossiers = _of_doctor(principal_id)
     if status is not None:
         dossiers = dossiers.filter(status=status)
     for word in words:
         dossiers = dossiers.filter(patient__search_name__contains=word)
-    return dossiers.order_by("-updated_at", "-id").values_list(*_LISTED_COLUMNS)
+    return dossiers.order_by("-updated_at", "-id")
 
 
 # What a row of Mes dossiers shows, read as values: not the volets (texts, JSON), nor a model instance per dossier
@@ -133,8 +131,9 @@ _last_change = (
 )
 
 
-# Without searched words: a status given or not is a statement of its own (a value left out).
-_LISTED = Prepared(Dossier, _listed)
+# Without searched words: a status given or not is a statement of its own (a value left out). Counted without the
+# patient's columns (core/prepared.py).
+_LISTED = Prepared(Dossier, _listed, columns=_LISTED_COLUMNS)
 
 
 class LastChange(NamedTuple):

@@ -133,12 +133,9 @@ def cards(rows: Iterable[tuple]) -> list[ActionCard]:
     return [ActionCard.of(row) for row in rows]
 
 
-def _listed(**values: Any) -> QuerySet[Entry, tuple]:
-    return _actions(**values).values_list(*_CARD_COLUMNS)
-
-
 # The list as the doctor pages through it: compiled once per choice of filters (core/prepared.py).
-_ACTIONS = Prepared(Entry, _listed)
+# Counted without the dossier's and patient's columns (core/prepared.py).
+_ACTIONS = Prepared(Entry, _actions, columns=_CARD_COLUMNS)
 
 
 def _actions_values(actor: "Actor | None", filters: ActionFilters) -> dict[str, Any] | None:
@@ -174,7 +171,7 @@ def actions_page(
     values = _actions_values(actor, filters)
     if values is None:
         return Entry.objects.none().values_list(*_CARD_COLUMNS)
-    return _listed(**values) if values["shape"][2] else _ACTIONS.rows(**values)
+    return _actions(**values).values_list(*_CARD_COLUMNS) if values["shape"][2] else _ACTIONS.rows(**values)
 
 
 # « Depuis votre dernière connexion »: what changed dossiers (consultations and delegation events aside), counted

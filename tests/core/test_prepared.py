@@ -323,3 +323,32 @@ def test_planned_for_their_values_turns_preparing_off_then_back_on():
         assert connection.connection.prepare_threshold is None
         _ = 1 / 0
     assert connection.connection.prepare_threshold == 5
+
+
+def test_rows_read_as_columns_are_counted_without_them(one_doctor):
+    # A list read as values (what it shows, the patient's columns among them): the rows are the queryset's
+    # values_list, pages and counts too, and the count reads the doctor's dossiers alone, not their patients.
+    from django.test.utils import CaptureQueriesContext
+
+    first, _ = one_doctor
+    columns = ("number", "patient__birth_name", "patient__birth_date", "updated_at")
+    listed = Prepared(
+        Dossier,
+        lambda *, doctor: Dossier.objects.filter(medecin_traitant_id=doctor).order_by("-updated_at", "-id"),
+        columns=columns,
+    )
+    queryset = listed.queryset(doctor=first.pk)
+    assert list(queryset) == list(
+        Dossier.objects.filter(medecin_traitant_id=first.pk).order_by("-updated_at", "-id").values_list(*columns)
+    )
+    assert listed.fetch(doctor=first.pk) == list(queryset)
+    for start, stop in ((0, 2), (2, 5), (4, 9)):
+        assert list(listed.rows(doctor=first.pk)[start:stop]) == list(queryset[start:stop])
+        with CaptureQueriesContext(connection) as counting:
+            counted = listed.rows(doctor=first.pk)[start:stop].count()
+        assert counted == listed.queryset(doctor=first.pk)[start:stop].count()
+        (sql,) = [query["sql"] for query in counting.captured_queries]
+        assert "dossiers_patient" not in sql, sql
+    distinct = Prepared(Dossier, lambda *, doctor: Dossier.objects.filter(pk=doctor).distinct(), columns=columns)
+    with pytest.raises(ValueError, match="distinct"):
+        distinct.count(doctor=first.pk)

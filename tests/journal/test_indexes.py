@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from dossiers.selectors import _latest_changes
-from oversight.selectors import _listed as actions_listed
+from oversight.selectors import _ACTIONS
 from tests.factories import DossierFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +60,6 @@ def test_actions_in_my_name_read_the_index_of_what_they_show(group, hide_views, 
         pytest.skip("SQLite reads journal_principal_recent for a group of several actions")
     dossier = DossierFactory()
     doctor = dossier.medecin_traitant
-    entries = actions_listed(doctor_id=doctor.pk, user_id=doctor.pk + 1, shape=(group, hide_views, ()))
+    entries = _ACTIONS.queryset(doctor_id=doctor.pk, user_id=doctor.pk + 1, shape=(group, hide_views, ()))
     found = plan(entries[:25])
     assert index in found, found
