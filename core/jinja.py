@@ -20,7 +20,7 @@ from django.utils.formats import localize
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # public, missing from the stubs
 from jinja2 import ChainableUndefined, Environment
 
-from .reverse import fast_reverse
+from .reverse import fast_reverse, reverser
 from .templatetags.formats import de
 
 # Filled before the first page is drawn (AppConfig.ready), read when Django builds the environment.
@@ -35,6 +35,17 @@ def register_global(name: str, function: Callable[..., Any]) -> None:
 def url(view_name: str, *args: Any) -> str:
     """`{% url view_name arg… %}`."""
     return fast_reverse(view_name, list(args)) or reverse(view_name, args=args)
+
+
+def page_url() -> Callable[..., str]:
+    """`url` for one drawing of a template (`{% jinja %}` gives it): the request's URLconf and script prefix read
+    once for all its links (core.reverse.reverser)."""
+    answer = reverser()
+
+    def url(view_name: str, *args: Any) -> str:
+        return answer(view_name, list(args)) or reverse(view_name, args=args)
+
+    return url
 
 
 def strftime(value: Any, format_string: str) -> str:

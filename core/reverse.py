@@ -14,7 +14,9 @@ new URLconf), it is learnt again.
 
 import re
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.urls import NoReverseMatch, URLResolver, get_resolver, get_script_prefix, get_urlconf, reverse
 from django.urls.converters import IntConverter, PathConverter, SlugConverter, StringConverter
@@ -102,13 +104,28 @@ def _template(urlconf: str | None, view_name: str, arity: int) -> tuple[tuple[st
 def fast_reverse(view_name: str, args: list) -> str | None:
     """The URL as `reverse(view_name, args=args)` gives it, or None when this call must go to `reverse` itself."""
     urlconf = get_urlconf()
+    return _answer(urlconf, get_script_prefix(), _learnt(urlconf), view_name, args)
+
+
+def reverser() -> Callable[[str, list], str | None]:
+    """`fast_reverse` for the many links of one page: the request's URLconf and script prefix (the same for the
+    whole page) read once, not for every link (each is a lookup of a context-local value)."""
+    urlconf = get_urlconf()
+    return partial(_answer, urlconf, get_script_prefix(), _learnt(urlconf))
+
+
+def _learnt(urlconf: str | None) -> _Learnt:
     resolver = get_resolver(urlconf)
     learnt = _LEARNT.get(resolver)
     if learnt is None:
         learnt = _LEARNT[resolver] = _Learnt(_answerable_names(resolver))
+    return learnt
+
+
+def _answer(urlconf: str | None, prefix: str, learnt: _Learnt, view_name: str, args: list) -> str | None:
     if view_name not in learnt.names:
         return None
-    key = (get_script_prefix(), view_name, len(args))
+    key = (prefix, view_name, len(args))
     found = learnt.templates.get(key)
     if found is None:
         if len(learnt.templates) >= _MAX_TEMPLATES:
