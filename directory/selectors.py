@@ -77,6 +77,7 @@ class SearchResults(QuerySet[Professional]):
             with planned_for_their_values(self.db):
                 ids = self.page_from(k.start or 0, k.stop)
             page = SearchResults(self.model, using=self._db).filter(pk__in=ids)  # type: ignore[attr-defined]
+            page.query.deferred_loading = self.query.deferred_loading  # the same columns (`only`)
             return page.order_by(*self.query.order_by)
         return super().__getitem__(k)
 
@@ -183,8 +184,13 @@ def search_professionals(
     return _ordered(queryset)
 
 
+# What the results table shows of a person (directory/jinja2/directory/_results_table.html): not the import's
+# columns (fingerprint, codes, dates).
+SHOWN = ("id_type", "identifier", "civilite_exercice", "civilite", "last_name", "first_name", "profession", "specialty")
+
+
 def _ordered(queryset: SearchResults) -> SearchResults:
-    return queryset.order_by("search_last_name", "search_first_name", "id")
+    return queryset.order_by("search_last_name", "search_first_name", "id").only(*SHOWN)
 
 
 class PlaceShown(NamedTuple):
