@@ -6,16 +6,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from journal.models import Action, sentence
+from journal.models import SENTENCE_COLUMNS, Action, sentence_of
 
 from .changes import readable_changes
 
 # What a row shows of an entry (and what tells one reader from another), read as values (journal.selectors
 # .dossier_history's `columns`): not the chain's hashes, nor a model instance per entry.
-HISTORY_COLUMNS = (
-    *("created_at", "action", "action_label", "actor_id", "actor_name", "actor_role", "card_type"),
-    *("on_behalf_of_id", "on_behalf_name", "is_delegated", "changes"),
-)
+HISTORY_COLUMNS = (*SENTENCE_COLUMNS, "created_at", "action", "card_type", "on_behalf_of_id", "changes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,17 +30,10 @@ class HistoryEntry:
 
     @classmethod
     def of(cls, row: tuple[Any, ...]) -> "HistoryEntry":
-        created_at, action, label, actor_id, actor_name, role, card_type, on_behalf_of_id, on_behalf_name = row[:9]
-        delegated, changes = row[9:]
-        said = sentence(
-            actor_role=role,
-            actor_id=actor_id,
-            actor_name=actor_name,
-            action_label=label,
-            is_delegated=delegated,
-            on_behalf_name=on_behalf_name,
-        )
-        return cls(created_at, action, actor_id, actor_name, card_type, on_behalf_of_id, said, changes)
+        who = dict(zip(SENTENCE_COLUMNS, row, strict=False))
+        created_at, action, card_type, on_behalf_of_id, changes = row[len(SENTENCE_COLUMNS) :]
+        said = sentence_of(row)
+        return cls(created_at, action, who["actor_id"], who["actor_name"], card_type, on_behalf_of_id, said, changes)
 
 
 @dataclass

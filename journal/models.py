@@ -1,5 +1,6 @@
 """The append-only journal: who did what, on whose behalf, on which dossier or delegation."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import models
@@ -96,6 +97,16 @@ def sentence(
     if is_delegated and on_behalf_name:
         text += f" au nom du médecin {on_behalf_name}"
     return text[:1].upper() + text[1:]
+
+
+# The columns `sentence` is written from, in its arguments' order: a list that reads entries as values reads these
+# first, and `sentence_of` writes the sentence of its row.
+SENTENCE_COLUMNS = ("actor_role", "actor_id", "actor_name", "action_label", "is_delegated", "on_behalf_name")
+
+
+def sentence_of(row: Sequence[Any]) -> str:
+    """The sentence of a row of values whose first columns are SENTENCE_COLUMNS."""
+    return sentence(**dict(zip(SENTENCE_COLUMNS, row, strict=False)))
 
 
 class Entry(models.Model):

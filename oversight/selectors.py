@@ -19,7 +19,7 @@ from core.text import normalize
 from delegations.authz import may_oversee
 from dossiers.changes import readable_changes
 from dossiers.models import Dossier, display_name
-from journal.models import Action, Entry, sentence
+from journal.models import SENTENCE_COLUMNS, Action, Entry, sentence_of
 from journal.selectors import ACTION_GROUPS, entries_in_name_of
 
 from .models import Preferences
@@ -82,8 +82,8 @@ def _actions(
 # hashes, nor the dossier's volets (long texts, a JSON document) read for its number, nor a model instance per entry,
 # dossier and patient (most of what the list cost).
 _CARD_COLUMNS = (
-    *("created_at", "card_type", "action_label", "actor_id", "actor_name", "actor_role", "is_delegated"),
-    *("on_behalf_name", "delegation_id", "detail", "changes", "dossier__number"),
+    *SENTENCE_COLUMNS,
+    *("created_at", "card_type", "delegation_id", "detail", "changes", "dossier__number"),
     *("dossier__patient__first_name", "dossier__patient__birth_name", "dossier__patient__usage_name"),
 )
 
@@ -102,33 +102,24 @@ class ActionCard:
     patient_name: str
 
     @classmethod
-    def of(cls, row: tuple) -> "ActionCard":
-        (created_at, card_type, label, actor_id, actor_name, role, delegated, on_behalf_name, delegation_id, detail) = (
-            row[:10]
-        )
-        changes, number, first_name, birth_name, usage_name = row[10:]
+    def of(cls, row: tuple[Any, ...]) -> "ActionCard":
+        created_at, card_type, delegation_id, detail, changes, number, first_name, birth_name, usage_name = row[
+            len(SENTENCE_COLUMNS) :
+        ]
+        patient = display_name(first_name=first_name, birth_name=birth_name, usage_name=usage_name) if number else ""
         return cls(
             created_at=created_at,
             card_type=card_type,
-            sentence=sentence(
-                actor_role=role,
-                actor_id=actor_id,
-                actor_name=actor_name,
-                action_label=label,
-                is_delegated=delegated,
-                on_behalf_name=on_behalf_name,
-            ),
+            sentence=sentence_of(row),
             detail=detail,
             changes=readable_changes(changes),
             delegation_id=delegation_id,
             dossier_number=number,
-            patient_name=display_name(first_name=first_name, birth_name=birth_name, usage_name=usage_name)
-            if number
-            else "",
+            patient_name=patient,
         )
 
 
-def cards(rows: Iterable[tuple]) -> list[ActionCard]:
+def cards(rows: Iterable[tuple[Any, ...]]) -> list[ActionCard]:
     """The cards of a page of `actions_page`."""
     return [ActionCard.of(row) for row in rows]
 
