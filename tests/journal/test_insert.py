@@ -9,11 +9,19 @@ from django.db import connection
 from django.db.models.signals import post_save, pre_save
 from django.test.utils import CaptureQueriesContext
 
+from journal import services
 from journal.models import Action, ActorRole, Entry
 from journal.services import record
 from tests.factories import DoctorUserFactory, DossierFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _compiled_here(monkeypatch):
+    # The statement is compiled by the first append of a process: here, so that the test sees its compilation too
+    # (mutation testing runs the tests in a process that has appended already).
+    monkeypatch.setattr(services, "_INSERTS", {})
 
 
 def _inserts(queries) -> list[str]:
