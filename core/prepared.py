@@ -69,6 +69,8 @@ class Prepared(Generic[M]):
         self.model = model
         self.build = build
         self.columns = columns
+        for column in columns:
+            _one_row_per_row(model, column)
         self._statements: dict[tuple[Hashable, ...], _Statement] = {}
 
     def queryset(self, *, shape: Hashable = (), **values: Any) -> QuerySet:
@@ -197,6 +199,17 @@ class Prepared(Generic[M]):
             for name in ("select", "klass_info", "annotation_col_map", "col_count", "has_extra_select")
         }
         return _Statement(template, sql, slots, state)
+
+
+def _one_row_per_row(model: type[Model], column: str) -> None:
+    """A column of `columns` follows foreign keys only: through a many-valued relation the rows read would be one per
+    related row, and the count, made without the columns, one per row of the model."""
+    current: Any = model
+    for name in column.split("__")[:-1]:
+        field = current._meta.get_field(name)
+        if field.many_to_many or field.one_to_many:
+            raise ValueError(f"Prepared: the column {column} would read several rows for one ({name})")
+        current = field.related_model
 
 
 def _window_sql(ops, window: _Window) -> str:

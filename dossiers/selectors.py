@@ -144,9 +144,11 @@ class LastChange(NamedTuple):
     is_delegated: bool
 
 
-def _latest_changes(*, dossier_ids: list[int]) -> QuerySet[Entry, tuple[Any, ...]]:
+def _latest_changes(*, principal_id: int, dossier_ids: list[int]) -> QuerySet[Entry, tuple[Any, ...]]:
     # For the page's dossiers only: in the list's own query, the count of the list would walk it for every dossier.
-    latest = Dossier.objects.filter(pk__in=dossier_ids).annotate(latest=Subquery(_last_change)).values("latest")
+    # Of the doctor's dossiers still, whatever ids it is given.
+    dossiers = _of_doctor(principal_id).filter(pk__in=dossier_ids)
+    latest = dossiers.annotate(latest=Subquery(_last_change)).values("latest")
     return (
         Entry.objects.filter(pk__in=latest)
         .order_by()
@@ -157,10 +159,11 @@ def _latest_changes(*, dossier_ids: list[int]) -> QuerySet[Entry, tuple[Any, ...
 _CHANGES = Prepared(Entry, _latest_changes)
 
 
-def last_changes(dossiers: Iterable[ListedDossier]) -> dict[int, LastChange]:
-    """The latest change of each dossier of a page of `search_dossiers`, by dossier, in one query."""
+def last_changes(principal_id: int, dossiers: Iterable[ListedDossier]) -> dict[int, LastChange]:
+    """The latest change of each dossier of a page of `search_dossiers` (the principal's), by dossier, in one query."""
     ids = [d.pk for d in dossiers]
-    return {row[0]: LastChange(*row[1:]) for row in _CHANGES.fetch(dossier_ids=ids)} if ids else {}
+    rows = _CHANGES.fetch(principal_id=principal_id, dossier_ids=ids) if ids else []
+    return {row[0]: LastChange(*row[1:]) for row in rows}
 
 
 def possible_duplicates(

@@ -47,7 +47,7 @@ def _not_saved(request, action, form_class=None):
 @login_required
 def dossier_list(request):
     decision = decide(request.actor, DossierAction.VIEW)
-    if not decision.allowed:
+    if not decision.allowed or decision.principal is None:
         # A card holder with no space of his own (assistant, secretary): explain, don't fail.
         return render(request, "dossiers/no_space.html", {"title": "Mes dossiers", "reason": decision.reason})
     form = DossierFilterForm(request.GET or None)
@@ -58,7 +58,7 @@ def dossier_list(request):
         request, selectors.search_dossiers(request.actor, query=query, status=status), per_page=20, bounded=True
     )
     rows = selectors.listed(page)
-    changes = selectors.last_changes(rows)
+    changes = selectors.last_changes(decision.principal.pk, rows)
     for row in rows:
         row.changed_by = _changed_by(changes.get(row.pk), request.actor)
     return render(

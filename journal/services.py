@@ -98,6 +98,8 @@ def _insert(entry: Entry, *, using: str) -> None:
     statement = _INSERTS.get(using)
     if statement is None:
         statement = _INSERTS[using] = _compile_insert(entry, using)
+    # As Model.save: an entry pointing to an object never saved is refused, not stored without it.
+    entry._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]  # not in the stubs
     pre_save.send(sender=Entry, instance=entry, raw=False, using=using, update_fields=None)
     params = [field.get_db_prep_save(field.pre_save(entry, True), connection) for field in statement.fields]
     pk = Entry._meta.pk

@@ -352,3 +352,6 @@ def test_rows_read_as_columns_are_counted_without_them(one_doctor):
     distinct = Prepared(Dossier, lambda *, doctor: Dossier.objects.filter(pk=doctor).distinct(), columns=columns)
     with pytest.raises(ValueError, match="distinct"):
         distinct.count(doctor=first.pk)
+    # Through a many-valued relation (a dossier's journal entries) a dossier would be read as several rows.
+    with pytest.raises(ValueError, match="journal_entries"):
+        Prepared(Dossier, lambda *, doctor: Dossier.objects.all(), columns=("number", "journal_entries__action"))

@@ -40,3 +40,13 @@ def test_each_row_says_who_made_its_latest_change(doctor_card):
     assert f"par {doctor_card.holder.display_name}<" in _row(page, "Anne")
     assert "par vous" in _row(page, "Bea")
     assert by_doctor.number in _row(page, "Anne")
+
+
+def test_the_latest_changes_are_read_among_the_doctor_s_own_dossiers_only(doctor_card, other_doctor_card):
+    from dossiers.selectors import last_changes, listed, search_dossiers
+
+    dossier = services.create_dossier(actor=actor_for(doctor_card), dossier_type="EHPAD", patient=PATIENT)
+    rows = listed(search_dossiers(actor_for(doctor_card))[:20])
+    assert [row.pk for row in rows] == [dossier.pk]
+    assert set(last_changes(doctor_card.holder.professional.pk, rows)) == {dossier.pk}
+    assert last_changes(other_doctor_card.holder.professional.pk, rows) == {}  # given another doctor's ids: nothing

@@ -5,7 +5,7 @@ import datetime
 import re
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models.signals import post_save, pre_save
 from django.test.utils import CaptureQueriesContext
 
@@ -73,3 +73,13 @@ def test_an_entry_is_stored_as_model_save_stores_it():
         again.save()
     assert _inserts(appended.captured_queries) == _inserts(saved.captured_queries)
     assert len(_inserts(saved.captured_queries)) == 1
+
+
+def test_an_entry_pointing_to_an_unsaved_object_is_refused_as_model_save_refuses_it():
+    doctor = DoctorUserFactory()
+    unsaved = DossierFactory.build(medecin_traitant=doctor.professional)
+    with pytest.raises(ValueError, match="unsaved related object 'dossier'"), transaction.atomic():
+        record(
+            action=Action.DOSSIER_VIEWED, actor_user=doctor, actor_name="Jean MARTIN", actor_role="", dossier=unsaved
+        )
+    assert not Entry.objects.exists()
