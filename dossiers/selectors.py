@@ -72,7 +72,7 @@ def search_dossiers(
     if status:
         values["status"] = status
     words = tuple(normalize(query).split())
-    return _listed(**values, words=words).values_list(*_LISTED_COLUMNS) if words else _LISTED.rows(**values)
+    return _LISTED.queryset(**values, words=words) if words else _LISTED.rows(**values)
 
 
 def _listed(*, principal_id: int, status: str | None = None, words: tuple[str, ...] = ()) -> QuerySet[Dossier]:

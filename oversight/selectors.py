@@ -162,7 +162,7 @@ def actions_page(
     values = _actions_values(actor, filters)
     if values is None:
         return Entry.objects.none().values_list(*_CARD_COLUMNS)
-    return _actions(**values).values_list(*_CARD_COLUMNS) if values["shape"][2] else _ACTIONS.rows(**values)
+    return _ACTIONS.queryset(**values) if values["shape"][2] else _ACTIONS.rows(**values)
 
 
 # « Depuis votre dernière connexion »: what changed dossiers (consultations and delegation events aside), counted
