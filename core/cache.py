@@ -5,9 +5,13 @@ The application runs as several stateless instances on one PostgreSQL database; 
 would get N times the allowed attempts. Counters of the rate limits therefore live in the database,
 in the table `django_cache` (created by the migration core/0001, as `createcachetable` would).
 
-Django's DatabaseCache increments by "get then set", which loses increments under concurrency; here the
-row is locked first (SELECT … FOR UPDATE on PostgreSQL; on SQLite the IMMEDIATE transaction already
-serialises writers), so two simultaneous attempts always count as two.
+Django's DatabaseCache increments by "get then set", which loses increments under concurrency. Here the
+new value is written only if the row still holds the value read (compare and swap: `UPDATE … WHERE value =
+<the value read>`); a writer that finds it changed reads again. Two simultaneous attempts always count as two, in
+two statements and no transaction, where locking the row took four round trips (BEGIN, SELECT … FOR UPDATE,
+UPDATE, COMMIT; docs/performance.md). Should the row change under it too many times in a row, the increment locks
+the row instead (SELECT … FOR UPDATE on PostgreSQL; on SQLite the IMMEDIATE transaction already serialises
+writers).
 
 Django's `add` also inserts when the key is there and live, and lets the unique key refuse the row: every
 counted attempt after the first wrote a duplicate-key error in PostgreSQL's log. Here a live key is looked up
@@ -37,25 +41,44 @@ class AtomicDatabaseCache(DatabaseCache):
         connection = connections[db]
         table = connection.ops.quote_name(self._table)  # type: ignore[attr-defined]  # set by DatabaseCache.__init__
         key_column = connection.ops.quote_name("cache_key")
+        # The table name comes from settings.CACHES, quoted; the key and the values are bound parameters.
+        read = f"SELECT value, expires FROM {table} WHERE {key_column} = %s"  # noqa: S608  # nosec B608
+        swap = f"UPDATE {table} SET value = %s WHERE {key_column} = %s AND value = %s"  # noqa: S608  # nosec B608
+        for _ in range(self.SWAP_TRIES):
+            with connection.cursor() as cursor:
+                cursor.execute(read, [key])
+                row = cursor.fetchone()
+                if row is None or self._expired(row[1], connection):
+                    raise ValueError(f"Key '{key}' not found")
+                new_value, encoded = self._added(row[0], delta)
+                # Still the value read: adding delta to it is right, whatever was written in between.
+                cursor.execute(swap, [encoded, key, row[0]])
+                if cursor.rowcount == 1:
+                    return new_value
+        return self._incr_locked(key, delta, connection, table, key_column, read)
+
+    # Tries of the compare and swap before locking the row: each failed try means another writer succeeded.
+    SWAP_TRIES = 20
+
+    def _incr_locked(self, key, delta, connection, table, key_column, read):
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-        with transaction.atomic(using=db), connection.cursor() as cursor:
-            # The table name comes from settings.CACHES, quoted; the key is a bound parameter.
-            cursor.execute(
-                f"SELECT value, expires FROM {table} WHERE {key_column} = %s{lock}",  # noqa: S608  # nosec B608
-                [key],
-            )
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            cursor.execute(read + lock, [key])
             row = cursor.fetchone()
             if row is None or self._expired(row[1], connection):
                 raise ValueError(f"Key '{key}' not found")
-            # Our own rows (see the import above).
-            value = pickle.loads(base64.b64decode(row[0].encode()))  # noqa: S301  # nosec B301
-            new_value = value + delta
-            encoded = base64.b64encode(pickle.dumps(new_value, self.pickle_protocol)).decode("latin1")
+            new_value, encoded = self._added(row[0], delta)
             cursor.execute(
                 f"UPDATE {table} SET value = %s WHERE {key_column} = %s",  # noqa: S608  # nosec B608
                 [encoded, key],
             )
         return new_value
+
+    def _added(self, stored: str, delta):
+        """The value a row holds plus delta, and as the row will hold it."""
+        # Our own rows (see the import above).
+        new_value = pickle.loads(base64.b64decode(stored.encode())) + delta  # noqa: S301  # nosec B301
+        return new_value, base64.b64encode(pickle.dumps(new_value, self.pickle_protocol)).decode("latin1")
 
     @staticmethod
     def _expired(expires, connection) -> bool:

@@ -15,6 +15,8 @@ from django.db import connection
 from django.test import RequestFactory
 from django_ratelimit.core import is_ratelimited
 
+from core.cache import AtomicDatabaseCache
+
 THREADS = 4
 EACH = 50
 
@@ -55,7 +57,15 @@ def together(job) -> list:
     return results
 
 
-def test_simultaneous_increments_are_all_counted():
+@pytest.fixture(params=["swap", "lock"])
+def increment(request, monkeypatch):
+    """Both ways the cache increments: compare and swap, and the row lock it falls back to after too many tries."""
+    if request.param == "lock":
+        monkeypatch.setattr(AtomicDatabaseCache, "SWAP_TRIES", 0)
+    return request.param
+
+
+def test_simultaneous_increments_are_all_counted(increment):
     cache.add("tentatives", 0, 300)
     results = together(lambda: cache.incr("tentatives"))
     assert cache.get("tentatives") == THREADS * EACH
@@ -63,7 +73,7 @@ def test_simultaneous_increments_are_all_counted():
     assert sorted(results) == list(range(1, THREADS * EACH + 1))
 
 
-def test_simultaneous_attempts_get_exactly_the_limit(settings):
+def test_simultaneous_attempts_get_exactly_the_limit(settings, increment):
     """Through django-ratelimit, as the middleware counts: no more attempts pass than the rate allows."""
     limit = THREADS * EACH // 2
     settings.RATELIMIT_PROXY_COUNT = 0

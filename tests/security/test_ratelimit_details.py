@@ -183,3 +183,33 @@ def test_a_refund_after_the_window_ended_or_with_the_database_down_changes_nothi
     ratelimit.refund(request, rule)  # the attempt stays counted, the login is not turned into an error
     monkeypatch.undo()
     assert ratelimit.usage(request, rule, increment=False)["count"] == 1
+
+
+@pytest.mark.django_db
+def test_an_increment_reads_then_writes_only_if_the_count_is_unchanged(monkeypatch):
+    """Two statements, no row lock: the UPDATE says which value it replaces (the race itself is proved on PostgreSQL
+    by tests/security/test_ratelimit_atomic.py)."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cache.add("essai-compte", 4, 60)
+    with CaptureQueriesContext(connection) as queries:
+        assert cache.incr("essai-compte") == 5
+    statements = [query["sql"] for query in queries]
+    assert len(statements) == 2, statements
+    assert statements[0].startswith("SELECT") and "FOR UPDATE" not in statements[0]
+    assert statements[1].startswith("UPDATE") and "AND value =" in statements[1]
+    assert cache.get("essai-compte") == 5
+    # Another attempt counted between the read and the write: this one reads again, and both count.
+    added = AtomicDatabaseCache._added
+    others = iter([1])
+
+    def another_writer_first(self, stored, delta):
+        for other in others:
+            cache.set("essai-compte", 5 + other, 60)
+        return added(self, stored, delta)
+
+    monkeypatch.setattr(AtomicDatabaseCache, "_added", another_writer_first)
+    assert cache.incr("essai-compte") == 7
+    assert cache.get("essai-compte") == 7
