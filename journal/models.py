@@ -129,6 +129,8 @@ class Entry(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        # No index of its own: journal_principal_recent starts with it (one index less to write per entry).
+        db_index=False,
     )
     on_behalf_name = models.CharField("au nom de (nom)", max_length=300, blank=True)
     is_delegated = models.BooleanField("action déléguée", default=False)
@@ -139,6 +141,8 @@ class Entry(models.Model):
         null=True,
         blank=True,
         related_name="journal_entries",
+        # No index of its own: journal_dossier_recent starts with it (one index less to write per entry).
+        db_index=False,
     )
     delegation = models.ForeignKey(
         "delegations.Delegation",
