@@ -144,15 +144,15 @@ class LastChange(NamedTuple):
     is_delegated: bool
 
 
-def _latest_changes(*, principal_id: int, dossier_ids: list[int]) -> QuerySet[Entry, tuple[Any, ...]]:
+def _latest_changes(*, dossier_ids: list[int]) -> QuerySet[Entry, tuple[Any, ...]]:
     # For the page's dossiers only: in the list's own query, the count of the list would walk it for every dossier.
-    # Of the doctor's dossiers still, whatever ids it is given.
-    dossiers = _of_doctor(principal_id).filter(pk__in=dossier_ids)
-    latest = dossiers.annotate(latest=Subquery(_last_change)).values("latest")
+    # With the doctor of each dossier, checked by last_changes: a condition on the doctor in the query led
+    # PostgreSQL's generic plan to walk all his dossiers (or all their entries) to keep the page's 20.
+    latest = Dossier.objects.filter(pk__in=dossier_ids).annotate(latest=Subquery(_last_change)).values("latest")
     return (
         Entry.objects.filter(pk__in=latest)
         .order_by()
-        .values_list("dossier_id", "actor_id", "actor_name", "is_delegated")
+        .values_list("dossier_id", "actor_id", "actor_name", "is_delegated", "dossier__medecin_traitant_id")
     )
 
 
@@ -160,10 +160,11 @@ _CHANGES = Prepared(Entry, _latest_changes)
 
 
 def last_changes(principal_id: int, dossiers: Iterable[ListedDossier]) -> dict[int, LastChange]:
-    """The latest change of each dossier of a page of `search_dossiers` (the principal's), by dossier, in one query."""
+    """The latest change of each dossier of a page of `search_dossiers` (the principal's), by dossier, in one query.
+    Of the principal's dossiers only, whatever it is given."""
     ids = [d.pk for d in dossiers]
-    rows = _CHANGES.fetch(principal_id=principal_id, dossier_ids=ids) if ids else []
-    return {row[0]: LastChange(*row[1:]) for row in rows}
+    rows = _CHANGES.fetch(dossier_ids=ids) if ids else []
+    return {row[0]: LastChange(*row[1:4]) for row in rows if row[4] == principal_id}
 
 
 def possible_duplicates(

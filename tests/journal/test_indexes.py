@@ -40,7 +40,7 @@ def plan(queryset) -> str:
 
 def test_latest_change_of_each_dossier_reads_the_changes_only():
     dossier = DossierFactory()
-    found = plan(_latest_changes(principal_id=dossier.medecin_traitant_id, dossier_ids=[dossier.pk]))
+    found = plan(_latest_changes(dossier_ids=[dossier.pk]))
     assert "journal_dossier_changes" in found, found
 
 
