@@ -1,4 +1,6 @@
-"""Every read of dossiers goes through a queryset filtered to the actor's current principal."""
+"""Every read of dossiers goes through a queryset filtered to the actor's current principal. The latest changes of a
+page of Mes dossiers are read by the ids that filtered list gave, and kept for the principal's dossiers only
+(`last_changes`)."""
 
 import datetime
 from collections.abc import Iterable

@@ -26,3 +26,26 @@ def test_the_journal_indexes_are_built_concurrently_on_postgresql():
     assert all(("CONCURRENTLY" in sql) is concurrently for sql in written + undone), written + undone
     assert all(sql.startswith("CREATE INDEX") for sql in written)
     assert all(sql.startswith("DROP INDEX") for sql in undone)
+
+
+def test_the_journal_foreign_keys_own_indexes_are_dropped_concurrently_on_postgresql():
+    """journal/0014: two indexes dropped (and put back when undone) without holding off the journal's inserts, and
+    without Django's AlterField, which rebuilds a SQLite table."""
+    loader = MigrationLoader(connection)
+    migration = loader.get_migration("journal", "0014_fk_indexes_covered_by_composites")
+    assert migration.atomic is False
+    before = loader.project_state(("journal", "0013_journal_indexes_without_consultations"), at_end=True)
+    after = loader.project_state(("journal", "0014_fk_indexes_covered_by_composites"), at_end=True)
+    with connection.schema_editor(collect_sql=True, atomic=False) as editor:
+        for operation in migration.operations:
+            operation.database_forwards("journal", editor, before, after)
+        written = list(editor.collected_sql)
+        for operation in reversed(migration.operations):
+            operation.database_backwards("journal", editor, after, before)
+        undone = editor.collected_sql[len(written) :]
+    concurrently = connection.vendor == "postgresql"
+    assert len(written) == 2 and len(undone) == 2, written + undone
+    assert all(("CONCURRENTLY" in sql) is concurrently for sql in written + undone), written + undone
+    assert all(sql.startswith("DROP INDEX") for sql in written)
+    assert all(sql.startswith("CREATE INDEX") for sql in undone)
+    assert not any("new__journal_entry" in sql for sql in written + undone)  # no table rebuilt

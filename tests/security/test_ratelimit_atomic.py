@@ -59,10 +59,25 @@ def together(job) -> list:
 
 @pytest.fixture(params=["swap", "lock"])
 def increment(request, monkeypatch):
-    """Both ways the cache increments: compare and swap, and the row lock it falls back to after too many tries."""
+    """Both ways the cache increments: compare and swap, and the row lock it falls back to after too many tries.
+    Gives the number of increments that fell back to the lock."""
     if request.param == "lock":
         monkeypatch.setattr(AtomicDatabaseCache, "SWAP_TRIES", 0)
-    return request.param
+    locked = AtomicDatabaseCache._incr_locked
+    fallbacks = []
+
+    def counted(self, *args, **kwargs):
+        fallbacks.append(1)  # list.append is atomic: the threads need no lock
+        return locked(self, *args, **kwargs)
+
+    monkeypatch.setattr(AtomicDatabaseCache, "_incr_locked", counted)
+    return request.param, fallbacks
+
+
+def fell_back_for_few(increment) -> bool:
+    """The swap did most of the counting (a swap that never matched would fall back every time, and still count)."""
+    way, fallbacks = increment
+    return len(fallbacks) == THREADS * EACH if way == "lock" else len(fallbacks) < THREADS * EACH // 10
 
 
 def test_simultaneous_increments_are_all_counted(increment):
@@ -71,6 +86,7 @@ def test_simultaneous_increments_are_all_counted(increment):
     assert cache.get("tentatives") == THREADS * EACH
     # Each increment saw its own value: no two read the same count.
     assert sorted(results) == list(range(1, THREADS * EACH + 1))
+    assert fell_back_for_few(increment)
 
 
 def test_simultaneous_attempts_get_exactly_the_limit(settings, increment):
@@ -88,3 +104,4 @@ def test_simultaneous_attempts_get_exactly_the_limit(settings, increment):
     refused = together(attempt)
     assert refused.count(False) == limit - 1
     assert refused.count(True) == THREADS * EACH - (limit - 1)
+    assert fell_back_for_few(increment)
