@@ -4,17 +4,24 @@ again while working on a page.
 
     .venv/bin/python bench/profile_pages.py [--database bench_small] [--requests 300] [PAGE…]
     .venv/bin/python bench/profile_pages.py --profile "Dossier" [--role délégué] [--sort tottime]
+    .venv/bin/python bench/profile_pages.py --without "dossiers.views:history_rows=[]" "Dossier" [--role délégué]
 
 Each page is asked by a bench user (logged in as the demo card reader would, the delegates « Agir au nom de »)
 through Django's WSGI handler with production settings (DEBUG=0), and its CPU per request is read for the
 application (this process) and for PostgreSQL (its backend process, in /proc): the same two figures as
 `make bench`, without the HTTP server's share. Each page is printed as a multiple of the chrome page (« Mentions
 légales ») and the chrome as a multiple of the floor (`/connexion/session/`). `--profile` runs cProfile over one
-page and prints the functions where the time goes. Not a test: the figures depend on the machine.
+page and prints the functions where the time goes. `--without MODULE:ATTRIBUTE[=VALUE]` measures what one piece of
+a page costs: the page is served in alternate blocks with that function, and with a stand-in that returns VALUE (a
+Python literal, None by default), the chrome page between the blocks; two runs of the same code can differ by 10 to
+30 % on a shared machine, alternating keeps that drift out of the difference. Not a test: the figures depend on the
+machine.
 """
 
 import argparse
+import ast
 import cProfile
+import importlib
 import io
 import os
 import pstats
@@ -122,6 +129,43 @@ def measure(server, page_targets, requests: int) -> tuple[float, float]:
     return app / requests * 1000, db / requests * 1000
 
 
+def stand_in(spec: str):
+    """The object and attribute named by MODULE:ATTRIBUTE (a dotted path after the colon), the original function, and
+    a stand-in that takes anything and returns VALUE."""
+    name, _, value = spec.partition("=")
+    module_name, _, path = name.partition(":")
+    owner = importlib.import_module(module_name)
+    *parents, attribute = path.split(".")
+    for parent in parents:
+        owner = getattr(owner, parent)
+    result = ast.literal_eval(value) if value else None
+    return owner, attribute, getattr(owner, attribute), lambda *args, **kwargs: result
+
+
+def measure_without(server, people, cookies, args) -> int:
+    owner, attribute, original, replacement = stand_in(args.without)
+    (template,) = [url for name, role, url in PAGES if (name, role) == (args.pages[0], args.role)]
+    page = targets(people, cookies, args.role, template)
+    (chrome_url,) = [url for name, role, url in PAGES if (name, role) == CHROME]
+    chrome = targets(people, cookies, CHROME[1], chrome_url)
+    totals = {"avec": 0.0, "sans": 0.0, "habillage": 0.0}
+    for way in ("avec", "sans"):  # warm-up of both
+        setattr(owner, attribute, original if way == "avec" else replacement)
+        measure(server, page, 20)
+    for block in range(args.blocks):
+        for way in ("avec", "sans") if block % 2 == 0 else ("sans", "avec"):
+            setattr(owner, attribute, original if way == "avec" else replacement)
+            totals[way] += sum(measure(server, page, 60))
+        setattr(owner, attribute, original)
+        totals["habillage"] += sum(measure(server, chrome, 60))
+    with_it, without, chrome_cost = (totals[way] / args.blocks for way in ("avec", "sans", "habillage"))
+    cost = with_it - without
+    print(f"{args.pages[0]} ({args.role}) : {with_it:.2f} ms avec, {without:.2f} ms sans, habillage {chrome_cost:.2f}")
+    share = f"{cost / with_it:.0%} de la page, {cost / chrome_cost:.2f} × l'habillage"
+    print(f"{args.without} : {cost:.2f} ms par requête, {share}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("pages", nargs="*", help="noms de pages de bench/load.py (toutes par défaut)")
@@ -134,6 +178,12 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=45)
     parser.add_argument("--dump", metavar="FICHIER", help="avec --profile : le profil écrit pour pstats (appelants…)")
     parser.add_argument("--sql", action="store_true", help="les requêtes SQL d'une demande de chaque page")
+    parser.add_argument(
+        "--without",
+        metavar="MODULE:ATTRIBUT[=VALEUR]",
+        help="ce que coûte une fonction dans la page : tours alternés avec elle et avec une fonction qui rend VALEUR",
+    )
+    parser.add_argument("--blocks", type=int, default=12, help="avec --without : nombre de tours alternés")
     args = parser.parse_args()
     configure(args.database)
     people = bench_people(args.database)[: args.users]
@@ -142,6 +192,8 @@ def main() -> int:
         cookies[("médecin", k)] = session_cookie(person["doctor_card"])
         cookies[("délégué", k)] = session_cookie(person["delegate_card"], person["doctor_card"])
     server = Server()
+    if args.without:
+        return measure_without(server, people, cookies, args)
     if args.profile:
         (template,) = [url for name, role, url in PAGES if name == args.profile and role == args.role]
         page = targets(people, cookies, args.role, template)
