@@ -2,18 +2,18 @@
 
 import pytest
 from django.db import connection
+from django.db.migrations import Migration
 from django.db.migrations.loader import MigrationLoader
 
 pytestmark = pytest.mark.django_db(transaction=True)  # outside a transaction, as a migration that is not atomic
 
 
-def test_the_journal_indexes_are_built_concurrently_on_postgresql():
+def sql_of(previous: str, name: str) -> tuple[Migration, list[str], list[str]]:
+    """journal migration `name` (after `previous`): itself, the SQL it writes, and the SQL that undoes it."""
     loader = MigrationLoader(connection)
-    migration = loader.get_migration("journal", "0013_journal_indexes_without_consultations")
-    assert migration.atomic is False  # PostgreSQL refuses CONCURRENTLY inside a transaction
-    assert [type(operation).__name__ for operation in migration.operations] == ["AddIndexWithoutBlockingWrites"] * 3
-    before = loader.project_state(("journal", "0012_oversight_actions_and_principal_index"), at_end=True)
-    after = loader.project_state(("journal", "0013_journal_indexes_without_consultations"), at_end=True)
+    migration = loader.get_migration("journal", name)
+    before = loader.project_state(("journal", previous), at_end=True)
+    after = loader.project_state(("journal", name), at_end=True)
     with connection.schema_editor(collect_sql=True, atomic=False) as editor:
         for operation in migration.operations:
             operation.database_forwards("journal", editor, before, after)
@@ -21,6 +21,15 @@ def test_the_journal_indexes_are_built_concurrently_on_postgresql():
         for operation in reversed(migration.operations):
             operation.database_backwards("journal", editor, after, before)
         undone = editor.collected_sql[len(written) :]
+    return migration, written, undone
+
+
+def test_the_journal_indexes_are_built_concurrently_on_postgresql():
+    migration, written, undone = sql_of(
+        "0012_oversight_actions_and_principal_index", "0013_journal_indexes_without_consultations"
+    )
+    assert migration.atomic is False  # PostgreSQL refuses CONCURRENTLY inside a transaction
+    assert [type(operation).__name__ for operation in migration.operations] == ["AddIndexWithoutBlockingWrites"] * 3
     assert len(written) == 3 and len(undone) == 3
     concurrently = connection.vendor == "postgresql"
     assert all(("CONCURRENTLY" in sql) is concurrently for sql in written + undone), written + undone
@@ -31,18 +40,10 @@ def test_the_journal_indexes_are_built_concurrently_on_postgresql():
 def test_the_journal_foreign_keys_own_indexes_are_dropped_concurrently_on_postgresql():
     """journal/0014: two indexes dropped (and put back when undone) without holding off the journal's inserts, and
     without Django's AlterField, which rebuilds a SQLite table."""
-    loader = MigrationLoader(connection)
-    migration = loader.get_migration("journal", "0014_fk_indexes_covered_by_composites")
+    migration, written, undone = sql_of(
+        "0013_journal_indexes_without_consultations", "0014_fk_indexes_covered_by_composites"
+    )
     assert migration.atomic is False
-    before = loader.project_state(("journal", "0013_journal_indexes_without_consultations"), at_end=True)
-    after = loader.project_state(("journal", "0014_fk_indexes_covered_by_composites"), at_end=True)
-    with connection.schema_editor(collect_sql=True, atomic=False) as editor:
-        for operation in migration.operations:
-            operation.database_forwards("journal", editor, before, after)
-        written = list(editor.collected_sql)
-        for operation in reversed(migration.operations):
-            operation.database_backwards("journal", editor, after, before)
-        undone = editor.collected_sql[len(written) :]
     concurrently = connection.vendor == "postgresql"
     assert len(written) == 2 and len(undone) == 2, written + undone
     assert all(("CONCURRENTLY" in sql) is concurrently for sql in written + undone), written + undone
