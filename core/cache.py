@@ -46,13 +46,10 @@ class AtomicDatabaseCache(DatabaseCache):
         swap = f"UPDATE {table} SET value = %s WHERE {key_column} = %s AND value = %s"  # noqa: S608  # nosec B608
         for _ in range(self.SWAP_TRIES):
             with connection.cursor() as cursor:
-                cursor.execute(read, [key])
-                row = cursor.fetchone()
-                if row is None or self._expired(row[1], connection):
-                    raise ValueError(f"Key '{key}' not found")
-                new_value, encoded = self._added(row[0], delta)
+                stored = self._read_live(cursor, read, key, connection)
+                new_value, encoded = self._added(stored, delta)
                 # Still the value read: adding delta to it is right, whatever was written in between.
-                cursor.execute(swap, [encoded, key, row[0]])
+                cursor.execute(swap, [encoded, key, stored])
                 if cursor.rowcount == 1:
                     return new_value
         return self._incr_locked(key, delta, connection, table, key_column, read)
@@ -63,16 +60,21 @@ class AtomicDatabaseCache(DatabaseCache):
     def _incr_locked(self, key, delta, connection, table, key_column, read):
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-            cursor.execute(read + lock, [key])
-            row = cursor.fetchone()
-            if row is None or self._expired(row[1], connection):
-                raise ValueError(f"Key '{key}' not found")
-            new_value, encoded = self._added(row[0], delta)
+            new_value, encoded = self._added(self._read_live(cursor, read + lock, key, connection), delta)
             cursor.execute(
                 f"UPDATE {table} SET value = %s WHERE {key_column} = %s",  # noqa: S608  # nosec B608
                 [encoded, key],
             )
         return new_value
+
+    def _read_live(self, cursor, read, key, connection) -> str:
+        """The value the key's row holds; ValueError for a key missing or expired, as Django's incr."""
+        cursor.execute(read, [key])
+        row = cursor.fetchone()
+        if row is None or self._expired(row[1], connection):
+            raise ValueError(f"Key '{key}' not found")
+        stored: str = row[0]
+        return stored
 
     def _added(self, stored: str, delta):
         """The value a row holds plus delta, and as the row will hold it."""
