@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 
-def _backend_ns() -> tuple[int, int] | None:
+def backend_ns() -> tuple[int, int] | None:
     """(backend pid, CPU ns it used so far), None without an open connection."""
     from django.db import connection
 
@@ -32,13 +32,13 @@ def _backend_ns() -> tuple[int, int] | None:
 
 
 def pre_request(worker, req):
-    worker.bench_cpu = (time.process_time_ns(), _backend_ns())
+    worker.bench_cpu = (time.process_time_ns(), backend_ns())
 
 
 def post_request(worker, req, environ, resp):
     app0, db0 = worker.bench_cpu
     app = time.process_time_ns() - app0
-    db1 = _backend_ns()
+    db1 = backend_ns()
     db = str(db1[1] - db0[1]) if db0 is not None and db1 is not None and db0[0] == db1[0] else "-"
     kind = "chrome" if req.path == os.environ["BENCH_CHROME_PATH"] else "page"
     with open(f"{os.environ['BENCH_CPU_LOG']}.{os.getpid()}", "a") as log:
