@@ -106,7 +106,7 @@ audit: install-dev
 clean:
 	rm -rf $(VENV) node_modules tests/oidc/node_modules staticfiles db.sqlite3* var .import_linter_cache .mypy_cache mutants
 
-# National-scale load benchmark on PostgreSQL (docs/performance.md, about 10 minutes):
+# National-scale load benchmark on PostgreSQL (docs/performance.md, about 15 minutes):
 # seeds bench_national (COPY) and bench_small, then gunicorn + wrk. Debian's wrk is installed when missing.
 .PHONY: bench
 bench: install-dev
