@@ -116,6 +116,8 @@ def server_env(database: str, port: int) -> dict:
         "ALLOWED_HOSTS": "127.0.0.1",
         "SITE_URL": f"http://127.0.0.1:{port}",
         "LOG_LEVEL": "WARNING",
+        # As in production: each worker keeps its connection, whose backend's CPU is the request's (gunicorn_cpu.py).
+        "CONN_MAX_AGE": "300",
         # The bench users log in from one address and search far more than a person would.
         "RATELIMIT_PIN_PER_IP": "100000/m",
         "RATELIMIT_PIN_PER_CARD": "100000/m",
@@ -288,8 +290,15 @@ def served(database, users, port, workdir):
         delegates = [(p, login(port, p["delegate_card"], p["delegation"])) for p in people]
         print(f"  {database} : {len(doctors)} médecins et {len(delegates)} délégués connectés "
               f"({time.monotonic() - t:.1f} s)", flush=True)  # fmt: skip
-        # Warm-up: every worker opens its connection, loads templates.
+        # Warm-up: every worker opens its connection, loads templates. Then the CPU per request must be readable.
+        read_cpu_log(port, workdir)  # the logins
         run_wrk(port, [("/dossiers/", c) for _, c in doctors], 3, users, workdir)
+        measured = read_cpu_log(port, workdir)
+        if measured["page"][0] < measured["left out"]:
+            raise RuntimeError(
+                f"CPU par requête illisible (bench/gunicorn_cpu.py) : {measured['page'][0]} requêtes mesurées, "
+                f"{measured['left out']} laissées ; PostgreSQL doit tourner sur cette machine, hors conteneur"
+            )
         yield server.pid, doctors, delegates
     finally:
         # The arbiter stops its workers (signalling the whole group made it log each worker's SIGTERM as an error);
@@ -322,7 +331,7 @@ def combine(runs: list[dict]) -> dict:
         "p50": statistics.median(r["p50"] for r in runs),
         "p95": max(r["p95"] for r in runs),
         "p99": max(r["p99"] for r in runs),
-        "errors": sum(r["errors"] for r in runs),
+        "errors": sum(r["errors"] + r.get("mixed_wrk", {}).get("errors", 0) for r in runs),
         "cpu_app": sum(r["cpu_app"] * r["requests"] for r in runs) / requests,
         "cpu_db": sum(r["cpu_db"] * r["requests"] for r in runs) / requests,
         "p50_rounds": [r["p50"] for r in runs],
@@ -335,14 +344,17 @@ def combine(runs: list[dict]) -> dict:
 
 def read_cpu_log(port: int, workdir) -> dict:
     """What the workers of the server on `port` wrote since the last call (bench/gunicorn_cpu.py), then forgotten:
-    {"page" | "chrome": [requests, CPU ns]}, requests whose backend CPU is unknown left out."""
-    sums = {"page": [0, 0], "chrome": [0, 0]}
+    {"page" | "chrome": [requests, CPU ns], "left out": requests}. Left out: an answer other than 200 (wrk counts it
+    as an error), a request whose backend CPU is unknown."""
+    sums = {"page": [0, 0], "chrome": [0, 0], "left out": 0}
     for log in Path(workdir).glob(f"cpu-{port}.*"):
         for line in log.read_text().splitlines():
-            kind, app, db = line.split()
-            if db != "-":
+            kind, status, app, db = line.split()
+            if status == "200" and db != "-":
                 sums[kind][0] += 1
                 sums[kind][1] += int(app) + int(db)
+            else:
+                sums["left out"] += 1
         log.unlink()
     return sums
 

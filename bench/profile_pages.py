@@ -132,17 +132,28 @@ def measure(server, page_targets, requests: int) -> tuple[float, float]:
 
 
 def measure_mixed(server, page_targets, chrome_targets, requests: int) -> tuple[float, float, float]:
-    """The page and the chrome page asked in turn, each request's CPU (application and PostgreSQL) read around it:
-    (page ms, chrome ms, page / chrome). Both then run at the same speed of the machine, which drifts by tens of per
-    cent within a minute (docs/performance.md)."""
-    measure(server, page_targets, 5)
+    """The page and the chrome page asked in turn (each first every other time), each request's CPU (application and
+    PostgreSQL) read around it: (page ms, chrome ms, page / chrome). Both then run at the same speed of the machine,
+    which drifts by tens of per cent within a minute (docs/performance.md). A pair during which the connection
+    changed is asked again."""
     measure(server, chrome_targets, 5)
     spent = {"page": 0, "chrome": 0}
-    for k in range(requests):
-        for kind, asked in (("page", page_targets), ("chrome", chrome_targets)):
-            app0, db0 = time.process_time_ns(), backend_ns()
-            server.get(*asked[k % len(asked)])
-            spent[kind] += time.process_time_ns() - app0 + backend_ns()[1] - db0[1]
+    done = 0
+    while done < requests:
+        pair = [("page", page_targets), ("chrome", chrome_targets)][:: 1 if done % 2 else -1]
+        used = {}
+        for kind, asked in pair:
+            db0, app0 = backend_ns(), time.process_time_ns()
+            status = server.get(*asked[done % len(asked)])
+            app, db1 = time.process_time_ns() - app0, backend_ns()
+            assert status == 200, f"{asked[done % len(asked)][0]}: {status}"
+            if db0 is None or db1 is None or db0[0] != db1[0]:
+                break
+            used[kind] = app + db1[1] - db0[1]
+        else:
+            for kind, ns in used.items():
+                spent[kind] += ns
+            done += 1
     page, chrome = (spent[kind] / requests / 1e6 for kind in ("page", "chrome"))
     return page, chrome, page / chrome
 
