@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.gunicorn_cpu import backend_ns  # noqa: I001
-from bench.load import CHROME, FLOOR, PAGES, bench_people, page_targets
+from bench.load import CHROME, CHROME_PATH, FLOOR, PAGES, bench_people, page_targets
 
 
 def configure(database: str) -> None:
@@ -132,12 +132,13 @@ def measure(server, page_targets, requests: int) -> tuple[float, float]:
 
 
 def measure_mixed(server, page_targets, chrome_targets, requests: int) -> tuple[float, float, float]:
-    """The page and the chrome page asked in turn (each first every other time), each request's CPU (application and
-    PostgreSQL) read around it: (page ms, chrome ms, page / chrome). Both then run at the same speed of the machine,
-    which drifts by tens of per cent within a minute (docs/performance.md). A pair during which the connection
-    changed is asked again."""
+    """The page and the chrome page asked in turn (each first every other time), each request's CPU read around it:
+    the page's application and PostgreSQL ms per request, and its multiple of the chrome page. Both then run at the
+    same speed of the machine, which drifts by tens of per cent within a minute (docs/performance.md). A pair during
+    which the connection changed is asked again."""
+    measure(server, page_targets, 5)
     measure(server, chrome_targets, 5)
-    spent = {"page": 0, "chrome": 0}
+    spent = {"page": [0, 0], "chrome": [0, 0]}  # application, PostgreSQL (ns)
     done = 0
     while done < requests:
         pair = [("page", page_targets), ("chrome", chrome_targets)][:: 1 if done % 2 else -1]
@@ -149,13 +150,14 @@ def measure_mixed(server, page_targets, chrome_targets, requests: int) -> tuple[
             assert status == 200, f"{asked[done % len(asked)][0]}: {status}"
             if db0 is None or db1 is None or db0[0] != db1[0]:
                 break
-            used[kind] = app + db1[1] - db0[1]
+            used[kind] = (app, db1[1] - db0[1])
         else:
-            for kind, ns in used.items():
-                spent[kind] += ns
+            for kind, (app, db) in used.items():
+                spent[kind][0] += app
+                spent[kind][1] += db
             done += 1
-    page, chrome = (spent[kind] / requests / 1e6 for kind in ("page", "chrome"))
-    return page, chrome, page / chrome
+    app, db = (ns / requests / 1e6 for ns in spent["page"])
+    return app, db, sum(spent["page"]) / sum(spent["chrome"])
 
 
 def stand_in(spec: str):
@@ -175,8 +177,7 @@ def measure_without(server, people, cookies, args) -> int:
     owner, attribute, original, replacement = stand_in(args.without)
     (template,) = [url for name, role, url in PAGES if (name, role) == (args.pages[0], args.role)]
     page = targets(people, cookies, args.role, template)
-    (chrome_url,) = [url for name, role, url in PAGES if (name, role) == CHROME]
-    chrome = targets(people, cookies, CHROME[1], chrome_url)
+    chrome = targets(people, cookies, CHROME[1], CHROME_PATH)
     totals = {"avec": 0.0, "sans": 0.0, "habillage": 0.0}
     for way in ("avec", "sans"):  # warm-up of both
         setattr(owner, attribute, original if way == "avec" else replacement)
@@ -250,15 +251,16 @@ def main() -> int:
             for query in queries:
                 print("   ", query["sql"][: int(os.environ.get("SQL_WIDTH", 220))])
         return 0
-    (chrome_url,) = [url for name, role, url in PAGES if (name, role) == CHROME]
-    chrome = targets(people, cookies, CHROME[1], chrome_url)
+    chrome = targets(people, cookies, CHROME[1], CHROME_PATH)
     mixed = {}
     print(f"{'page':<40} {'rôle':<8} {'app ms':>7} {'PG ms':>6} {'total':>6} {'× habillage':>11}")
     for name, role, template in wanted:
         page = targets(people, cookies, role, template)
-        app, db = measure(server, page, args.requests)
-        # The multiple of the chrome page from requests asked in turn with it, not from the two totals above.
-        mixed[(name, role)] = 1.0 if (name, role) == CHROME else measure_mixed(server, page, chrome, args.requests)[2]
+        # Each page's figures from requests asked in turn with the chrome page's; the chrome page's own alone.
+        if (name, role) == CHROME:
+            (app, db), mixed[(name, role)] = measure(server, page, args.requests), 1.0
+        else:
+            app, db, mixed[(name, role)] = measure_mixed(server, page, chrome, args.requests)
         print(f"{name:<40} {role:<8} {app:7.2f} {db:6.2f} {app + db:6.2f} {mixed[(name, role)]:11.2f}", flush=True)
     print(f"\nHabillage : {1 / mixed[FLOOR]:.2f} × le plancher")
     return 0
