@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 _started = threading.local()  # gthread workers (--threads) serve several requests at once
+_postgres: set[int] = set()  # backend pids seen to be PostgreSQL processes of this machine
 
 
 def backend_ns() -> tuple[int, int] | None:
@@ -33,8 +34,11 @@ def backend_ns() -> tuple[int, int] | None:
     pid = raw.info.backend_pid
     try:
         # The pid PostgreSQL gives is its own namespace's: a server in a container would name another process here.
-        if Path(f"/proc/{pid}/comm").read_text().strip() != "postgres":
-            return None
+        # Checked once per connection, not twice per request.
+        if pid not in _postgres:
+            if Path(f"/proc/{pid}/comm").read_text().strip() != "postgres":
+                return None
+            _postgres.add(pid)
         return pid, int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
     except OSError:
         return None
