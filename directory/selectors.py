@@ -5,6 +5,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, NamedTuple, Self
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.db.models.query import ModelIterable
@@ -71,12 +72,19 @@ class SearchResults(QuerySet[Professional]):
 
     def __getitem__(self, k: Any) -> Any:
         if self.page_from is not None and isinstance(k, slice) and k.stop is not None and not self.query.is_sliced:
-            # A page of a search by place (and name): its people's ids come from a places index, in name order,
-            # and are read by primary key alone (with the search's filters, PostgreSQL may walk a whole name range
-            # to find them).
+            # A page of a search by place, by name, or both: its people's ids come from an index walk in name
+            # order, and are read by primary key alone (with the search's filters, PostgreSQL may walk a whole name
+            # range to find them).
             with planned_for_their_values(self.db):
                 ids = self.page_from(k.start or 0, k.stop)
-            page = SearchResults(self.model, using=self._db).filter(pk__in=ids)  # type: ignore[attr-defined]
+            using = self._db  # type: ignore[attr-defined]  # set by QuerySet.__init__
+            if (self.query.order_by, self.query.deferred_loading) == _ORDERED and using is None:
+                # As search_professionals gives them (no other database): one statement compiled once per page
+                # length.
+                people = _PAGE.fetch(ids=ids)
+                _read_places(people)
+                return people
+            page = SearchResults(self.model, using=using).filter(pk__in=ids)
             page.query.deferred_loading = self.query.deferred_loading  # the same columns (`only`)
             return page.order_by(*self.query.order_by)
         return super().__getitem__(k)
@@ -138,7 +146,8 @@ def search_professionals(
         queryset = queryset.exclude(pk=exclude)
     if last := normalize(name):
         queryset = queryset.filter(**_starts_with("search_last_name", last))
-    if place and (where := place_filter(place)):
+    where = place_filter(place) if place else {}
+    if where:
         # Active people's places are active (PracticePlace.PERSON_COPY): saying so lets the partial indexes by place
         # serve these filters too.
         places = PracticePlace.objects.filter(**where, **({"is_active": True} if active_only else {}))
@@ -151,7 +160,7 @@ def search_professionals(
                 # A name and a place: one walk of the places index (place, profession, names) bounded by both, so
                 # that it touches the people found only, whatever the size of the town or of the name. All
                 # professions: bounded by the place only (an index-only range), never by how common the name is.
-                walk = _NameWalk(by_place.filter(**_starts_with("search_last_name", last), **key))
+                walk = _NameWalk(partial(_walk, by_place.filter(**_starts_with("search_last_name", last), **key), {}))
                 queryset = queryset.filter(has_place)
                 queryset.count_from, queryset.page_from = walk.count, walk.page
                 return _ordered(queryset)
@@ -181,6 +190,12 @@ def search_professionals(
                 # A big town without a name (all professions, or inactive people too): counted from its places
                 # (index range), not by walking the whole profession.
                 queryset.count_from = partial(_count_by_places, where, person_filters)
+    elif last and profession_code and active_only:
+        # A name alone (the usual case): the people walked in name order by directory_pro_active_idx (index only),
+        # counted in the statement that reads the first of them; the page then read by primary key.
+        people = queryset.order_by(*PERSON_ORDER).values_list(*PERSON_ORDER)
+        walk = _NameWalk(lambda stop: people[:stop])
+        queryset.count_from, queryset.page_from = walk.count, walk.page
     return _ordered(queryset)
 
 
@@ -189,8 +204,19 @@ def search_professionals(
 SHOWN = ("id_type", "identifier", "civilite_exercice", "civilite", "last_name", "first_name", "profession", "specialty")
 
 
+PERSON_ORDER = ("search_last_name", "search_first_name", "id")
+_ORDERED = (PERSON_ORDER, (frozenset(SHOWN), False))  # a query's order_by and deferred_loading after _ordered
+
+
 def _ordered(queryset: SearchResults) -> SearchResults:
-    return queryset.order_by("search_last_name", "search_first_name", "id").only(*SHOWN)
+    return queryset.order_by(*PERSON_ORDER).only(*SHOWN)
+
+
+# A page of a search whose people are known by their ids (SearchResults.page_from), read by primary key: compiled
+# once per page length (core/prepared.py), where the page's queryset was built and compiled for each search.
+_PAGE = Prepared(
+    Professional, lambda *, ids: Professional.objects.filter(pk__in=ids).order_by(*PERSON_ORDER).only(*SHOWN)
+)
 
 
 class PlaceShown(NamedTuple):
@@ -261,25 +287,35 @@ def _name_place_key(where: dict[str, Any]) -> dict[str, Any] | None:
 
 
 class _NameWalk:
-    """The people of a name and a place in name order, from one walk of a places index (see _walk). The count
-    first reads up to PEEK of them: fewer (the usual case), they are all the results; otherwise the count is an
-    index-only walk stopping at RESULTS_LIMIT + 1. Either way a page within those first PEEK people is cut from
-    them, with no other query."""
+    """The people of a name (and a place) in name order, from one index walk: `walk(stop)` gives the first `stop`
+    as (last name, first name, id), without counting. The count is that walk stopping at RESULTS_LIMIT + 1, in the
+    statement that reads the first PEEK people; a page within them is cut from them, with no other query."""
 
-    def __init__(self, by_place: QuerySet[Any]):
-        self.by_place = by_place
+    def __init__(self, walk: Callable[[int], QuerySet[Any]]):
+        self.walk = walk
         self.rows: list[Any] | None = None  # the first PEEK people in name order (all of them when fewer)
 
     def count(self) -> int:
-        self.rows = list(_walk(self.by_place, {}, PEEK))
-        if len(self.rows) < PEEK:
-            return len(self.rows)
-        return _walk(self.by_place, {}, RESULTS_LIMIT + 1).count()
+        # One statement: the walk up to the limit, counted, of which the first PEEK rows are read.
+        try:
+            sql, params = self.walk(RESULTS_LIMIT + 1).query.sql_with_params()
+        except EmptyResultSet:  # a place prefix of no commune
+            self.rows = []
+            return 0
+        with connection.cursor() as cursor:
+            # The text is the ORM's compiled walk; the searched terms stay bound parameters.
+            cursor.execute(
+                f"SELECT *, COUNT(*) OVER () FROM ({sql}) AS walked ORDER BY 1, 2, 3 LIMIT {int(PEEK)}",  # noqa: S608  # nosec B608
+                params,
+            )
+            rows = cursor.fetchall()
+        self.rows = [tuple(row[:3]) for row in rows]
+        return int(rows[0][3]) if rows else 0
 
     def page(self, start: int, stop: int) -> list[int]:
         rows: Any = self.rows
         if rows is None or (len(rows) >= PEEK and stop > len(rows)):
-            rows = _walk(self.by_place, {}, stop)
+            rows = self.walk(stop)
         return [row[2] for row in rows[start:stop]]
 
 

@@ -295,3 +295,42 @@ def test_name_and_place_walk_the_places_index(tmp_path, monkeypatch, name_max_co
     names_found = [(p.last_name, p.first_name) for p in search_professionals(name="mart", place="lyon")[0:20]]
     assert names_found == [("MARTEL", "Ines"), ("MARTIN", "Anne"), ("MARTIN", "Eve"), ("MARTIN", "Jean"),
                            ("MARTIN", "Luc"), ("MARTINI", "Paul")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("peek", "limit"), [(100, 1000), (2, 1000), (1, 2), (3, 3)])
+def test_name_alone_walks_the_people_index(tmp_path, monkeypatch, peek, limit):
+    # A name alone: one walk of the people in name order, counted in the statement that reads the first of them;
+    # the results, their order, pages and capped counts are those of the general way.
+    monkeypatch.setattr(selectors, "PEEK", peek)
+    monkeypatch.setattr(selectors, "RESULTS_LIMIT", limit)
+    _import_around_lyon(
+        tmp_path,
+        [
+            ("MARTIN", "Jean", "69003", "Lyon"), ("MARTIN", "Anne", "69006", "Lyon"),
+            ("MARTINEZ", "Émile", "69100", "Villeurbanne"), ("MARTIN", "Luc", "69000", "Lyonnais"),
+            ("MARTINI", "Paul", "69007", "Lyon"), ("MARTIN", "Paule", "13008", "Marseille"),
+            ("MARTEL", "Ines", "69000", "Lyonnais"), ("DURAND", "Ana", "69003", "Lyon"),
+        ],
+        several_places=("MARTIN", "69003"), deactivated="MARTIN", nurse="MARTIN",
+    )  # fmt: skip
+    eve = Professional.objects.get(first_name="Eve")
+    for name, first in [("mart", ""), ("martin", ""), ("martin", "pa"), ("m", ""), ("durand", ""), ("zola", "")]:
+        for exclude in (None, eve.pk):
+            results = search_professionals(name=name, first_name=first, exclude=exclude)
+            assert results.page_from is not None and results.count_from is not None
+            # The general way: the same filters without the walk (a filter added afterwards leaves it).
+            everybody = [p.pk for p in results.filter(pk__gt=0)]
+            assert search_professionals(name=name, first_name=first, exclude=exclude).count() == min(
+                len(everybody), limit + 1
+            )
+            for start, stop in ((0, 2), (1, 3), (2, 4), (0, 20), (3, 20)):
+                page = search_professionals(name=name, first_name=first, exclude=exclude)
+                page.count()  # as the paginator: the count, then the page
+                assert _page_ids(page, start, stop) == everybody[start:stop], (name, first, start)
+                page = search_professionals(name=name, first_name=first, exclude=exclude)
+                assert _page_ids(page, start, stop) == everybody[start:stop], (name, first, start)
+    found = search_professionals(name="martin")[0:20]
+    assert [(p.last_name, p.first_name) for p in found] == [
+        ("MARTIN", "Anne"), ("MARTIN", "Eve"), ("MARTIN", "Jean"), ("MARTIN", "Luc"), ("MARTIN", "Paule"),
+        ("MARTINEZ", "Émile"), ("MARTINI", "Paul")]  # fmt: skip
+    assert all(p.place_list for p in found), "each person's places read with the page"
