@@ -3,7 +3,7 @@
 import re
 from collections.abc import Callable
 from functools import partial
-from typing import Any, NamedTuple, Self
+from typing import Any, NamedTuple
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -23,7 +23,7 @@ DEPARTMENT = re.compile(r"^(\d{2,3}|2[ab])$", re.IGNORECASE)
 MAX_COMMUNES = 10  # a commune prefix matching more communes than this is searched as one range (_place_keys)
 RANGE_ROWS = 10_000  # beyond, a range of communes is searched the general way
 NAME_MAX_COMMUNES = 100  # a name and a commune prefix matching more communes: the general way
-PEEK = 100  # a name and a place: people read by the count, the page then taken from them (_NameWalk)
+PEEK = 100  # a name (and a place): people read by the count, the page then taken from them (_NameWalk)
 NAME_ORDER = ("search_last_name", "search_first_name", "professional_id")
 # Searches per user: one counter for every page that searches (each app registers it on its views: apps.py).
 SEARCH_RATE_LIMIT = Rule("directory-search", "RATELIMIT_SEARCH_PER_USER", "user_or_ip", ("GET", "HEAD"))
@@ -50,7 +50,8 @@ class SearchResults(QuerySet[Professional]):
     precise one (the count ignores the order, so the database stops at the limit).
 
     Every statement of a search is planned for its own values (`planned_for_their_values`): a plan kept for any
-    name prefix cannot use the names indexes."""
+    name prefix cannot use the names indexes. A page (a slice) of a search that walks an index (`page_from`) is a
+    list of people, their places read with them."""
 
     limit = RESULTS_LIMIT
 
@@ -59,17 +60,6 @@ class SearchResults(QuerySet[Professional]):
         self.count_from: Callable[[], int] | None = None
         self.page_from: Callable[[int, int], list[int]] | None = None
 
-    def _clone(self) -> Self:
-        clone: Self = super()._clone()  # type: ignore[misc]  # a private method of QuerySet
-        clone.count_from, clone.page_from = self.count_from, self.page_from
-        return clone
-
-    def _filter_or_exclude(self, *args: Any, **kwargs: Any) -> Self:
-        # A filter added afterwards is not in count_from / page_from: back to the general (exact) way.
-        clone: Self = super()._filter_or_exclude(*args, **kwargs)  # type: ignore[misc]
-        clone.count_from = clone.page_from = None
-        return clone
-
     def __getitem__(self, k: Any) -> Any:
         if self.page_from is not None and isinstance(k, slice) and k.stop is not None and not self.query.is_sliced:
             # A page of a search by place, by name, or both: its people's ids come from an index walk in name
@@ -77,16 +67,10 @@ class SearchResults(QuerySet[Professional]):
             # range to find them).
             with planned_for_their_values(self.db):
                 ids = self.page_from(k.start or 0, k.stop)
-            using = self._db  # type: ignore[attr-defined]  # set by QuerySet.__init__
-            if (self.query.order_by, self.query.deferred_loading) == _ORDERED and using is None:
-                # As search_professionals gives them (no other database): one statement compiled once per page
-                # length.
-                people = _PAGE.fetch(ids=ids)
-                _read_places(people)
-                return people
-            page = SearchResults(self.model, using=using).filter(pk__in=ids)
-            page.query.deferred_loading = self.query.deferred_loading  # the same columns (`only`)
-            return page.order_by(*self.query.order_by)
+            # In one statement compiled once per page length, as a list (the search's order and columns).
+            people = _PAGE.fetch(ids=ids)
+            _read_places(people)
+            return people
         return super().__getitem__(k)
 
     def _fetch_all(self) -> None:
@@ -205,11 +189,15 @@ SHOWN = ("id_type", "identifier", "civilite_exercice", "civilite", "last_name", 
 
 
 PERSON_ORDER = ("search_last_name", "search_first_name", "id")
-_ORDERED = (PERSON_ORDER, (frozenset(SHOWN), False))  # a query's order_by and deferred_loading after _ordered
 
 
 def _ordered(queryset: SearchResults) -> SearchResults:
-    return queryset.order_by(*PERSON_ORDER).only(*SHOWN)
+    """The search as search_professionals gives it: ordered, its columns, and the walks set on `queryset`. Those
+    walks belong to that queryset alone: any queryset derived from it (a filter, another order, `reverse`, `none`,
+    `values_list`…) is read and counted the general way."""
+    ordered = queryset.order_by(*PERSON_ORDER).only(*SHOWN)
+    ordered.count_from, ordered.page_from = queryset.count_from, queryset.page_from
+    return ordered
 
 
 # A page of a search whose people are known by their ids (SearchResults.page_from), read by primary key: compiled
@@ -293,14 +281,15 @@ class _NameWalk:
 
     def __init__(self, walk: Callable[[int], QuerySet[Any]]):
         self.walk = walk
-        self.rows: list[Any] | None = None  # the first PEEK people in name order (all of them when fewer)
+        self.rows: list[Any] | None = None  # the first PEEK people in name order, read by the count
+        self.complete = False  # whether those rows are all the results
 
     def count(self) -> int:
         # One statement: the walk up to the limit, counted, of which the first PEEK rows are read.
         try:
             sql, params = self.walk(RESULTS_LIMIT + 1).query.sql_with_params()
         except EmptyResultSet:  # a place prefix of no commune
-            self.rows = []
+            self.rows, self.complete = [], True
             return 0
         with connection.cursor() as cursor:
             # The text is the ORM's compiled walk; the searched terms stay bound parameters.
@@ -310,11 +299,13 @@ class _NameWalk:
             )
             rows = cursor.fetchall()
         self.rows = [tuple(row[:3]) for row in rows]
-        return int(rows[0][3]) if rows else 0
+        counted = int(rows[0][3]) if rows else 0
+        self.complete = counted == len(self.rows) and counted <= RESULTS_LIMIT
+        return counted
 
     def page(self, start: int, stop: int) -> list[int]:
         rows: Any = self.rows
-        if rows is None or (len(rows) >= PEEK and stop > len(rows)):
+        if rows is None or (not self.complete and stop > len(rows)):
             rows = self.walk(stop)
         return [row[2] for row in rows[start:stop]]
 

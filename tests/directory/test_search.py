@@ -297,8 +297,8 @@ def test_name_and_place_walk_the_places_index(tmp_path, monkeypatch, name_max_co
                            ("MARTIN", "Luc"), ("MARTINI", "Paul")]  # fmt: skip
 
 
-@pytest.mark.parametrize(("peek", "limit"), [(100, 1000), (2, 1000), (1, 2), (3, 3)])
-def test_name_alone_walks_the_people_index(tmp_path, monkeypatch, peek, limit):
+@pytest.mark.parametrize(("peek", "limit"), [(100, 1000), (2, 1000), (1, 2), (3, 3), (5, 2)])
+def test_name_alone_walks_the_people_index(tmp_path, monkeypatch, django_assert_num_queries, peek, limit):
     # A name alone: one walk of the people in name order, counted in the statement that reads the first of them;
     # the results, their order, pages and capped counts are those of the general way.
     monkeypatch.setattr(selectors, "PEEK", peek)
@@ -329,8 +329,22 @@ def test_name_alone_walks_the_people_index(tmp_path, monkeypatch, peek, limit):
                 assert _page_ids(page, start, stop) == everybody[start:stop], (name, first, start)
                 page = search_professionals(name=name, first_name=first, exclude=exclude)
                 assert _page_ids(page, start, stop) == everybody[start:stop], (name, first, start)
+    # A queryset derived from the search is read and counted the general way, not by the walk.
+    doctors = Professional.objects.filter(search_last_name__startswith="mart", is_active=True, profession_code="10")
+    general = list(doctors.order_by("search_last_name", "search_first_name", "id").values_list("pk", flat=True))
+    assert search_professionals(name="mart").last().pk == general[-1]
+    assert [p.pk for p in search_professionals(name="mart").reverse()[0:3]] == general[::-1][:3]
+    assert list(search_professionals(name="mart").values_list("pk", flat=True)[0:3]) == general[:3]
+    assert [p.pk for p in search_professionals(name="mart").order_by("-id")[0:3]] == sorted(general, reverse=True)[:3]
+    assert (
+        list(search_professionals(name="mart").none()[0:3]) == []
+        and search_professionals(name="mart").none().count() == 0
+    )
     found = search_professionals(name="martin")[0:20]
     assert [(p.last_name, p.first_name) for p in found] == [
         ("MARTIN", "Anne"), ("MARTIN", "Eve"), ("MARTIN", "Jean"), ("MARTIN", "Luc"), ("MARTIN", "Paule"),
         ("MARTINEZ", "Émile"), ("MARTINI", "Paul")]  # fmt: skip
     assert all(p.place_list for p in found), "each person's places read with the page"
+    with django_assert_num_queries(3):  # the walk counted, the page by primary key, the places
+        results = search_professionals(name="martin")
+        assert results.count() == min(7, limit + 1) and isinstance(results[0:1], list)
