@@ -1,3 +1,5 @@
+from functools import partial
+
 import pytest
 from django.db import connection
 from django.urls import reverse
@@ -253,16 +255,9 @@ def test_place_copy_follows_the_person(tmp_path):
     assert [p.pk for p in search_professionals(place="lyon")[0:20]] == [martin.pk]
 
 
-@pytest.mark.parametrize(
-    ("name_max_communes", "peek", "limit"), [(100, 100, 1000), (100, 2, 1000), (100, 1, 2), (1, 2, 3)]
-)
-def test_name_and_place_walk_the_places_index(tmp_path, monkeypatch, name_max_communes, peek, limit):
-    # A name and a place: one walk of a places index bounded by both (communes of a prefix by equality); the
-    # results, their order, pages and capped counts are those of the general way.
-    monkeypatch.setattr(selectors, "NAME_MAX_COMMUNES", name_max_communes)
-    monkeypatch.setattr(selectors, "PEEK", peek)
-    monkeypatch.setattr(selectors, "RESULTS_LIMIT", limit)
-    # A person with places in Lyon (twice) and Lyonnais (one result, not three); a deactivated one; a nurse.
+def _import_martins(tmp_path) -> Professional:
+    """MARTINs around Lyon and one in Marseille; Eve MARTIN (returned) with places in Lyon (twice) and Lyonnais (one
+    result, not three); a deactivated MARTIN; a nurse MARTIN."""
     _import_around_lyon(
         tmp_path,
         [
@@ -273,7 +268,29 @@ def test_name_and_place_walk_the_places_index(tmp_path, monkeypatch, name_max_co
         ],
         several_places=("MARTIN", "69003"), deactivated="MARTIN", nurse="MARTIN",
     )  # fmt: skip
-    eve = Professional.objects.get(first_name="Eve")
+    return Professional.objects.get(first_name="Eve")
+
+
+def _assert_pages_as_general(search, everybody, limit, label):
+    """`search()` counts as the general way (`everybody`, capped) and gives its pages, counted first or not."""
+    assert search().count() == min(len(everybody), limit + 1), label
+    for start, stop in ((0, 2), (1, 3), (2, 4), (0, 20), (3, 20)):
+        page = search()
+        page.count()  # as the paginator: the count, then the page
+        assert _page_ids(page, start, stop) == everybody[start:stop], (label, start)
+        assert _page_ids(search(), start, stop) == everybody[start:stop], (label, start)
+
+
+@pytest.mark.parametrize(
+    ("name_max_communes", "peek", "limit"), [(100, 100, 1000), (100, 2, 1000), (100, 1, 2), (1, 2, 3)]
+)
+def test_name_and_place_walk_the_places_index(tmp_path, monkeypatch, name_max_communes, peek, limit):
+    # A name and a place: one walk of a places index bounded by both (communes of a prefix by equality); the
+    # results, their order, pages and capped counts are those of the general way.
+    monkeypatch.setattr(selectors, "NAME_MAX_COMMUNES", name_max_communes)
+    monkeypatch.setattr(selectors, "PEEK", peek)
+    monkeypatch.setattr(selectors, "RESULTS_LIMIT", limit)
+    eve = _import_martins(tmp_path)
     for name, first, place in [
         ("mart", "", "lyon"), ("martin", "", "ly"), ("MARTIN", "", "69"), ("mar", "", "69003"), ("martin", "", "13"),
         ("martin", "", "lyonnais"), ("martin", "pa", "lyon"), ("mart", "", "nowhere"), ("durand", "", "lyon"),
@@ -283,15 +300,8 @@ def test_name_and_place_walk_the_places_index(tmp_path, monkeypatch, name_max_co
             everybody = [p.pk for p in results]  # the general way (no slice)
             # "lyon" and "ly": two communes (Lyon, Lyonnais), beyond NAME_MAX_COMMUNES = 1: the general way.
             assert (results.page_from is None) == (name_max_communes == 1 and place in ("lyon", "ly")), place
-            assert search_professionals(name=name, first_name=first, place=place, exclude=exclude).count() == min(
-                len(everybody), limit + 1
-            )
-            for start, stop in ((0, 2), (1, 3), (2, 4), (0, 20), (3, 20)):
-                page = search_professionals(name=name, first_name=first, place=place, exclude=exclude)
-                page.count()  # as the paginator: the count, then the page
-                assert _page_ids(page, start, stop) == everybody[start:stop], (name, place, start)
-                page = search_professionals(name=name, first_name=first, place=place, exclude=exclude)
-                assert _page_ids(page, start, stop) == everybody[start:stop], (name, place, start)
+            search = partial(search_professionals, name=name, first_name=first, place=place, exclude=exclude)
+            _assert_pages_as_general(search, everybody, limit, (name, place))
     names_found = [(p.last_name, p.first_name) for p in search_professionals(name="mart", place="lyon")[0:20]]
     assert names_found == [("MARTEL", "Ines"), ("MARTIN", "Anne"), ("MARTIN", "Eve"), ("MARTIN", "Jean"),
                            ("MARTIN", "Luc"), ("MARTINI", "Paul")]  # fmt: skip
@@ -303,32 +313,15 @@ def test_name_alone_walks_the_people_index(tmp_path, monkeypatch, django_assert_
     # the results, their order, pages and capped counts are those of the general way.
     monkeypatch.setattr(selectors, "PEEK", peek)
     monkeypatch.setattr(selectors, "RESULTS_LIMIT", limit)
-    _import_around_lyon(
-        tmp_path,
-        [
-            ("MARTIN", "Jean", "69003", "Lyon"), ("MARTIN", "Anne", "69006", "Lyon"),
-            ("MARTINEZ", "Émile", "69100", "Villeurbanne"), ("MARTIN", "Luc", "69000", "Lyonnais"),
-            ("MARTINI", "Paul", "69007", "Lyon"), ("MARTIN", "Paule", "13008", "Marseille"),
-            ("MARTEL", "Ines", "69000", "Lyonnais"), ("DURAND", "Ana", "69003", "Lyon"),
-        ],
-        several_places=("MARTIN", "69003"), deactivated="MARTIN", nurse="MARTIN",
-    )  # fmt: skip
-    eve = Professional.objects.get(first_name="Eve")
+    eve = _import_martins(tmp_path)
     for name, first in [("mart", ""), ("martin", ""), ("martin", "pa"), ("m", ""), ("durand", ""), ("zola", "")]:
         for exclude in (None, eve.pk):
             results = search_professionals(name=name, first_name=first, exclude=exclude)
             assert results.page_from is not None and results.count_from is not None
             # The general way: the same filters without the walk (a filter added afterwards leaves it).
             everybody = [p.pk for p in results.filter(pk__gt=0)]
-            assert search_professionals(name=name, first_name=first, exclude=exclude).count() == min(
-                len(everybody), limit + 1
-            )
-            for start, stop in ((0, 2), (1, 3), (2, 4), (0, 20), (3, 20)):
-                page = search_professionals(name=name, first_name=first, exclude=exclude)
-                page.count()  # as the paginator: the count, then the page
-                assert _page_ids(page, start, stop) == everybody[start:stop], (name, first, start)
-                page = search_professionals(name=name, first_name=first, exclude=exclude)
-                assert _page_ids(page, start, stop) == everybody[start:stop], (name, first, start)
+            search = partial(search_professionals, name=name, first_name=first, exclude=exclude)
+            _assert_pages_as_general(search, everybody, limit, (name, first))
     # A queryset derived from the search is read and counted the general way, not by the walk.
     doctors = Professional.objects.filter(search_last_name__startswith="mart", is_active=True, profession_code="10")
     general = list(doctors.order_by("search_last_name", "search_first_name", "id").values_list("pk", flat=True))
