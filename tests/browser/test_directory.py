@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from .helpers import JEAN_MARTIN, assert_accessible, log_in
+from .helpers import JEAN_MARTIN, assert_accessible, assert_accessible_at_both_widths, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -36,3 +36,12 @@ def test_a_doctor_finds_a_colleague_by_name_and_town(page: Page):
 
     search(page, "martin", "villeurbanne")
     expect(results).to_contain_text("Aucun professionnel ne correspond à cette recherche.")
+
+    # A name alone: both homonyms, in name then first-name order.
+    search(page, "lefev", "")
+    rows = results.locator("tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("Anne LEFEVRE")
+    expect(rows.nth(1)).to_contain_text("Paul LEFÈVRE")
+    expect(page.get_by_text("2 résultats.")).to_be_visible()
+    assert_accessible_at_both_widths(page, "annuaire-nom-seul")
