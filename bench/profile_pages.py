@@ -103,17 +103,6 @@ class Server:
         return int(status[0].split()[0])
 
 
-def backend_cpu() -> float:
-    """CPU seconds used so far by this connection's PostgreSQL backend."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def targets(people, cookies, role, template):
     """The page's addresses as `bench/load.py` asks them, each with its user's cookie."""
     return page_targets([(person, cookies[(role, k)]) for k, person in enumerate(people)], template)
@@ -123,12 +112,13 @@ def measure(server, page_targets, requests: int) -> tuple[float, float]:
     for url, cookie in page_targets * 3:  # warm-up: templates loaded, statements prepared
         status = server.get(url, cookie)
         assert status == 200, f"{url}: {status}"
-    app0, db0 = time.process_time(), backend_cpu()
+    db0, app0 = backend_ns(), time.process_time_ns()
     for k in range(requests):
         url, cookie = page_targets[k % len(page_targets)]
         server.get(url, cookie)
-    app, db = time.process_time() - app0, backend_cpu() - db0
-    return app / requests * 1000, db / requests * 1000
+    app, db1 = time.process_time_ns() - app0, backend_ns()
+    assert db0 is not None and db1 is not None and db0[0] == db1[0], "backend PostgreSQL illisible ou changé"
+    return app / requests / 1e6, (db1[1] - db0[1]) / requests / 1e6
 
 
 def measure_mixed(server, page_targets, chrome_targets, requests: int) -> tuple[float, float, float]:
