@@ -24,7 +24,8 @@ MAX_COMMUNES = 10  # a commune prefix matching more communes than this is search
 RANGE_ROWS = 10_000  # beyond, a range of communes is searched the general way
 NAME_MAX_COMMUNES = 100  # a name and a commune prefix matching more communes: the general way
 PEEK = 100  # a name (and a place): people read by the count, the page then taken from them (_NameWalk)
-NAME_ORDER = ("search_last_name", "search_first_name", "professional_id")
+NAME_ORDER = ("search_last_name", "search_first_name", "professional_id")  # a places walk's order
+PERSON_ORDER = ("search_last_name", "search_first_name", "id")  # the results' order, and a people walk's
 # Searches per user: one counter for every page that searches (each app registers it on its views: apps.py).
 SEARCH_RATE_LIMIT = Rule("directory-search", "RATELIMIT_SEARCH_PER_USER", "user_or_ip", ("GET", "HEAD"))
 
@@ -186,9 +187,6 @@ def search_professionals(
 # What the results table shows of a person (directory/jinja2/directory/_results_table.html): not the import's
 # columns (fingerprint, codes, dates).
 SHOWN = ("id_type", "identifier", "civilite_exercice", "civilite", "last_name", "first_name", "profession", "specialty")
-
-
-PERSON_ORDER = ("search_last_name", "search_first_name", "id")
 
 
 def _ordered(queryset: SearchResults) -> SearchResults:
