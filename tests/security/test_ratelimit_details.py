@@ -213,3 +213,37 @@ def test_an_increment_reads_then_writes_only_if_the_count_is_unchanged(monkeypat
     monkeypatch.setattr(AtomicDatabaseCache, "_added", another_writer_first)
     assert cache.incr("essai-compte") == 7
     assert cache.get("essai-compte") == 7
+
+
+@pytest.mark.django_db
+def test_a_counted_attempt_swaps_the_value_its_add_read(settings, monkeypatch):
+    """django-ratelimit counts with `add`, then `incr` when the counter is there: the value `add` read is the first
+    one swapped, two statements in all; changed in between by another attempt, both still count."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.RATELIMIT_ESSAI = "50/m"
+    rule = Rule("essai", "RATELIMIT_ESSAI", "ip", ("POST",))
+    request = RequestFactory().post("/", REMOTE_ADDR="203.0.113.62")
+    assert ratelimit.usage(request, rule, increment=True)["count"] == 1  # the counter is written
+    with CaptureQueriesContext(connection) as queries:
+        assert ratelimit.usage(request, rule, increment=True)["count"] == 2
+    statements = [query["sql"] for query in queries]
+    assert len(statements) == 2, statements
+    assert statements[0].startswith("SELECT value") and statements[1].startswith("UPDATE")
+    # Another attempt, on another instance, counted between this one's `add` and its `incr`: the swap finds the
+    # value changed and reads again; both count.
+    from django.core.cache import caches
+
+    elsewhere = caches.create_connection("default")
+    add = AtomicDatabaseCache.add
+
+    def another_attempt_after(self, key, *args, **kwargs):
+        added = add(self, key, *args, **kwargs)
+        elsewhere.incr(key)
+        return added
+
+    monkeypatch.setattr(AtomicDatabaseCache, "add", another_attempt_after)
+    assert ratelimit.usage(request, rule, increment=True)["count"] == 4
+    monkeypatch.undo()
+    assert ratelimit.usage(request, rule, increment=False)["count"] == 4
