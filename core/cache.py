@@ -81,7 +81,7 @@ class AtomicDatabaseCache(DatabaseCache):
 
     def _incr_locked(self, key, delta, connection, read):
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-        table = connection.ops.quote_name(self._table)
+        table = connection.ops.quote_name(self._table)  # type: ignore[attr-defined]  # set by DatabaseCache.__init__
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
             new_value, encoded = self._added(self._read_live(cursor, read + lock, key, connection), delta)
             cursor.execute(

@@ -1,4 +1,6 @@
-"""A condition on fixed values written into the SQL: what a partial index needs to serve a prepared statement.
+"""Conditions Django's lookups do not write as a prepared statement needs them.
+
+`Among`: a condition on fixed values written into the SQL, what a partial index needs to serve a prepared statement.
 
 Django binds every value as a parameter. PostgreSQL keeps a generic plan for a statement it runs often
 (config/settings.py, plan_cache_mode `auto`), made without the parameters' values: for `action IN ($1, $2)` it
@@ -41,3 +43,21 @@ class Among(Lookup):
         if len(written) == 1:
             return f"{lhs} = {written[0]}", tuple(params)
         return f"{lhs} IN ({', '.join(written)})", tuple(params)
+
+
+class Like(Lookup):
+    """`lhs LIKE %s`, the pattern bound as given: Django's `startswith` adds the `%` to the value it binds, so a
+    prepared read (core/prepared.py) could not bind the searched text. The caller writes the pattern: `%` and `_`
+    in it are wildcards (normalised text has neither)."""
+
+    lookup_name = "like"  # not registered on any field: used as `filter(Like(F("field"), "lefev%"))`
+    prepare_rhs = False
+    can_use_none_as_rhs = False
+
+    @property
+    def output_field(self) -> BooleanField:
+        return BooleanField()
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} LIKE %s", (*params, self.rhs)

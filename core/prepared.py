@@ -92,6 +92,18 @@ class Prepared(Generic[M]):
         """What `queryset().count()` counts."""
         return self._count(shape, values, _WHOLE)
 
+    def sql_with_params(self, *, shape: Hashable = (), stop: int | None = None, **values: Any) -> tuple[str, list]:
+        """The SQL of the rows (the first `stop`) and its parameters, for a statement that reads them as a subquery;
+        EmptyResultSet when they can be none, as Django's `Query.sql_with_params`."""
+        window = _WHOLE if stop is None else (0, stop)
+        if _too_long(values):
+            sql, compiled = self._sliced(shape, values, window).query.sql_with_params()
+            return sql, list(compiled)
+        statement, params, _ = self._bind(shape, values, window, counting=False)
+        if statement.sql is None:
+            raise EmptyResultSet
+        return statement.sql, params
+
     def rows(self, *, shape: Hashable = (), **values: Any) -> "PreparedRows":
         """The rows, read when iterated: sliced and counted as a queryset is (what a Paginator asks)."""
         return PreparedRows(self, shape, values, _WHOLE)

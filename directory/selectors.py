@@ -7,9 +7,10 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.query import ModelIterable
 
+from core.lookups import Like
 from core.prepared import Prepared, planned_for_their_values
 from core.ratelimit import Rule
 from core.text import normalize
@@ -126,62 +127,56 @@ def search_professionals(
         person_filters["is_active"] = True
     if first := normalize(first_name):
         person_filters.update(_starts_with("search_first_name", first))
-    queryset: SearchResults = SearchResults(Professional).filter(**person_filters)
+    person = Q(**person_filters)
     if exclude is not None:
-        queryset = queryset.exclude(pk=exclude)
+        person &= ~Q(pk=exclude)
     if last := normalize(name):
-        queryset = queryset.filter(**_starts_with("search_last_name", last))
+        person &= Q(**_starts_with("search_last_name", last))
     where = place_filter(place) if place else {}
-    if where:
-        # Active people's places are active (PracticePlace.PERSON_COPY): saying so lets the partial indexes by place
-        # serve these filters too.
-        places = PracticePlace.objects.filter(**where, **({"is_active": True} if active_only else {}))
-        has_place = Exists(places.filter(professional=OuterRef("pk")))
+    if not where:
+        if last and profession_code and active_only:
+            # A name alone (the usual case): the people walked in name order by directory_pro_active_idx (index
+            # only), counted in the statement that reads the first of them; the page then read by primary key.
+            walk = _NameWalk(_PEOPLE_WALK, _walk_values(person_filters, exclude, last, first, {}))
+            return _results(person, count_from=walk.count, page_from=walk.page)
+        return _results(person)
+    # Active people's places are active (PracticePlace.PERSON_COPY): saying so lets the partial indexes by place serve
+    # these filters too.
+    where_active = {**where, **({"is_active": True} if active_only else {})}
+    has_place = Exists(PracticePlace.objects.filter(professional=OuterRef("pk"), **where_active))
+    if active_only and last:
+        if (key := _name_place_key(where)) is not None:
+            # A name and a place: one walk of the places index (place, profession, names) bounded by both, so that
+            # it touches the people found only, whatever the size of the town or of the name. All professions:
+            # bounded by the place only (an index-only range), never by how common the name is.
+            walk = _NameWalk(_PLACES_WALK, _walk_values(person_filters, exclude, last, first, key))
+            return _results(person, has_place, count_from=walk.count, page_from=walk.page)
+    elif profession_code and active_only:
         by_place = PracticePlace.objects.filter(**person_filters)
         if exclude is not None:
             by_place = by_place.exclude(professional_id=exclude)
-        if active_only and last:
-            if (key := _name_place_key(where)) is not None:
-                # A name and a place: one walk of the places index (place, profession, names) bounded by both, so
-                # that it touches the people found only, whatever the size of the town or of the name. All
-                # professions: bounded by the place only (an index-only range), never by how common the name is.
-                walk = _NameWalk(partial(_walk, by_place.filter(**_starts_with("search_last_name", last), **key), {}))
-                queryset = queryset.filter(has_place)
-                queryset.count_from, queryset.page_from = walk.count, walk.page
-                return _ordered(queryset)
-        elif profession_code and active_only:
-            keys, known = _place_keys(where, by_place)
-            if keys is not None or known is not None:
-                # A place alone (the usual case): the places indexes carry the person's names, profession and
-                # active flag (PracticePlace.PERSON_COPY), so a page and the count are index walks stopping at what
-                # they need.
-                queryset = queryset.filter(has_place)
-                queryset.count_from = (
-                    partial(int, known) if known is not None else partial(_count_by_keys, by_place, keys)  # type: ignore[arg-type]  # keys is set when known is None
-                )
-                if keys is not None:
-                    queryset.page_from = partial(_page_by_keys, by_place, keys)
-                # Otherwise a large range of communes: the people walked in name order find a page after a few rows.
-                return _ordered(queryset)
-        ids = None if last else list(places.values_list("professional_id", flat=True)[: SELECTIVE_PLACE + 1])
-        if ids is not None and len(ids) <= SELECTIVE_PLACE:
+        keys, known = _place_keys(where, by_place)
+        if keys is not None or known is not None:
+            # A place alone (the usual case): the places indexes carry the person's names, profession and active
+            # flag (PracticePlace.PERSON_COPY), so a page and the count are index walks stopping at what they need.
+            # Without keys, a large range of communes: the people walked in name order find a page after a few rows.
+            return _results(
+                person,
+                has_place,
+                count_from=partial(int, known) if known is not None else partial(_count_by_keys, by_place, keys),  # type: ignore[arg-type]  # keys is set when known is None
+                page_from=partial(_page_by_keys, by_place, keys) if keys is not None else None,
+            )
+    if not last:
+        places = PracticePlace.objects.filter(**where_active)
+        ids = list(places.values_list("professional_id", flat=True)[: SELECTIVE_PLACE + 1])
+        if len(ids) <= SELECTIVE_PLACE:
             # A small town: start from its places (index), then sort the few people found.
-            queryset = queryset.filter(pk__in=ids)
-        else:
-            # A name, or a big town: walk the people in name order and check their places; the first page
-            # comes after a few rows.
-            queryset = queryset.filter(has_place)
-            if not last:
-                # A big town without a name (all professions, or inactive people too): counted from its places
-                # (index range), not by walking the whole profession.
-                queryset.count_from = partial(_count_by_places, where, person_filters)
-    elif last and profession_code and active_only:
-        # A name alone (the usual case): the people walked in name order by directory_pro_active_idx (index only),
-        # counted in the statement that reads the first of them; the page then read by primary key.
-        people = queryset.order_by(*PERSON_ORDER).values_list(*PERSON_ORDER)
-        walk = _NameWalk(lambda stop: people[:stop])
-        queryset.count_from, queryset.page_from = walk.count, walk.page
-    return _ordered(queryset)
+            return _results(person, Q(pk__in=ids))
+        # A big town without a name (all professions, or inactive people too): the people walked in name order,
+        # their places checked; counted from its places (index range), not by walking the whole profession.
+        return _results(person, has_place, count_from=partial(_count_by_places, where, person_filters))
+    # A name: walk the people in name order and check their places; the first page comes after a few rows.
+    return _results(person, has_place)
 
 
 # What the results table shows of a person (directory/jinja2/directory/_results_table.html): not the import's
@@ -189,13 +184,17 @@ def search_professionals(
 SHOWN = ("id_type", "identifier", "civilite_exercice", "civilite", "last_name", "first_name", "profession", "specialty")
 
 
-def _ordered(queryset: SearchResults) -> SearchResults:
-    """The search as search_professionals gives it: ordered, its columns, and the walks set on `queryset`. Those
-    walks belong to that queryset alone: any queryset derived from it (a filter, another order, `reverse`, `none`,
+def _results(
+    *conditions: Q | Exists,
+    count_from: Callable[[], int] | None = None,
+    page_from: Callable[[int, int], list[int]] | None = None,
+) -> SearchResults:
+    """The search as search_professionals gives it: filtered, ordered, its columns, and its walks. Those walks belong
+    to that queryset alone: any queryset derived from it (a filter, another order, `reverse`, `none`,
     `values_list`…) is read and counted the general way."""
-    ordered = queryset.order_by(*PERSON_ORDER).only(*SHOWN)
-    ordered.count_from, ordered.page_from = queryset.count_from, queryset.page_from
-    return ordered
+    results = SearchResults(Professional).filter(*conditions).order_by(*PERSON_ORDER).only(*SHOWN)
+    results.count_from, results.page_from = count_from, page_from
+    return results
 
 
 # A page of a search whose people are known by their ids (SearchResults.page_from), read by primary key: compiled
@@ -272,20 +271,82 @@ def _name_place_key(where: dict[str, Any]) -> dict[str, Any] | None:
     return {"search_commune": communes[0]} if len(communes) == 1 else {"search_commune__in": communes}
 
 
-class _NameWalk:
-    """The people of a name (and a place) in name order, from one index walk: `walk(stop)` gives the first `stop`
-    as (last name, first name, id), without counting. The count is that walk stopping at RESULTS_LIMIT + 1, in the
-    statement that reads the first PEEK people; a page within them is cut from them, with no other query."""
+def _walk_values(
+    person_filters: dict[str, Any], exclude: int | None, last: str, first: str, place: dict[str, Any]
+) -> dict[str, Any]:
+    """What a search gives `_people_walk` or `_places_walk` (active people only: the walks' indexes are partial)."""
+    values: dict[str, Any] = {**_prefix_values("last", last), **(_prefix_values("first", first) if first else {})}
+    if "profession_code" in person_filters:
+        values["profession"] = person_filters["profession_code"]
+    if exclude is not None:
+        values["exclude"] = exclude
+    values.update(place)  # a key of _name_place_key: an equality, or communes
+    return values
 
-    def __init__(self, walk: Callable[[int], QuerySet[Any]]):
-        self.walk = walk
+
+def _prefix_values(name: str, text: str) -> dict[str, str]:
+    """A prefix as values of a walk (`_with_prefix`): the pattern of a LIKE on PostgreSQL, a range on SQLite
+    (`_starts_with` says why). Normalised text has no `%` nor `_`, and its last character can be bumped."""
+    if connection.vendor == "postgresql":
+        return {name: f"{text}%"}
+    low, high = prefix_range(text)
+    return {f"{name}_from": low, f"{name}_to": high}
+
+
+def _with_prefix(queryset: QuerySet[Any], field: str, name: str, values: dict[str, str]) -> QuerySet[Any]:
+    if name in values:
+        return queryset.filter(Like(F(field), values[name]))
+    if f"{name}_from" in values:
+        return queryset.filter(**{f"{field}__gte": values[f"{name}_from"], f"{field}__lt": values[f"{name}_to"]})
+    return queryset
+
+
+def _people_walk(*, profession: str, exclude: int | None = None, **prefixes: str) -> QuerySet[Any]:
+    """(names, id) of the active people of a profession and a name, in name order: directory_pro_active_idx."""
+    people = Professional.objects.filter(profession_code=profession, is_active=True)
+    people = _with_prefix(people, "search_first_name", "first", prefixes)
+    if exclude is not None:
+        people = people.exclude(pk=exclude)
+    return _with_prefix(people, "search_last_name", "last", prefixes).order_by(*PERSON_ORDER).values_list(*PERSON_ORDER)
+
+
+def _places_walk(*, profession: str | None = None, exclude: int | None = None, **terms: Any) -> QuerySet[Any]:
+    """(names, professional) of the active people of a name having a place there, in name order: an index walk of
+    directory_plc_*_nm_idx, the place as equalities leading it (`_name_place_key`); all professions when none."""
+    places = PracticePlace.objects.filter(is_active=True)
+    if profession is not None:
+        places = places.filter(profession_code=profession)
+    places = _with_prefix(places, "search_first_name", "first", terms)
+    if exclude is not None:
+        places = places.exclude(professional_id=exclude)
+    places = _with_prefix(places, "search_last_name", "last", terms)
+    place = {field: value for field, value in terms.items() if field in _PLACE_KEYS}
+    return places.filter(**place).order_by(*NAME_ORDER).values_list(*NAME_ORDER).distinct()
+
+
+_PLACE_KEYS = ("postal_code", "department_code", "search_commune", "search_commune__in")  # _name_place_key's
+
+
+# The walks of a name alone and of a name and a place: compiled once per kind of search (core/prepared.py), where
+# each search built and compiled its own. Run where nothing is prepared: planned for their values (SearchResults).
+_PEOPLE_WALK = Prepared(Professional, _people_walk)
+_PLACES_WALK = Prepared(PracticePlace, _places_walk)
+
+
+class _NameWalk:
+    """The people of a name (and a place) in name order, from one index walk (`walk` with `values`) giving them as
+    (last name, first name, id). The count is that walk stopping at RESULTS_LIMIT + 1, in the statement that reads
+    the first PEEK people; a page within them is cut from them, with no other query."""
+
+    def __init__(self, walk: Prepared[Any], values: dict[str, Any]):
+        self.walk, self.values = walk, values
         self.rows: list[Any] | None = None  # the first PEEK people in name order, read by the count
         self.complete = False  # whether those rows are all the results
 
     def count(self) -> int:
         # One statement: the walk up to the limit, counted, of which the first PEEK rows are read.
         try:
-            sql, params = self.walk(RESULTS_LIMIT + 1).query.sql_with_params()
+            sql, params = self.walk.sql_with_params(stop=RESULTS_LIMIT + 1, **self.values)
         except EmptyResultSet:  # a place prefix of no commune
             self.rows, self.complete = [], True
             return 0
@@ -304,7 +365,7 @@ class _NameWalk:
     def page(self, start: int, stop: int) -> list[int]:
         rows: Any = self.rows
         if rows is None or (not self.complete and stop > len(rows)):
-            rows = self.walk(stop)
+            rows = list(self.walk.rows(**self.values)[:stop])
         return [row[2] for row in rows[start:stop]]
 
 

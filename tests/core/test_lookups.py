@@ -26,3 +26,18 @@ def test_written_in_the_sql_and_found_as_in_finds():
     one = Entry.objects.exclude(Among(F("action"), [Action.DOSSIER_VIEWED]))
     assert "= 'dossier_viewed'" in str(one.query)
     assert set(one) == set(Entry.objects.exclude(action=Action.DOSSIER_VIEWED)) == {created, login}
+
+
+def test_like_binds_the_pattern_as_given():
+    """Django's startswith adds the `%` to the value it binds: a prepared read could not bind the searched text."""
+    from core.lookups import Like
+    from directory.models import Professional
+    from tests.factories import ProfessionalFactory
+
+    lefevre, lefort = ProfessionalFactory(last_name="LEFEVRE"), ProfessionalFactory(last_name="LEFORT")
+    ProfessionalFactory(last_name="DELEFE")
+    like = Professional.objects.filter(Like(F("search_last_name"), "lef%"))
+    sql, params = like.query.sql_with_params()
+    assert '"search_last_name" LIKE %s' in sql and params[-1] == "lef%"
+    assert set(like) == set(Professional.objects.filter(search_last_name__startswith="lef")) == {lefevre, lefort}
+    assert list(Professional.objects.filter(Like(F("search_last_name"), "lefo%"))) == [lefort]

@@ -355,3 +355,33 @@ def test_rows_read_as_columns_are_counted_without_them(one_doctor):
     # Through a many-valued relation (a dossier's journal entries) a dossier would be read as several rows.
     with pytest.raises(ValueError, match="journal_entries"):
         Prepared(Dossier, lambda *, doctor: Dossier.objects.all(), columns=("number", "journal_entries__action"))
+
+
+def test_sql_with_params_reads_as_the_queryset_in_another_statement(two_doctors):
+    """The kept SQL of the first `stop` rows and this call's values, for a statement that wraps it (the directory's
+    walks, counted in the statement that reads them); EmptyResultSet as Django's own."""
+    from django.core.exceptions import EmptyResultSet
+
+    from core.prepared import MAX_LIST
+
+    _, _, made = two_doctors
+    numbers = Prepared(
+        Dossier, lambda *, numbers: Dossier.objects.filter(number__in=numbers).order_by("number").values_list("pk")
+    )
+
+    def wrapped(**values) -> list:
+        sql, params = numbers.sql_with_params(**values)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT * FROM ({sql}) AS kept ORDER BY 1", params)  # noqa: S608  # the kept SQL
+            return [row[0] for row in cursor.fetchall()]
+
+    for chosen in ([0, 2, 4], [5, 3, 1]):
+        wanted = [made[k].number for k in chosen]
+        first_two = Dossier.objects.filter(number__in=wanted).order_by("number")[:2].values_list("pk", flat=True)
+        assert wrapped(numbers=wanted, stop=2) == sorted(first_two)
+        assert wrapped(numbers=wanted) == sorted(made[k].pk for k in chosen)
+    assert len(numbers._statements) == 2, "compiled once with a window and once without, whatever the values"
+    with pytest.raises(EmptyResultSet):
+        numbers.sql_with_params(numbers=[])
+    too_long = [f"X-{k}" for k in range(MAX_LIST)] + [made[1].number]
+    assert wrapped(numbers=too_long, stop=5) == [made[1].pk]

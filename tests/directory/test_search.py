@@ -341,3 +341,29 @@ def test_name_alone_walks_the_people_index(tmp_path, monkeypatch, django_assert_
     with django_assert_num_queries(3):  # the walk counted, the page by primary key, the places
         results = search_professionals(name="martin")
         assert results.count() == min(7, limit + 1) and isinstance(results[0:1], list)
+
+
+def test_a_kind_of_search_compiles_its_walk_once(directory, monkeypatch):
+    """A name alone, or a name and a place of one kind: the walk's SQL is compiled for the first search only, each
+    later one binds its own terms (core/prepared.py); their results stay each search's own."""
+    compiled = []
+    compile_ = selectors.Prepared._compile
+
+    def counted(self, *args, **kwargs):
+        compiled.append(self)
+        return compile_(self, *args, **kwargs)
+
+    monkeypatch.setattr(selectors.Prepared, "_compile", counted)
+    for walk in (selectors._PEOPLE_WALK, selectors._PLACES_WALK):
+        monkeypatch.setattr(walk, "_statements", {})
+    for name, place, found in [
+        ("martin", "", [("MARTIN", "Jean"), ("MARTIN", "Jean")]),
+        ("lefev", "", [("LEFEVRE", "Anne"), ("LEFÈVRE", "Paul")]),
+        ("martin", "69", [("MARTIN", "Jean")]),
+        ("lefev", "13", [("LEFEVRE", "Anne")]),
+        ("cas", "2A", [("CASANOVA", "Ange")]),
+    ]:
+        results = search_professionals(name=name, place=place)
+        assert results.count() == len(found) and names(results[0:20]) == found, (name, place)
+    assert compiled.count(selectors._PEOPLE_WALK) == 1
+    assert compiled.count(selectors._PLACES_WALK) == 1
