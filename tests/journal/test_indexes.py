@@ -93,3 +93,15 @@ def test_no_index_of_the_journal_is_the_start_of_another():
         if other != name and longer[: len(columns)] == columns
     ]
     assert redundant == []
+
+
+def test_postgresql_vacuums_the_journal_after_a_few_thousand_entries():
+    """An insert-only table is vacuumed after 20 % of its rows by default (two million entries at ten million): until
+    then the counts of « Actions faites en mon nom », index-only, read the table for each recent entry
+    (journal/migrations/0015)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no vacuum of its own to tune")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'journal_entry'")
+        (options,) = cursor.fetchone()
+    assert set(options or []) >= {"autovacuum_vacuum_insert_scale_factor=0", "autovacuum_vacuum_insert_threshold=5000"}
