@@ -190,12 +190,13 @@ class Entry(models.Model):
                 include=["actor"],
                 name="journal_principal_actions",
             ),
-            # And the consultations alone (the list filtered on « Consultation »).
+            # And the consultations by delegation alone (the list filtered on « Consultation »): the doctor's own,
+            # in his own name too and far more numerous, are not in it to be walked past.
             models.Index(
                 fields=["on_behalf_of", "-created_at", "-id"],
-                condition=models.Q(action=Action.DOSSIER_VIEWED),
+                condition=models.Q(action=Action.DOSSIER_VIEWED, is_delegated=True),
                 include=["actor"],
-                name="journal_principal_views",
+                name="journal_delegated_views",
             ),
         ]
 

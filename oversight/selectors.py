@@ -61,8 +61,14 @@ def _actions(
     if delegate_id is not None:
         entries = entries.filter(actor_id=delegate_id)
     if group in ACTION_GROUPS:
-        # Written in the SQL (core/lookups.py): journal_principal_views or journal_principal_actions serves any plan.
+        # Written in the SQL (core/lookups.py): journal_delegated_views or journal_principal_actions serves
+        # any plan.
         entries = entries.filter(Among(F("action"), ACTION_GROUPS[group][1]))
+    if group == "consultation":
+        # Someone else's consultation in the doctor's name is a delegate's (dossiers.services.record_consultation
+        # journals the decision's `is_delegated`, and the chain seals it): said, so that the partial index
+        # journal_delegated_views, without the doctor's own consultations, serves the list.
+        entries = entries.filter(is_delegated=True)
     if hide_views and group != "consultation":
         # Written in the SQL (core/lookups.py): the partial index journal_principal_actions serves any plan.
         entries = entries.exclude(Among(F("action"), [Action.DOSSIER_VIEWED]))

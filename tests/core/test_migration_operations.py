@@ -50,3 +50,17 @@ def test_the_journal_foreign_keys_own_indexes_are_dropped_concurrently_on_postgr
     assert all(sql.startswith("DROP INDEX") for sql in written)
     assert all(sql.startswith("CREATE INDEX") for sql in undone)
     assert not any("new__journal_entry" in sql for sql in written + undone)  # no table rebuilt
+
+
+def test_the_delegated_views_index_replaces_the_old_one_concurrently_on_postgresql():
+    """journal/0016: the new index built before the old one is dropped, both without holding off the journal's
+    inserts; undone, the old one comes back before the new one goes."""
+    migration, written, undone = sql_of("0015_vacuum_after_inserts", "0016_delegated_views_index")
+    assert migration.atomic is False
+    concurrently = connection.vendor == "postgresql"
+    assert len(written) == 2 and len(undone) == 2, written + undone
+    assert all(("CONCURRENTLY" in sql) is concurrently for sql in written + undone), written + undone
+    assert written[0].startswith("CREATE INDEX") and "journal_delegated_views" in written[0]
+    assert written[1].startswith("DROP INDEX") and "journal_principal_views" in written[1]
+    assert undone[0].startswith("CREATE INDEX") and "journal_principal_views" in undone[0]
+    assert undone[1].startswith("DROP INDEX") and "journal_delegated_views" in undone[1]

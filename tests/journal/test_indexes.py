@@ -50,7 +50,7 @@ def test_latest_change_of_each_dossier_reads_the_changes_only():
         ("", True, "journal_principal_actions"),  # as the list opens
         ("creation", True, "journal_principal_actions"),
         ("delegation", False, "journal_principal_actions"),
-        ("consultation", False, "journal_principal_views"),
+        ("consultation", False, "journal_delegated_views"),
         ("", False, "journal_principal_recent"),  # everything, the consultations too
     ],
 )

@@ -63,6 +63,19 @@ def test_filters_narrow_never_widen(story):
     assert _sentences(martin, until=today - datetime.timedelta(days=1)) == []
 
 
+def test_consultations_are_those_of_everybody_else_not_the_doctors_own(story):
+    """Filtered on « Consultation », the list reads an index of consultations by delegation (journal_delegated_views):
+    it shows every consultation someone else made in the doctor's name, as the unfiltered list does, and none of his
+    own, however many."""
+    martin = actor_for(story["martin"])
+    for dossier in (story["alice"], story["bruno"], story["alice"]):
+        view(martin, dossier)
+    everything = _sentences(martin, hide_views=False)
+    consultations = [sentence for sentence in everything if "« Consultation du dossier »" in sentence]
+    assert len(consultations) == 2
+    assert _sentences(martin, group="consultation") == consultations
+
+
 def test_nobody_else_sees_anything(story):
     # A delegate acting for him (even Sophie) and a doctor in his own space see nothing of Dr MARTIN's.
     assert _sentences(acting(story["sophie"], story["martin"]), hide_views=False) == []
