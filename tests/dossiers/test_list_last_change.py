@@ -15,7 +15,8 @@ PATIENT = {"birth_name": "Durand", "usage_name": "", "first_name": "Marie", "bir
 
 
 def _row(page: str, first_name: str) -> str:
-    start = page.index(f">{first_name} ")
+    # In the table: the header names the user, whose random first name may be the patient's.
+    start = page.index(f">{first_name} ", page.index("<tbody"))
     return page[start : page.index("</tr>", start)]
 
 
