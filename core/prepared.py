@@ -25,8 +25,9 @@ from weakref import WeakKeyDictionary
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
-from django.db.models import Model, QuerySet
-from django.db.models.query import ModelIterable
+from django.db.models import IntegerField, Model, QuerySet
+from django.db.models.expressions import RawSQL
+from django.db.models.query import ModelIterable, ValuesListIterable
 from django.utils import timezone
 
 M = TypeVar("M", bound=Model)
@@ -44,6 +45,10 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _Window = tuple[int, int | None]  # a slice's start and stop
 _WHOLE: _Window = (0, None)
 _STAND_IN = "\ue000stand-in"
+# A page read with its count (`PreparedRows.page_and_count`): the count's LIMIT is bound as this value, and the count
+# comes as this last column of each row.
+_COUNT_STOP = "\ue000count_stop"
+_COUNTED = "prepared_counted"
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,7 @@ class _Statement:
     sql: str | None  # None: the queryset can find nothing (Django's EmptyResultSet, an empty list given)
     slots: tuple[tuple[str | None, int | None, object], ...]  # per parameter: (value's name, index in a list, constant)
     compiled: dict[str, Any]  # the compiler's state after as_sql(), read by Django's iterables
+    alone: bool = False  # rows that are not tuples: a page of them is read without its count
     # Per connection (each thread has its own): the functions that turn each column's value into Python's.
     converters: WeakKeyDictionary = field(default_factory=WeakKeyDictionary, compare=False)
 
@@ -99,7 +105,7 @@ class Prepared(Generic[M]):
         if _too_long(values):
             sql, compiled = self._sliced(shape, values, window).query.sql_with_params()
             return sql, list(compiled)
-        statement, params, _ = self._bind(shape, values, window, counting=False)
+        statement, params, _ = self._bind(shape, values, window, kind="rows")
         if statement.sql is None:
             raise EmptyResultSet
         return statement.sql, params
@@ -111,15 +117,31 @@ class Prepared(Generic[M]):
     def _list(self, shape: Hashable, values: dict[str, Any], window: _Window) -> list:
         if _too_long(values):
             return list(self._sliced(shape, values, window))
-        statement, params, db = self._bind(shape, values, window, counting=False)
+        statement, params, db = self._bind(shape, values, window, kind="rows")
         if statement.sql is None:
             return []
         return list(_bound_queryset(statement, params, db))
 
+    def _page_and_count(
+        self, shape: Hashable, values: dict[str, Any], window: _Window, count_stop: int
+    ) -> tuple[list, int] | None:
+        """The rows of `window` and the count of the first `count_stop` rows, read by one statement; None when it
+        cannot be (rows that are not tuples, a list too long to keep a statement for) or when the window holds no
+        row past the first (the count is then not read: no row from the first means none at all)."""
+        if _too_long(values):
+            return None
+        statement, params, db = self._bind(shape, {**values, _COUNT_STOP: count_stop}, window, kind="paged")
+        if statement.alone or statement.sql is None:
+            return None
+        rows = list(_bound_queryset(statement, params, db))
+        if not rows:
+            return ([], 0) if window[0] == 0 else None
+        return [row[:-1] for row in rows], rows[0][-1]
+
     def _count(self, shape: Hashable, values: dict[str, Any], window: _Window) -> int:
         if _too_long(values):
             return self._sliced(shape, values, window).count()
-        statement, params, db = self._bind(shape, values, window, counting=True)
+        statement, params, db = self._bind(shape, values, window, kind="count")
         if statement.sql is None:
             return 0
         with connections[db].cursor() as cursor:
@@ -132,17 +154,17 @@ class Prepared(Generic[M]):
         return queryset if window == _WHOLE else queryset[window[0] : window[1]]
 
     def _bind(
-        self, shape: Hashable, values: dict[str, Any], window: _Window, *, counting: bool
+        self, shape: Hashable, values: dict[str, Any], window: _Window, *, kind: str
     ) -> tuple[_Statement, list, str]:
         db = router.db_for_read(self.model)
         connection = connections[db]
         kinds = tuple((name, type(value), _length(value)) for name, value in sorted(values.items()))
         start, stop = window
         # Per database alias: a statement's queryset reads from the alias it was built for (a replica is another).
-        key = (db, counting, shape, start > 0, stop is not None, kinds)
+        key = (db, kind, shape, start > 0, stop is not None, kinds)
         statement = self._statements.get(key)
         if statement is None:
-            statement = self._compile(db, shape, values, window, counting)
+            statement = self._compile(db, shape, values, window, kind)
             if len(self._statements) < MAX_SHAPES:
                 self._statements[key] = statement
         ops = connection.ops
@@ -152,7 +174,10 @@ class Prepared(Generic[M]):
         ]
         return statement, params + _window_params(window), db
 
-    def _compile(self, db: str, shape: Hashable, values: dict[str, Any], window: _Window, counting: bool) -> _Statement:
+    def _compile(self, db: str, shape: Hashable, values: dict[str, Any], window: _Window, kind: str) -> _Statement:
+        """kind: "rows", "count" (of the rows in the window), or "paged" (the rows, each with the count of the first
+        `_COUNT_STOP` rows as its last column)."""
+        counting, paged = kind == "count", kind == "paged"
         ops = connections[db].ops
         stand_ins: dict[str, Any] = {}
         where: dict[object, tuple[str, int | None]] = {}
@@ -164,24 +189,28 @@ class Prepared(Generic[M]):
             else:
                 stand_ins[name] = _stand_in(value, k * MAX_LIST)
                 where[_adapt(ops, stand_ins[name])] = (name, None)
-        template = (self._built(shape, stand_ins) if counting else self.queryset(shape=shape, **stand_ins)).using(db)
+        built = {name: value for name, value in stand_ins.items() if name != _COUNT_STOP}
+        template = (self._built(shape, built) if counting else self.queryset(shape=shape, **built)).using(db)
         windowed = window != _WHOLE
         if windowed and (template.query.is_sliced or template.query.combinator):
             raise ValueError("Prepared: a window of rows() is bound as LIMIT and OFFSET: build must not slice")
         if self.columns and template.query.distinct:
             raise ValueError("Prepared: distinct rows are counted by their columns: give build the values_list")
-        if counting:
-            # As Django counts: a subquery of the rows' keys (their own columns when distinct or grouped), in order
-            # under a window. Rows read as values are counted by their keys too: the columns they show would keep
-            # their joins and make the database read them for every row counted.
-            counted = template if windowed or template.query.is_sliced else template.order_by()
-            plain = counted._iterable_class is ModelIterable or counted.query.group_by is None
-            if not counted.query.distinct and plain:
-                counted = counted.values("pk")
-            compiler = counted.query.get_compiler(using=db)
-        else:
-            compiler = template.query.get_compiler(using=db)
         try:
+            if paged:
+                if template._iterable_class is not ValuesListIterable:
+                    return _Statement(template, None, (), {}, alone=True)
+                # The count of the first rows as one more column: a page and the bounded count of its paginator
+                # (core/pagination.py) in one statement, one round trip.
+                count_sql, count_params = _counted(self._built(shape, built).using(db), True).query.sql_with_params()
+                count = RawSQL(  # noqa: S611  # Django's compiled SQL, its values bound
+                    f"SELECT COUNT(*) FROM ({count_sql}{_window_sql(ops, (0, 1))}) subquery",  # noqa: S608  # nosec B608
+                    (*count_params, stand_ins[_COUNT_STOP]),
+                    output_field=IntegerField(),
+                )
+                template = template.annotate(**{_COUNTED: count})
+            counted = _counted(template, windowed or template.query.is_sliced) if counting else template
+            compiler = counted.query.get_compiler(using=db)
             sql, params = compiler.as_sql()
         except EmptyResultSet:
             if not any(isinstance(value, list | tuple) and not value for value in values.values()):
@@ -211,6 +240,17 @@ class Prepared(Generic[M]):
             for name in ("select", "klass_info", "annotation_col_map", "col_count", "has_extra_select")
         }
         return _Statement(template, sql, slots, state)
+
+
+def _counted(queryset: QuerySet, ordered: bool) -> QuerySet:
+    """What counts `queryset`'s rows, as Django counts: a subquery of the rows' keys (their own columns when distinct
+    or grouped), in order under a window. Rows read as values are counted by their keys too: the columns they show
+    would keep their joins and make the database read them for every row counted."""
+    counted = queryset if ordered else queryset.order_by()
+    plain = counted._iterable_class is ModelIterable or counted.query.group_by is None
+    if not counted.query.distinct and plain:
+        counted = counted.values("pk")
+    return counted
 
 
 def _one_row_per_row(model: type[Model], column: str) -> None:
@@ -346,6 +386,13 @@ class PreparedRows:
         if self._rows is not None:
             return len(self._rows)
         return self._prepared._count(self._shape, self._values, self._window)
+
+    def page_and_count(self, start: int, stop: int, count_stop: int) -> tuple[list, int] | None:
+        """`list(self[start:stop])` and `self[:count_stop].count()`, read by one statement where they can be (rows
+        read as tuples); None when they cannot, or when that page holds no row (ask them apart)."""
+        if self._window != _WHOLE:
+            return None
+        return self._prepared._page_and_count(self._shape, self._values, (start, stop), count_stop)
 
     def _fetch(self) -> list:
         if self._rows is None:

@@ -385,3 +385,39 @@ def test_sql_with_params_reads_as_the_queryset_in_another_statement(two_doctors)
         numbers.sql_with_params(numbers=[])
     too_long = [f"X-{k}" for k in range(MAX_LIST)] + [made[1].number]
     assert wrapped(numbers=too_long, stop=5) == [made[1].pk]
+
+
+def test_a_page_of_tuples_comes_with_its_bounded_count_in_one_statement(one_doctor, monkeypatch):
+    """BoundedPaginator reads a page of tuples and its bounded count together (PreparedRows.page_and_count): the
+    same page, count and « more » as from the queryset, in one statement when the page asked holds rows."""
+    from django.test.utils import CaptureQueriesContext
+
+    from core import pagination
+    from core.pagination import BoundedPaginator
+
+    monkeypatch.setattr(pagination, "PAGES_AHEAD", 1)  # so that the count stops short of the 6 dossiers
+    first, _ = one_doctor
+    listed = Prepared(
+        Dossier,
+        lambda *, doctor, since: Dossier.objects.filter(medecin_traitant_id=doctor, updated_at__gte=since).order_by(
+            "-updated_at", "-id"
+        ),
+        columns=("number", "patient__birth_name", "updated_at"),
+    )
+    for doctor in (first.pk, -1):  # six dossiers, none
+        values = {"doctor": doctor, "since": NOW - datetime.timedelta(days=30)}
+        for per_page in (1, 2, 4):
+            for asked in (None, 1, "1", "2", "3", "7", "x", "0"):
+                requested = int(asked) if str(asked).isdecimal() else 1
+                expected = BoundedPaginator(listed.queryset(**values), per_page, requested_page=requested)
+                wanted = expected.get_page(asked)
+                paginator = BoundedPaginator(listed.rows(**values), per_page, requested_page=requested)
+                with CaptureQueriesContext(connection) as read:
+                    page = paginator.get_page(asked)
+                    rows = list(page)
+                case = (doctor, per_page, asked)
+                assert rows == list(wanted), case
+                assert (page.number, paginator.count, paginator.more) == (wanted.number, expected.count, expected.more)
+                if str(asked) == str(page.number):
+                    assert len(read.captured_queries) == 1, case
+    assert any(key[1] == "paged" for key in listed._statements)  # the statement kept

@@ -28,20 +28,21 @@ from tests.factories import (
     UserFactory,
 )
 
-# Queries per page, whatever the size (measured, doctor-delegate, SQLite-PostgreSQL: 4-5, 6-8, 5-6, 4, 3-4, 5, 5:
-# the session is read, not written, on most pages; the user comes with his directory entry), with one to spare; a
-# query per row at the large size exceeds them.
+# Queries per page, whatever the size (measured, doctor-delegate, the same on SQLite and PostgreSQL: 5-6, 6-7,
+# 4-5, 4, 3-4, 5, 5: the session is read, not written, on most pages; the user comes with his directory entry; a
+# long list's page comes with its count, core/pagination.py), with one to spare; a query per row at the large size
+# exceeds them.
 BUDGETS = {
     "dossier_list": 7,  # + the panel « Depuis votre dernière connexion » (preferences, entries), the latest changes
-    "dossier_detail": 9,  # + the consultation INSERT, the journal head and (PostgreSQL) the append lock
-    "dossier_history": 7,
+    "dossier_detail": 8,  # + the consultation INSERT, the journal head (on PostgreSQL with the append lock, one text)
+    "dossier_history": 6,
     "my_delegations": 5,
     "delegation_detail": 6,  # measured 5 on SQLite
     "received": 5,
     "directory_search": 6,
     "colleague_search": 6,
     "my_account": 6,  # the cards, the places, the last logins (bounded)
-    "oversight_actions": 7,
+    "oversight_actions": 5,
 }
 SMALL, LARGE = "small", "large"
 
@@ -331,5 +332,7 @@ def test_oversight_actions_is_constant(doctor, delegate):
     assert_constant("oversight_actions", counts)
     # A later page and every filter cost the same.
     assert count_queries(client, f"{url}?page=5") == counts[LARGE]
-    filtered = f"{url}?filtrer=1&delegue={delegate.holder.pk}&action=modification&du=2020-01-01&patient=a"
+    filtered = f"{url}?filtrer=1&delegue={delegate.holder.pk}&action=modification&du=2020-01-01"
     assert count_queries(client, filtered) == counts[LARGE]
+    # Words of a patient's name change the SQL, compiled for them: the page and its count are then read apart.
+    assert count_queries(client, f"{filtered}&patient=a") == counts[LARGE] + 1
