@@ -16,26 +16,17 @@ TRIGGER = "journal_entry_append_only"  # row level: UPDATE, DELETE (migration 00
 TRUNCATE_TRIGGER = "journal_entry_no_truncate"  # statement level: TRUNCATE (migration 0009)
 
 
-HEAD = "SELECT sequence, hash FROM journal_entry ORDER BY sequence DESC LIMIT 1"
-# Two statements on purpose: under READ COMMITTED each statement sees what was committed when it started, so the
-# head must be read by a statement that starts once the lock is held. Sent together, without parameters, they go
-# by the simple query protocol, run in order, each with its own snapshot: one round trip instead of two (psycopg
-# never prepares a text of several statements).
-LOCK_THEN_HEAD = f"SELECT pg_advisory_xact_lock({APPEND_LOCK_KEY}); {HEAD}"
-
-
 def lock_and_read_head(connection) -> tuple[int, str] | None:
     """Take the append lock, then read the head: (sequence, hash) of the last entry, None if the journal is empty.
 
-    Call it inside the transaction that will insert the entry. (Plain SQL rather than the ORM: this runs once per
-    journaled action.)
+    Call it inside the transaction that will insert the entry. Two statements on purpose: under READ COMMITTED
+    each statement sees what was committed when it started, so the head must be read after the lock is held.
+    (Plain SQL rather than the ORM: this runs once per journaled action.)
     """
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(LOCK_THEN_HEAD)
-            cursor.nextset()  # the head's rows, after the lock's
-        else:
-            cursor.execute(HEAD)
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPEND_LOCK_KEY])
+        cursor.execute("SELECT sequence, hash FROM journal_entry ORDER BY sequence DESC LIMIT 1")
         row = cursor.fetchone()
     return (row[0], row[1]) if row else None
 
