@@ -1,8 +1,11 @@
+from functools import partial
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
+from core.prepared import queryset_page_and_count
 from core.text import whole_number
 
 PAGES_AHEAD = 10  # a bounded count looks this many pages past the one shown
@@ -36,10 +39,12 @@ class BoundedPaginator(Paginator):
         return super().page(number) if page is None else page
 
     def _with_count(self, number) -> Page | None:
-        """A page whose rows can bring the count along (`core.prepared.PreparedRows.page_and_count`) is read with it,
-        one statement instead of two; None for a page past the end, or rows that cannot: Django's Paginator reads
-        them, count first."""
+        """A page whose rows can bring the count along (rows read as tuples, `core.prepared`: `queryset_page_and_count`,
+        `PreparedRows.page_and_count`) is read with it, one statement instead of two; None for a page past the end,
+        or rows that cannot: Django's Paginator reads them, count first."""
         together = getattr(self.object_list, "page_and_count", None)
+        if together is None and isinstance(self.object_list, QuerySet):
+            together = partial(queryset_page_and_count, self.object_list)
         if together is None or "count" in self.__dict__ or not isinstance(number, int | str):
             return None
         wanted = whole_number(str(number), digits=8)

@@ -123,19 +123,19 @@ class Prepared(Generic[M]):
         return list(_bound_queryset(statement, params, db))
 
     def _page_and_count(
-        self, shape: Hashable, values: dict[str, Any], window: _Window, count_stop: int
+        self, shape: Hashable, values: dict[str, Any], start: int, stop: int, count_stop: int
     ) -> tuple[list, int] | None:
-        """The rows of `window` and the count of the first `count_stop` rows, read by one statement; None when it
-        cannot be (rows that are not tuples, a list too long to keep a statement for) or when the window holds no
-        row past the first (the count is then not read: no row from the first means none at all)."""
+        """The rows from `start` to `stop` and the count of the first `count_stop` rows, read by one statement; None
+        when it cannot be (rows that are not tuples) or when the window holds no row past the first (the count is
+        then not read: no row from the first means none at all)."""
         if _too_long(values):
-            return None
-        statement, params, db = self._bind(shape, {**values, _COUNT_STOP: count_stop}, window, kind="paged")
+            return queryset_page_and_count(self.queryset(shape=shape, **values), start, stop, count_stop)
+        statement, params, db = self._bind(shape, {**values, _COUNT_STOP: count_stop}, (start, stop), kind="paged")
         if statement.alone or statement.sql is None:
             return None
         rows = list(_bound_queryset(statement, params, db))
         if not rows:
-            return ([], 0) if window[0] == 0 else None
+            return ([], 0) if start == 0 else None
         return [row[:-1] for row in rows], rows[0][-1]
 
     def _count(self, shape: Hashable, values: dict[str, Any], window: _Window) -> int:
@@ -202,13 +202,12 @@ class Prepared(Generic[M]):
                     return _Statement(template, None, (), {}, alone=True)
                 # The count of the first rows as one more column: a page and the bounded count of its paginator
                 # (core/pagination.py) in one statement, one round trip.
-                count_sql, count_params = _counted(self._built(shape, built).using(db), True).query.sql_with_params()
-                count = RawSQL(  # noqa: S611  # Django's compiled SQL, its values bound
-                    f"SELECT COUNT(*) FROM ({count_sql}{_window_sql(ops, (0, 1))}) subquery",  # noqa: S608  # nosec B608
-                    (*count_params, stand_ins[_COUNT_STOP]),
-                    output_field=IntegerField(),
+                count_sql, count_params = (
+                    _counted(self._built(shape, built), True).query.get_compiler(using=db).as_sql()
                 )
-                template = template.annotate(**{_COUNTED: count})
+                template = template.annotate(
+                    **{_COUNTED: _count_column(count_sql, count_params, stand_ins[_COUNT_STOP], ops)}
+                )
             counted = _counted(template, windowed or template.query.is_sliced) if counting else template
             compiler = counted.query.get_compiler(using=db)
             sql, params = compiler.as_sql()
@@ -240,6 +239,32 @@ class Prepared(Generic[M]):
             for name in ("select", "klass_info", "annotation_col_map", "col_count", "has_extra_select")
         }
         return _Statement(template, sql, slots, state)
+
+
+def queryset_page_and_count(queryset: QuerySet, start: int, stop: int, count_stop: int) -> tuple[list, int] | None:
+    """`PreparedRows.page_and_count` for a queryset compiled for its own call (searched words change its SQL): rows
+    read as tuples only, else None."""
+    if queryset._iterable_class is not ValuesListIterable or queryset.query.is_sliced or queryset.query.combinator:
+        return None
+    connection = connections[queryset.db]
+    try:
+        count_sql, count_params = _counted(queryset, True).query.get_compiler(connection=connection).as_sql()
+    except EmptyResultSet:
+        return ([], 0) if start == 0 else None
+    count = _count_column(count_sql, count_params, count_stop, connection.ops)
+    rows = list(queryset.annotate(**{_COUNTED: count})[start:stop])
+    if not rows:
+        return ([], 0) if start == 0 else None
+    return [row[:-1] for row in rows], rows[0][-1]
+
+
+def _count_column(sql: str, params: Any, count_stop: Any, ops) -> RawSQL:
+    """The count of the first `count_stop` rows of Django's compiled SQL, as a column: a scalar subquery."""
+    return RawSQL(  # noqa: S611  # Django's compiled SQL, its values bound
+        f"SELECT COUNT(*) FROM ({sql}{_window_sql(ops, (0, 1))}) subquery",  # noqa: S608  # nosec B608
+        (*params, count_stop),
+        output_field=IntegerField(),
+    )
 
 
 def _counted(queryset: QuerySet, ordered: bool) -> QuerySet:
@@ -392,7 +417,7 @@ class PreparedRows:
         read as tuples); None when they cannot, or when that page holds no row (ask them apart)."""
         if self._window != _WHOLE:
             return None
-        return self._prepared._page_and_count(self._shape, self._values, (start, stop), count_stop)
+        return self._prepared._page_and_count(self._shape, self._values, start, stop, count_stop)
 
     def _fetch(self) -> list:
         if self._rows is None:

@@ -388,12 +388,17 @@ def test_sql_with_params_reads_as_the_queryset_in_another_statement(two_doctors)
 
 
 def test_a_page_of_tuples_comes_with_its_bounded_count_in_one_statement(one_doctor, monkeypatch):
-    """BoundedPaginator reads a page of tuples and its bounded count together (PreparedRows.page_and_count): the
-    same page, count and « more » as from the queryset, in one statement when the page asked holds rows."""
+    """BoundedPaginator reads a page of tuples and its bounded count together (PreparedRows.page_and_count for a
+    prepared read, queryset_page_and_count for a queryset): the same page, count and « more » as read apart, in
+    one statement when the page asked holds rows."""
     from django.test.utils import CaptureQueriesContext
 
     from core import pagination
     from core.pagination import BoundedPaginator
+
+    class Apart(BoundedPaginator):
+        def _with_count(self, number):
+            return None  # Django's way: the count, then the page
 
     monkeypatch.setattr(pagination, "PAGES_AHEAD", 1)  # so that the count stops short of the 6 dossiers
     first, _ = one_doctor
@@ -406,18 +411,28 @@ def test_a_page_of_tuples_comes_with_its_bounded_count_in_one_statement(one_doct
     )
     for doctor in (first.pk, -1):  # six dossiers, none
         values = {"doctor": doctor, "since": NOW - datetime.timedelta(days=30)}
-        for per_page in (1, 2, 4):
-            for asked in (None, 1, "1", "2", "3", "7", "x", "0"):
-                requested = int(asked) if str(asked).isdecimal() else 1
-                expected = BoundedPaginator(listed.queryset(**values), per_page, requested_page=requested)
-                wanted = expected.get_page(asked)
-                paginator = BoundedPaginator(listed.rows(**values), per_page, requested_page=requested)
-                with CaptureQueriesContext(connection) as read:
-                    page = paginator.get_page(asked)
-                    rows = list(page)
-                case = (doctor, per_page, asked)
-                assert rows == list(wanted), case
-                assert (page.number, paginator.count, paginator.more) == (wanted.number, expected.count, expected.more)
-                if str(asked) == str(page.number):
-                    assert len(read.captured_queries) == 1, case
+        for read in (listed.rows, listed.queryset):
+            for per_page in (1, 2, 4):
+                for asked in (None, 1, "1", "2", "3", "7", "x", "0"):
+                    requested = int(asked) if str(asked).isdecimal() else 1
+                    expected = Apart(listed.queryset(**values), per_page, requested_page=requested)
+                    wanted = expected.get_page(asked)
+                    paginator = BoundedPaginator(read(**values), per_page, requested_page=requested)
+                    with CaptureQueriesContext(connection) as statements:
+                        page = paginator.get_page(asked)
+                        rows = list(page)
+                    case = (doctor, read.__name__, per_page, asked)
+                    assert rows == list(wanted), case
+                    counted = (page.number, paginator.count, paginator.more)
+                    assert counted == (wanted.number, expected.count, expected.more), case
+                    if str(asked) == str(page.number):
+                        assert len(statements.captured_queries) == 1, case
     assert any(key[1] == "paged" for key in listed._statements)  # the statement kept
+    # Rows that are not tuples are read apart, as Django reads them.
+    models = Prepared(Dossier, lambda *, doctor: Dossier.objects.filter(medecin_traitant_id=doctor).order_by("pk"))
+    first_four = sorted(Dossier.objects.values_list("pk", flat=True))[:4]
+    for read in (models.rows, models.queryset):
+        paginator = BoundedPaginator(read(doctor=first.pk), 4, requested_page=1)
+        with CaptureQueriesContext(connection) as statements:
+            assert [d.pk for d in paginator.get_page(1)] == first_four
+        assert len(statements.captured_queries) == 2 and paginator.count == 6

@@ -331,7 +331,5 @@ def test_oversight_actions_is_constant(doctor, delegate):
     assert_constant("oversight_actions", counts)
     # A later page and every filter cost the same.
     assert count_queries(client, f"{url}?page=5") == counts[LARGE]
-    filtered = f"{url}?filtrer=1&delegue={delegate.holder.pk}&action=modification&du=2020-01-01"
+    filtered = f"{url}?filtrer=1&delegue={delegate.holder.pk}&action=modification&du=2020-01-01&patient=a"
     assert count_queries(client, filtered) == counts[LARGE]
-    # Words of a patient's name change the SQL, compiled for them: the page and its count are then read apart.
-    assert count_queries(client, f"{filtered}&patient=a") == counts[LARGE] + 1
