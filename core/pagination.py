@@ -35,6 +35,7 @@ class BoundedPaginator(Paginator):
         return super().get_page(number) if page is None else page
 
     def page(self, number):
+        # Django's get_page asks page(1) for a missing or unreadable number, before reading the count.
         page = self._with_count(number)
         return super().page(number) if page is None else page
 

@@ -133,10 +133,7 @@ class Prepared(Generic[M]):
         statement, params, db = self._bind(shape, {**values, _COUNT_STOP: count_stop}, (start, stop), kind="paged")
         if statement.alone or statement.sql is None:
             return None
-        rows = list(_bound_queryset(statement, params, db))
-        if not rows:
-            return ([], 0) if start == 0 else None
-        return [row[:-1] for row in rows], rows[0][-1]
+        return _rows_and_count(list(_bound_queryset(statement, params, db)), start)
 
     def _count(self, shape: Hashable, values: dict[str, Any], window: _Window) -> int:
         if _too_long(values):
@@ -252,7 +249,12 @@ def queryset_page_and_count(queryset: QuerySet, start: int, stop: int, count_sto
     except EmptyResultSet:
         return ([], 0) if start == 0 else None
     count = _count_column(count_sql, count_params, count_stop, connection.ops)
-    rows = list(queryset.annotate(**{_COUNTED: count})[start:stop])
+    return _rows_and_count(list(queryset.annotate(**{_COUNTED: count})[start:stop]), start)
+
+
+def _rows_and_count(rows: list, start: int) -> tuple[list, int] | None:
+    """Rows read with the count as their last column: the rows and the count; none from the first row means none
+    at all, none further on says nothing of the count (None)."""
     if not rows:
         return ([], 0) if start == 0 else None
     return [row[:-1] for row in rows], rows[0][-1]
