@@ -46,6 +46,21 @@ def canonical(fields: dict, prev_hash: str) -> bytes:
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+# Stand-ins for the two values known only under the append lock. A text value is written by json.dumps between quotes,
+# its own quotes and control characters escaped: the quoted stand-in cannot come out of any other value.
+_PREV_HASH_STAND_IN, _SEQUENCE_STAND_IN = "\x00prev_hash\x00", "\x00sequence\x00"
+
+
+def canonical_parts(fields: dict) -> tuple[str, str, str]:
+    """`canonical` of an entry whose sequence and previous hash are not known yet, in three texts (head, middle,
+    tail) such that `canonical(fields, prev_hash)` is head + prev_hash + middle + str(sequence) + tail, UTF-8: the
+    database completes it under the append lock (journal/chain.py). `fields["sequence"]` is not read."""
+    text = canonical({**fields, "sequence": _SEQUENCE_STAND_IN}, _PREV_HASH_STAND_IN).decode()
+    head, _, rest = text.partition(json.dumps(_PREV_HASH_STAND_IN))
+    middle, _, tail = rest.partition(json.dumps(_SEQUENCE_STAND_IN))
+    return head + '"', '"' + middle, tail
+
+
 def entry_hash(fields: dict, prev_hash: str) -> str:
     """64 hex characters. `fields` maps every name of HASHED_FIELDS to its value (a `values()` row)."""
     return hashlib.sha256(canonical(fields, prev_hash)).hexdigest()

@@ -17,9 +17,9 @@ from core.logs import log_event
 from outbox.services import enqueue
 
 from . import checkpoints
-from .chain import lock_and_read_head
+from .chain import APPEND_LOCK_KEY, CHAIN_COLUMNS, chained_by_the_database, chained_insert, lock_and_read_head
 from .checkpoints import Checkpoint, CheckpointError, checkpoint_directory, load_signing_key, read_directory
-from .hashing import GENESIS_HASH, entry_hash, fields_of
+from .hashing import GENESIS_HASH, canonical_parts, entry_hash, fields_of
 from .models import Action, Entry
 from .verify import verify
 
@@ -41,11 +41,13 @@ def record(
     changes: list[dict[str, Any]] | None = None,
     detail: str = "",
 ) -> Entry:
-    """Append one entry. Call it inside the transaction of the change it records.
+    """Append one entry. Call it inside the transaction of the change it records; an entry that is the whole change
+    (a consultation) may be recorded outside any transaction.
 
     The entry is chained to the previous one: under the append lock (held until that transaction ends),
-    read the head (highest sequence), hash this entry's content with the head's hash, insert.
-    Once that transaction commits, the entry is also an event in the technical logs (`_log_committed`).
+    read the head (highest sequence), hash this entry's content with the head's hash, insert (journal/chain.py:
+    on PostgreSQL, all of it in the INSERT statement). Once that transaction commits, the entry is also an event in
+    the technical logs (`_log_committed`).
     """
     entry = Entry(
         action=action,
@@ -66,16 +68,33 @@ def record(
         detail=detail,
     )
     db = router.db_for_write(Entry)
+    connection = connections[db]
+    if chained_by_the_database(connection) and not connection.in_atomic_block:
+        # The entry is the whole change (a consultation): its one statement is atomic, committed by itself.
+        # Receivers of post_save then run outside any transaction: an action they write for (a mail to queue)
+        # is recorded inside its service's transaction, as every change is.
+        _append(entry, using=db)
+        return entry
     # No savepoint: inside the change's transaction a failure here must fail the change anyway.
     with transaction.atomic(using=db, savepoint=False):
-        head = lock_and_read_head(connections[db])
+        _append(entry, using=db)
+    return entry
+
+
+def _append(entry: Entry, *, using: str) -> None:
+    connection = connections[using]
+    if chained_by_the_database(connection):
+        # The date is the application's when the statement is sent; the order of the chain is its sequence.
+        entry.created_at = timezone.now()
+        _insert(entry, using=using)
+    else:
+        head = lock_and_read_head(connection)
         entry.sequence, entry.prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS_HASH)
         # The date is taken under the lock too: the chain's dates never go backwards.
         entry.created_at = timezone.now()
         entry.hash = entry_hash(fields_of(entry), entry.prev_hash)
-        _insert(entry, using=db)
-        _log_committed(entry, using=db)
-    return entry
+        _insert(entry, using=using)
+    _log_committed(entry, using=using)
 
 
 @dataclass(frozen=True)
@@ -83,17 +102,18 @@ class _InsertStatement:
     sql: str
     fields: "tuple[Field[Any, Any], ...]"  # Field is not subscriptable at run time
     returning_params: tuple[Any, ...]
+    chained: bool  # the database completes the chain (journal/chain.py): CHAIN_COLUMNS are not among `fields`
 
 
-# The statement that appends an entry, as Django's Model.save writes it, compiled once per database alias: every
-# journaled action (each opening of a dossier) compiled it again. Its values are prepared by the fields, as Django's
-# insert compiler prepares them.
+# The statement that appends an entry, compiled once per database alias: every journaled action (each opening of a
+# dossier) compiled it again. Its values are prepared by the fields, as Django's insert compiler prepares them.
 _INSERTS: dict[str, _InsertStatement] = {}
 
 
 def _insert(entry: Entry, *, using: str) -> None:
-    """Model.save for a new entry (force_insert): the same statement, the same signals (oversight's mails follow
-    post_save), the entry's id read back."""
+    """Model.save for a new entry (force_insert): the same values, the same signals (oversight's mails follow
+    post_save), the entry's id read back. Where the database completes the chain, the statement is
+    `chain.chained_insert` and the sequence and hashes are read back too; elsewhere it is Model.save's own."""
     connection = connections[using]
     statement = _INSERTS.get(using)
     if statement is None:
@@ -104,14 +124,18 @@ def _insert(entry: Entry, *, using: str) -> None:
     params = [field.get_db_prep_save(field.pre_save(entry, True), connection) for field in statement.fields]
     pk = Entry._meta.pk
     with connection.cursor() as cursor:
-        cursor.execute(statement.sql, params)
-        if connection.features.can_return_columns_from_insert:
-            returned = connection.ops.fetch_returned_insert_columns(  # type: ignore[attr-defined]  # not in the stubs
-                cursor, statement.returning_params
-            )
-            entry.pk = returned[0]
+        if statement.chained:
+            cursor.execute(statement.sql, [APPEND_LOCK_KEY, *canonical_parts(fields_of(entry)), *params])
+            entry.pk, entry.sequence, entry.prev_hash, entry.hash = cursor.fetchone()
         else:
-            entry.pk = connection.ops.last_insert_id(cursor, Entry._meta.db_table, str(pk.column))
+            cursor.execute(statement.sql, params)
+            if connection.features.can_return_columns_from_insert:
+                returned = connection.ops.fetch_returned_insert_columns(  # type: ignore[attr-defined]  # not in stubs
+                    cursor, statement.returning_params
+                )
+                entry.pk = returned[0]
+            else:
+                entry.pk = connection.ops.last_insert_id(cursor, Entry._meta.db_table, str(pk.column))
     entry._state.adding, entry._state.db = False, using
     post_save.send(sender=Entry, instance=entry, created=True, update_fields=None, raw=False, using=using)
 
@@ -119,12 +143,18 @@ def _insert(entry: Entry, *, using: str) -> None:
 def _compile_insert(entry: Entry, using: str) -> _InsertStatement:
     # The fields Model._save_table inserts for a new row: all but the generated id.
     fields = tuple(field for field in Entry._meta.local_concrete_fields if field is not Entry._meta.auto_field)
+    connection = connections[using]
+    if chained_by_the_database(connection):
+        given = tuple(field for field in fields if field.column not in CHAIN_COLUMNS)
+        columns = [str(field.column) for field in given]
+        sql = chained_insert(connection, Entry._meta.db_table, columns, str(Entry._meta.pk.column))
+        return _InsertStatement(sql, given, (), chained=True)
     query = InsertQuery(Entry)
     query.insert_values(fields, [entry])
     compiler = query.get_compiler(using=using)
     compiler.returning_fields = list(Entry._meta.db_returning_fields)
     ((sql, _params),) = compiler.as_sql()
-    return _InsertStatement(sql, fields, tuple(compiler.returning_params))
+    return _InsertStatement(sql, fields, tuple(compiler.returning_params), chained=False)
 
 
 def _log_committed(entry: Entry, *, using: str) -> None:

@@ -1,5 +1,6 @@
-"""journal.services appends an entry with Django's own INSERT compiled once (not Model.save each time): the same
-statement, every column stored as Model.save stores it, the id read back, the signals sent."""
+"""journal.services appends an entry with an INSERT compiled once (not Model.save each time): Django's own statement,
+or on PostgreSQL the same columns in the same order with the chain's three computed by the database in the statement
+(journal/chain.py); every column stored as Model.save stores it, the id read back, the signals sent."""
 
 import datetime
 import re
@@ -25,7 +26,9 @@ def _compiled_here(monkeypatch):
 
 
 def _inserts(queries) -> list[str]:
-    # The statement's text, its values aside (the SQL Django logs has them written in).
+    # The statement's text, its values aside (the SQL Django logs has them written in); on PostgreSQL its columns.
+    if connection.vendor == "postgresql":
+        return [re.search(r"INSERT INTO (\S+ \([^)]*\))", q["sql"])[1] for q in queries if "INSERT INTO" in q["sql"]]
     return [re.sub(r"VALUES \(.*\)", "VALUES (…)", q["sql"]) for q in queries if q["sql"].startswith("INSERT")]
 
 
