@@ -1,14 +1,17 @@
 """DSFR rendering for model forms too (django-dsfr gives it to plain forms only)."""
 
 import html
+from functools import cache
 
 from django import forms
+from django.conf import settings
 from django.utils.formats import localize
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # public in Django, not in the stubs
+from django.utils.translation import get_language
 from dsfr.forms import DsfrBaseForm, DsfrBoundField, DsfrDjangoTemplates
-from dsfr.templatetags.dsfr_tags import dsfr_mark_optionnal_fields
+from dsfr.templatetags.dsfr_tags import dsfr_mark_optionnal_fields as dsfr_mark
 from dsfr.utils import dsfr_input_class_attr
 
 from .text import is_email_address, strip_controls
@@ -112,6 +115,20 @@ _DRAWN = {
 }
 
 
+@cache
+def _optional_mark(language: str | None) -> str:
+    # Called with `language` active: django-dsfr's translated « (Optional) ».
+    return str(dsfr_mark(forms.BoundField(forms.Form(), forms.CharField(required=False), "optional")))
+
+
+def _mark(bound_field) -> str:
+    """django-dsfr's dsfr_mark_optionnal_fields, its translated text looked up once per language: it was looked up
+    for every optional field drawn (docs/performance.md)."""
+    if not bound_field.field.required and getattr(settings, "DSFR_MARK_OPTIONAL_FIELDS", False):
+        return _optional_mark(get_language())
+    return dsfr_mark(bound_field)
+
+
 INPUT_SNIPPET = "dsfr/form_field_snippets/input_snippet.html"
 CHECKBOX_SNIPPET = "dsfr/form_field_snippets/checkbox_snippet.html"
 
@@ -160,7 +177,7 @@ class LeanBoundField(DsfrBoundField):
             hint = f' <span class="fr-hint-text" id="{_escaped(hint_id)}_helptext">{_escaped(help_text)}</span>'
         # The white space django-dsfr's snippets leave between the parts (a space before the hint, a line between
         # the label, the box and the errors), so that what a browser or a screen reader makes of it is the same.
-        text = _escaped(self.label) + _escaped(dsfr_mark_optionnal_fields(self)) + hint
+        text = _escaped(self.label) + _escaped(_mark(self)) + hint
         label = f'<label for="{_escaped(self.id_for_label)}" class="fr-label">{text}</label>'
         errors = f'\n<div id="{_escaped(self.auto_id)}-desc-error">{_escaped(self.errors)}</div>' if self.errors else ""
         if checkbox:  # the box before its label
