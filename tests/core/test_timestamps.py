@@ -32,8 +32,8 @@ def test_the_cursors_django_opens_load_with_the_compiled_loader():
 @settings(max_examples=60, deadline=None)
 @given(
     moment=st.datetimes(
-        min_value=datetime.datetime(1, 1, 2),
-        max_value=datetime.datetime(9999, 12, 30),
+        min_value=datetime.datetime(1, 1, 2),  # noqa: DTZ001  # hypothesis takes naive bounds
+        max_value=datetime.datetime(9999, 12, 30),  # noqa: DTZ001
         timezones=st.sampled_from([datetime.UTC, datetime.timezone(datetime.timedelta(hours=5, minutes=30))]),
     )
 )
