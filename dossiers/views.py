@@ -14,7 +14,7 @@ from journal.selectors import dossier_history
 
 from . import selectors, services
 from .context_processors import dossiers_heading
-from .forms import DossierFilterForm, MedicalForm, NewDossierForm, typed_back
+from .forms import DossierFilterForm, MedicalForm, NewDossierForm, drawn_medical_form, medical_rows, typed_back
 from .history import HISTORY_COLUMNS, history_rows
 
 HISTORY_ON_DOSSIER_PAGE = 10
@@ -121,13 +121,17 @@ def dossier_create(request):
 
 
 def _detail_context(request, dossier, decision, medical_form=None):
+    """The dossier page's values; `medical_form` when the volet médical sent was refused, drawn as it came back."""
     return {
         "title": f"Dossier {of(dossier.patient.display_name)}",
         "nav": "dossiers",
         "dossier": dossier,
         "principal": decision.principal,
         "actions": allowed_actions(request.actor),
-        "medical_form": medical_form or MedicalForm(instance=dossier, initial={"version": dossier.version}),
+        # The volet médical as it opens, drawn without building the form; the form refused, as it came back.
+        "medical_form": medical_form,
+        "medical_fields": drawn_medical_form(dossier) if medical_form is None else "",
+        "medical_rows": medical_rows(dossier),
         "history": history_rows(dossier_history(dossier.pk, columns=HISTORY_COLUMNS)[:HISTORY_ON_DOSSIER_PAGE]),
     }
 
