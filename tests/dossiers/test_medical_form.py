@@ -1,12 +1,17 @@
 """The volet médical as a dossier page opens it is drawn without building the form (dossiers.forms
 .drawn_medical_form): exactly the HTML the form draws, whatever the texts, the GIR and the version."""
 
+import re
+
+import pytest
 from django.template import engines
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dossiers.forms import MEDICAL_TEXTS, MedicalForm, drawn_medical_form
 from dossiers.models import Dossier
+from tests.conftest import login_client
+from tests.factories import CardFactory, DossierFactory
 
 # What a text column can hold: any character but NUL, and the lone surrogates that are not text; some texts are
 # made of the characters HTML escapes, or of white space and line breaks only.
@@ -39,3 +44,21 @@ def test_each_value_is_in_its_own_place():
         assert f'id="id_{name}">\n&lt;{name}&gt; &amp; « {name} »</textarea>' in drawn
     assert '<option value="3" selected>GIR 3</option>' in drawn
     assert '<input type="hidden" name="version" value="41" id="id_version">' in drawn
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("trait", ["sent", "archived"])
+def test_a_volet_that_can_no_longer_be_edited_is_shown_as_text(trait):
+    card = CardFactory(card_type="CPS")
+    dossier = DossierFactory(medecin_traitant=card.holder.professional, filled=True, **{trait: True})
+    page = login_client(card).get(f"/dossiers/{dossier.number}/").content.decode()
+    assert "<textarea" not in page
+    shown = re.findall(r"<dt>([^<]*)</dt><dd class=\"app-pre\">([^<]*)</dd>", page)
+    assert shown == [
+        ("Antécédents", "Hypertension artérielle"),
+        ("Pathologies en cours", "Troubles de la marche"),
+        ("Traitements en cours", "Amlodipine 5 mg"),
+        ("Allergies", "Pénicilline"),
+        ("GIR", "GIR 3"),
+        ("Commentaire", "Chutes répétées."),
+    ]
