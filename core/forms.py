@@ -1,6 +1,5 @@
 """DSFR rendering for model forms too (django-dsfr gives it to plain forms only)."""
 
-import html
 from functools import cache
 
 from django import forms
@@ -14,7 +13,7 @@ from dsfr.forms import DsfrBaseForm, DsfrBoundField, DsfrDjangoTemplates
 from dsfr.templatetags.dsfr_tags import dsfr_mark_optionnal_fields as dsfr_mark
 from dsfr.utils import dsfr_input_class_attr
 
-from .text import is_email_address, strip_controls
+from .text import escape_html, is_email_address, strip_controls
 
 # django-dsfr gives each form instance a new renderer, hence a new template engine that compiles the form
 # templates again on every request (a third of a dossier page's time). One renderer for every form, as Django
@@ -54,10 +53,10 @@ def _escaped(value) -> str:
     """What Django's format_html does to each value (conditional_escape), without its wrapper for lazy text: a form's
     attributes and options are many, and the wrapper was most of their cost (docs/performance.md)."""
     if type(value) is str:  # most values: a plain text (a subclass may be marked safe)
-        return html.escape(value)
+        return escape_html(value)
     if isinstance(value, Promise):  # as conditional_escape: lazy text is read first (it may be safe text)
         value = str(value)
-    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
+    return value.__html__() if hasattr(value, "__html__") else escape_html(str(value))
 
 
 def _attrs(attrs: dict) -> SafeString:

@@ -10,7 +10,6 @@ twice (the row templates use neither); Jinja2's `default` fills an undefined val
 """
 
 import datetime
-import html
 from collections.abc import Callable
 from typing import Any
 
@@ -18,10 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # public, missing from the stubs
-from jinja2 import ChainableUndefined, Environment
+from jinja2 import ChainableUndefined, Environment, pass_context
+from jinja2.runtime import Context
 
 from .reverse import fast_reverse, reverser
 from .templatetags.formats import de
+from .text import escape_html
 
 # Filled before the first page is drawn (AppConfig.ready), read when Django builds the environment.
 _GLOBALS: dict[str, Callable[..., Any]] = {}
@@ -48,12 +49,18 @@ def page_url() -> Callable[..., str]:
     return url
 
 
-def strftime(value: Any, format_string: str) -> str:
+# The current time zone, read once per drawing by `{% jinja %}`: reading it is a look-up in Django's thread-local
+# state, which a list's dates did once each.
+LOCAL_TIMEZONE = "_local_timezone"
+
+
+@pass_context
+def strftime(context: Context, value: Any, format_string: str) -> str:
     """The `strftime` filter of core/templatetags/formats.py: the local time of an aware date and time."""
     if not isinstance(value, datetime.date):
         return ""
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
-        value = timezone.localtime(value)
+        value = value.astimezone(context.get(LOCAL_TIMEZONE) or timezone.get_current_timezone())
     return value.strftime(format_string)
 
 
@@ -62,12 +69,12 @@ def escaped(value: Any) -> str:
     Django escapes (« ' » as « &#x27; », not MarkupSafe's « &#39; »), unless marked safe: the same HTML as the
     Django template. Every value written goes through here (the environment's `finalize`)."""
     if type(value) is str:  # most values: a plain text (a subclass may be marked safe)
-        return html.escape(value)
+        return escape_html(value)
     if hasattr(value, "__html__"):
         return str(value.__html__())
     if not isinstance(value, str):
         value = localize(template_localtime(value))
-    return html.escape(str(value))
+    return escape_html(str(value))
 
 
 def environment(**options: Any) -> Environment:

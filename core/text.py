@@ -1,10 +1,18 @@
 """Text normalisation shared by every search: accents, case, hyphens and apostrophes ignored."""
 
+import html
 import re
 
 from unidecode import unidecode
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_TO_ESCAPE = re.compile(r"[&<>\"']").search
+
+
+def escape_html(text: str) -> str:
+    """html.escape(text): the same text, but looked through once when it holds nothing to escape (most texts of a
+    page: names, classes, ids), where html.escape copies it five times."""
+    return html.escape(text) if _TO_ESCAPE(text) else text
 
 
 def normalize(value: str | None) -> str:
