@@ -2,7 +2,6 @@
 
 import io
 import json
-import threading
 from datetime import timedelta
 
 import pytest
@@ -16,6 +15,7 @@ from journal.hashing import GENESIS_HASH, HASHED_FIELDS, entry_hash
 from journal.models import Action, ActorRole, Entry
 from journal.services import record
 from tests.factories import DoctorUserFactory, DossierFactory
+from tests.journal.writers import append_concurrently
 
 postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
 
@@ -350,28 +350,11 @@ def test_process_exit_codes():
 @postgresql_only
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_produce_one_linear_chain():
-    threads_count, per_thread = 8, 25
-    barrier, errors = threading.Barrier(threads_count), []
+    def append(name):
+        with transaction.atomic():
+            record(action=Action.LOGIN, actor_user=None, actor_name=name, actor_role=ActorRole.DOCTOR)
 
-    def writer(n):
-        try:
-            barrier.wait()
-            for i in range(per_thread):
-                with transaction.atomic():
-                    record(action=Action.LOGIN, actor_user=None, actor_name=f"T{n}-{i}", actor_role=ActorRole.DOCTOR)
-        except Exception as error:  # reported by the main thread
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    total = threads_count * per_thread
-    assert list(Entry.objects.order_by("sequence").values_list("sequence", flat=True)) == list(range(1, total + 1))
+    total = append_concurrently(append)
     assert f"Journal intègre : {total} entrée(s) vérifiée(s)" in verify()
 
 

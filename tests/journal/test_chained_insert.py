@@ -4,7 +4,6 @@ hash it computes is the one verify_journal recomputes in Python, whatever the en
 any transaction still make one linear chain; and a consultation costs one statement."""
 
 import io
-import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -17,6 +16,7 @@ from hypothesis import strategies as st
 from journal.hashing import HASHED_FIELDS, canonical, canonical_parts
 from journal.models import Action, ActorRole, Entry
 from journal.services import record
+from tests.journal.writers import append_concurrently
 
 postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="the database chains on PostgreSQL")
 
@@ -85,25 +85,7 @@ def test_inside_a_transaction_the_entry_goes_with_it():
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_appends_outside_any_transaction_produce_one_linear_chain():
     """Each append is its own statement: the head must be read after the lock is held, inside it."""
-    threads_count, per_thread = 8, 25
-    barrier, errors = threading.Barrier(threads_count), []
-
-    def writer(n):
-        try:
-            barrier.wait()
-            for i in range(per_thread):
-                record(action=Action.DOSSIER_VIEWED, actor_user=None, actor_name=f"T{n}-{i}", actor_role="")
-        except Exception as error:  # reported by the main thread
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    total = threads_count * per_thread
-    assert list(Entry.objects.order_by("sequence").values_list("sequence", flat=True)) == list(range(1, total + 1))
+    total = append_concurrently(
+        lambda name: record(action=Action.DOSSIER_VIEWED, actor_user=None, actor_name=name, actor_role="")
+    )
     assert f"Journal intègre : {total} entrée(s) vérifiée(s)" in _verified()
