@@ -14,6 +14,8 @@ from typing import Any
 from django.conf import settings
 from django.db.backends.signals import connection_created
 
+_OID = 1184  # timestamptz
+
 
 @cache
 def _loader_for(timezone: Any) -> type:
@@ -21,7 +23,7 @@ def _loader_for(timezone: Any) -> type:
     from psycopg import adapters
     from psycopg.pq import Format
 
-    compiled: Any = adapters.get_loader(adapters.types["timestamptz"].oid, Format.TEXT)  # psycopg always has one
+    compiled: Any = adapters.get_loader(_OID, Format.TEXT)  # psycopg always has one
 
     class CompiledTzLoader(BaseTzLoader):
         """Django's loader (its `timezone`, read by Django), loading with psycopg's compiled one."""
@@ -46,7 +48,12 @@ def use_compiled_loader(sender, connection, **kwargs) -> None:
         return
     if connection.connection.info.parameter_status("TimeZone") != connection.timezone_name:
         return  # not the time zone Django replaces on each value: its own loader, which does
-    connection.connection.adapters.register_loader("timestamptz", _loader_for(connection.timezone))
+    loader = _loader_for(connection.timezone)
+    # The very `tzinfo` Django sets (psycopg gives `datetime.timezone.utc` for a zone named "UTC", Django ZoneInfo's
+    # when the database's TIME_ZONE says "UTC"): else Django's loader.
+    if loader(_OID, connection.connection).load(b"2000-01-01 00:00:00+00").tzinfo is not connection.timezone:
+        return
+    connection.connection.adapters.register_loader("timestamptz", loader)
 
 
 def connect() -> None:

@@ -69,7 +69,7 @@ def record(
     )
     db = router.db_for_write(Entry)
     connection = connections[db]
-    if chained_by_the_database(connection) and not connection.in_atomic_block:
+    if chained_by_the_database(connection) and not connection.in_atomic_block and connection.get_autocommit():
         # The entry is the whole change (a consultation): its one statement is atomic, committed by itself.
         # Receivers of post_save then run outside any transaction: an action they write for (a mail to queue)
         # is recorded inside its service's transaction, as every change is.

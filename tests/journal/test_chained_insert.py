@@ -89,3 +89,15 @@ def test_concurrent_appends_outside_any_transaction_produce_one_linear_chain():
         lambda name: record(action=Action.DOSSIER_VIEWED, actor_user=None, actor_name=name, actor_role="")
     )
     assert f"Journal intègre : {total} entrée(s) vérifiée(s)" in _verified()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_with_autocommit_turned_off_the_entry_waits_for_the_callers_commit():
+    transaction.set_autocommit(False)
+    try:
+        entry = record(action=Action.LOGIN, actor_user=None, actor_name="Manuelle", actor_role=ActorRole.DOCTOR)
+        transaction.rollback()
+    finally:
+        transaction.set_autocommit(True)
+    assert entry.sequence == 1 and not Entry.objects.exists()
