@@ -1,4 +1,3 @@
-import html
 import re
 from functools import lru_cache
 
@@ -8,6 +7,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from core.forms import DateInput, DsfrForm, DsfrModelForm
+from core.text import escape_html
 
 from .models import TEXT_MAX, Dossier, DossierType, Sex, Status
 
@@ -48,7 +48,10 @@ class MedicalForm(DsfrModelForm):
         fields = ["antecedents", "pathologies", "traitements", "allergies", "gir", "commentaire"]
 
 
-MEDICAL_TEXTS = ("antecedents", "pathologies", "traitements", "allergies", "commentaire")
+# The volet's texts (its text areas), drawn as values; the GIR is drawn by the form, once per value.
+MEDICAL_TEXTS = tuple(
+    name for name, field in MedicalForm.base_fields.items() if isinstance(field.widget, forms.Textarea)
+)
 # Where a value goes in the form drawn once (`_drawn_around`): a text no value can be (NUL is stored nowhere).
 _STAND_IN = re.compile(r"\x00(\w+)\x00")
 
@@ -67,7 +70,7 @@ def drawn_medical_form(dossier: Dossier) -> SafeString:
     values = {name: getattr(dossier, name) for name in MEDICAL_TEXTS} | {"version": dossier.version}
     parts = _drawn_around(dossier.gir)
     drawn = [
-        part if k % 2 == 0 else ("" if values[part] in ("", None) else html.escape(str(values[part])))
+        part if k % 2 == 0 else ("" if values[part] in ("", None) else escape_html(str(values[part])))
         for k, part in enumerate(parts)
     ]
     return mark_safe("".join(drawn))  # noqa: S308  # nosec B308 B703: the form's own HTML, each value escaped
