@@ -45,8 +45,9 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _Window = tuple[int, int | None]  # a slice's start and stop
 _WHOLE: _Window = (0, None)
 _STAND_IN = "\ue000stand-in"
-# A page read with its count (`PreparedRows.page_and_count`): the count's LIMIT is bound as this value, and the count
-# comes as this last column of each row.
+# Where a kept statement's numbers of rows are written for each call (`_sql`): its window's LIMIT and OFFSET, and the
+# LIMIT of the count read with a page (`PreparedRows.page_and_count`; the count comes as the last column of each row).
+_WINDOW = "\ue000window"
 _COUNT_STOP = "\ue000count_stop"
 _COUNTED = "prepared_counted"
 
@@ -65,7 +66,8 @@ class _Statement:
 class Prepared(Generic[M]):
     """`Prepared(Model, build)`: `build(**values)` returns the queryset, `.fetch(**values)` runs its SQL compiled
     once. `shape`, when given, is passed to `build` too. A window of rows (`rows()[a:b]`, what a paginator asks)
-    is bound as LIMIT and OFFSET parameters: every page of a list is the same statement. With `columns`, the rows
+    is written into the kept SQL as numbers, as Django writes a slice: bound as parameters, they kept PostgreSQL from
+    planning a prepared statement once for all (`_sql`). With `columns`, the rows
     are `values_list(*columns)` tuples, and the count is the built queryset's, without the joins of those columns
     (what a list shows is read for its page, not for every row counted)."""
 
@@ -103,12 +105,12 @@ class Prepared(Generic[M]):
         EmptyResultSet when they can be none, as Django's `Query.sql_with_params`."""
         window = _WHOLE if stop is None else (0, stop)
         if _too_long(values):
-            sql, compiled = self._sliced(shape, values, window).query.sql_with_params()
-            return sql, list(compiled)
-        statement, params, _ = self._bind(shape, values, window, kind="rows")
-        if statement.sql is None:
+            text, compiled = self._sliced(shape, values, window).query.sql_with_params()
+            return text, list(compiled)
+        _, sql, params, _ = self._bind(shape, values, window, kind="rows")
+        if sql is None:
             raise EmptyResultSet
-        return statement.sql, params
+        return sql, params
 
     def rows(self, *, shape: Hashable = (), **values: Any) -> "PreparedRows":
         """The rows, read when iterated: sliced and counted as a queryset is (what a Paginator asks)."""
@@ -117,10 +119,10 @@ class Prepared(Generic[M]):
     def _list(self, shape: Hashable, values: dict[str, Any], window: _Window) -> list:
         if _too_long(values):
             return list(self._sliced(shape, values, window))
-        statement, params, db = self._bind(shape, values, window, kind="rows")
-        if statement.sql is None:
+        statement, sql, params, db = self._bind(shape, values, window, kind="rows")
+        if sql is None:
             return []
-        return list(_bound_queryset(statement, params, db))
+        return list(_bound_queryset(statement, sql, params, db))
 
     def _page_and_count(
         self, shape: Hashable, values: dict[str, Any], start: int, stop: int, count_stop: int
@@ -130,19 +132,19 @@ class Prepared(Generic[M]):
         then not read: no row from the first means none at all)."""
         if _too_long(values):
             return queryset_page_and_count(self.queryset(shape=shape, **values), start, stop, count_stop)
-        statement, params, db = self._bind(shape, {**values, _COUNT_STOP: count_stop}, (start, stop), kind="paged")
-        if statement.alone or statement.sql is None:
+        statement, sql, params, db = self._bind(shape, values, (start, stop), kind="paged", count_stop=count_stop)
+        if statement.alone or sql is None:
             return None
-        return _rows_and_count(list(_bound_queryset(statement, params, db)), start)
+        return _rows_and_count(list(_bound_queryset(statement, sql, params, db)), start)
 
     def _count(self, shape: Hashable, values: dict[str, Any], window: _Window) -> int:
         if _too_long(values):
             return self._sliced(shape, values, window).count()
-        statement, params, db = self._bind(shape, values, window, kind="count")
-        if statement.sql is None:
+        _, sql, params, db = self._bind(shape, values, window, kind="count")
+        if sql is None:
             return 0
         with connections[db].cursor() as cursor:
-            cursor.execute(statement.sql, params)
+            cursor.execute(sql, params)
             return cursor.fetchone()[0]
 
     def _sliced(self, shape: Hashable, values: dict[str, Any], window: _Window) -> QuerySet:
@@ -151,8 +153,10 @@ class Prepared(Generic[M]):
         return queryset if window == _WHOLE else queryset[window[0] : window[1]]
 
     def _bind(
-        self, shape: Hashable, values: dict[str, Any], window: _Window, *, kind: str
-    ) -> tuple[_Statement, list, str]:
+        self, shape: Hashable, values: dict[str, Any], window: _Window, *, kind: str, count_stop: int | None = None
+    ) -> tuple[_Statement, str | None, list, str]:
+        """The statement kept for this call, its SQL with this call's numbers of rows (`_sql`; None: it finds
+        nothing), this call's parameters, and the database alias."""
         db = router.db_for_read(self.model)
         connection = connections[db]
         kinds = tuple((name, type(value), _length(value)) for name, value in sorted(values.items()))
@@ -169,7 +173,8 @@ class Prepared(Generic[M]):
             constant if name is None else _adapt(ops, values[name] if index is None else values[name][index])
             for name, index, constant in statement.slots
         ]
-        return statement, params + _window_params(window), db
+        sql = None if statement.sql is None else _sql(statement.sql, ops, window, count_stop)
+        return statement, sql, params, db
 
     def _compile(self, db: str, shape: Hashable, values: dict[str, Any], window: _Window, kind: str) -> _Statement:
         """kind: "rows", "count" (of the rows in the window), or "paged" (the rows, each with the count of the first
@@ -186,8 +191,7 @@ class Prepared(Generic[M]):
             else:
                 stand_ins[name] = _stand_in(value, k * MAX_LIST)
                 where[_adapt(ops, stand_ins[name])] = (name, None)
-        built = {name: value for name, value in stand_ins.items() if name != _COUNT_STOP}
-        template = (self._built(shape, built) if counting else self.queryset(shape=shape, **built)).using(db)
+        template = (self._built(shape, stand_ins) if counting else self.queryset(shape=shape, **stand_ins)).using(db)
         windowed = window != _WHOLE
         if windowed and (template.query.is_sliced or template.query.combinator):
             raise ValueError("Prepared: a window of rows() is bound as LIMIT and OFFSET: build must not slice")
@@ -200,11 +204,9 @@ class Prepared(Generic[M]):
                 # The count of the first rows as one more column: a page and the bounded count of its paginator
                 # (core/pagination.py) in one statement, one round trip.
                 count_sql, count_params = (
-                    _counted(self._built(shape, built), True).query.get_compiler(using=db).as_sql()
+                    _counted(self._built(shape, stand_ins), True).query.get_compiler(using=db).as_sql()
                 )
-                template = template.annotate(
-                    **{_COUNTED: _count_column(count_sql, count_params, stand_ins[_COUNT_STOP], ops)}
-                )
+                template = template.annotate(**{_COUNTED: _count_column(count_sql, count_params, _COUNT_STOP)})
             counted = _counted(template, windowed or template.query.is_sliced) if counting else template
             compiler = counted.query.get_compiler(using=db)
             sql, params = compiler.as_sql()
@@ -227,7 +229,7 @@ class Prepared(Generic[M]):
                 # Most likely `timezone.now()` or `localdate()` read inside `build`: kept, it would stay that instant.
                 raise ValueError(f"Prepared: a date or time compiled in as a constant (give it as a value): {sql}")
         if windowed:
-            sql += _window_sql(ops, window)
+            sql += _WINDOW
         if counting:
             sql = f"SELECT COUNT(*) FROM ({sql}) subquery"  # noqa: S608  # nosec B608  (Django's compiled SQL)
             return _Statement(template, sql, slots, {})
@@ -248,7 +250,7 @@ def queryset_page_and_count(queryset: QuerySet, start: int, stop: int, count_sto
         count_sql, count_params = _counted(queryset, True).query.get_compiler(connection=connection).as_sql()
     except EmptyResultSet:
         return ([], 0) if start == 0 else None
-    count = _count_column(count_sql, count_params, count_stop, connection.ops)
+    count = _count_column(count_sql, count_params, str(int(count_stop)))
     return _rows_and_count(list(queryset.annotate(**{_COUNTED: count})[start:stop]), start)
 
 
@@ -260,12 +262,13 @@ def _rows_and_count(rows: list, start: int) -> tuple[list, int] | None:
     return [row[:-1] for row in rows], rows[0][-1]
 
 
-def _count_column(sql: str, params: Any, count_stop: Any, ops) -> RawSQL:
-    """The count of the first `count_stop` rows of Django's compiled SQL, as a column: a scalar subquery."""
-    # Django's compiled SQL, its values bound (SECURITY-FINDINGS.md).
+def _count_column(sql: str, params: Any, count_stop: str) -> RawSQL:
+    """The count of the first `count_stop` rows of Django's compiled SQL, as a column: a scalar subquery
+    (`count_stop`: a number written as text, or where `_sql` writes it)."""
+    # Django's compiled SQL, its values bound (SECURITY-FINDINGS.md); the number is an int's text.
     return RawSQL(  # noqa: S611  # nosec B611
-        f"SELECT COUNT(*) FROM ({sql}{_window_sql(ops, (0, 1))}) subquery",  # noqa: S608  # nosec B608
-        (*params, count_stop),
+        f"SELECT COUNT(*) FROM ({sql} LIMIT {count_stop}) subquery",  # noqa: S608  # nosec B608
+        params,
         output_field=IntegerField(),
     )
 
@@ -293,23 +296,30 @@ def _one_row_per_row(model: type[Model], column: str) -> None:
 
 
 def _window_sql(ops, window: _Window) -> str:
-    """LIMIT and OFFSET as Django writes them for a slice, their numbers bound (`_window_params`)."""
-    start, stop = window
+    """LIMIT and OFFSET as Django writes them for a slice (a LIMIT 0 too: Django's own ops would leave it out)."""
+    start, stop = int(window[0]), None if window[1] is None else int(window[1])
+    if start < 0 or (stop is not None and stop < start):
+        raise ValueError(f"Prepared: no window of rows from {start} to {stop}")
     parts = []
     if stop is not None:
-        parts.append("LIMIT %s")
+        parts.append(f"LIMIT {stop - start}")
     elif start and (no_limit := ops.no_limit_value()) is not None:
         parts.append(f"LIMIT {no_limit}")  # SQLite: no OFFSET without a LIMIT
     if start:
-        parts.append("OFFSET %s")
+        parts.append(f"OFFSET {start}")
     return " " + " ".join(parts)
 
 
-def _window_params(window: _Window) -> list[int]:
-    start, stop = window
-    if window == _WHOLE:
-        return []
-    return ([stop - start] if stop is not None else []) + ([start] if start else [])
+def _sql(sql: str, ops, window: _Window, count_stop: int | None) -> str:
+    """The kept SQL with this call's numbers of rows written in, as Django writes a slice's. Bound as parameters,
+    they left PostgreSQL unable to weigh a generic plan of a prepared statement against the plans for its values
+    (a LIMIT it does not know is a tenth of the rows): it planned the statement again on every page
+    (docs/performance.md). A page number is now part of the text: each page asked often is a prepared statement."""
+    if window != _WHOLE:
+        sql = sql.replace(_WINDOW, _window_sql(ops, window))
+    if count_stop is not None:
+        sql = sql.replace(_COUNT_STOP, str(int(count_stop)))
+    return sql
 
 
 def _too_long(values: dict[str, Any]) -> bool:
@@ -363,7 +373,7 @@ def _key(param: Any) -> Any:
     return param
 
 
-def _bound_queryset(statement: _Statement, params: list, db: str) -> QuerySet:
+def _bound_queryset(statement: _Statement, sql: str, params: list, db: str) -> QuerySet:
     """The template queryset, unevaluated, whose compiler gives the kept SQL with these values."""
     template = statement.template
     query = object.__new__(type(template.query))
@@ -373,7 +383,7 @@ def _bound_queryset(statement: _Statement, params: list, db: str) -> QuerySet:
     def prepared_compiler(using=None, connection=None, elide_empty=True):
         compiler = get_compiler(query, using, connection, elide_empty)
         compiler.__dict__.update(statement.compiled)
-        compiler.as_sql = lambda *args, **kwargs: (statement.sql, params)
+        compiler.as_sql = lambda *args, **kwargs: (sql, params)
         converters = statement.converters.get(compiler.connection)
         if converters is None:
             # The same columns every time: Django would ask each expression and the backend again for each read.

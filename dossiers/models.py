@@ -106,8 +106,15 @@ class Dossier(models.Model):
     number = models.CharField("numéro", max_length=20, unique=True)
     dossier_type = models.CharField("type de demande", max_length=10, choices=DossierType.choices)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="dossiers")
+    # No index of its own: dossier_doctor_recent begins with it and serves every read by doctor. Beside it, the
+    # smaller one-column index made PostgreSQL's generic plan of Mes dossiers (a prepared statement) sort all of a
+    # doctor's dossiers to count the first pages (docs/performance.md).
     medecin_traitant = models.ForeignKey(
-        "directory.Professional", verbose_name="médecin traitant", on_delete=models.PROTECT, related_name="+"
+        "directory.Professional",
+        verbose_name="médecin traitant",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     # Filled by the patient's family elsewhere on the platform; read-only here: {label: value}.
     volet_administratif = models.JSONField("volet administratif", default=dict, blank=True)

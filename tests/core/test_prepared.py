@@ -290,8 +290,20 @@ def test_distinct_values_are_counted_as_the_queryset_counts(two_doctors):
     assert statuses.count(since=since) == len(statuses.fetch(since=since))
 
 
-def test_every_page_is_the_same_statement(one_doctor):
+def test_every_page_is_compiled_once_its_numbers_written_in(one_doctor):
+    """A page's LIMIT and OFFSET are written in its SQL as Django writes a slice's, not bound: PostgreSQL can then
+    keep one plan for a page read often (docs/performance.md)."""
     first, by_doctor = one_doctor
+    run: list[tuple[str, tuple]] = []
+
+    def seen(execute, sql, params, many, context):
+        run.append((sql, tuple(params or ())))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(seen):
+        list(by_doctor.rows(doctor=first.pk)[3:5])
+    ((sql, params),) = run
+    assert sql.endswith(" LIMIT 2 OFFSET 3") and params == (first.pk,), (sql, params)
     expected = [d.pk for d in by_doctor.queryset(doctor=first.pk)]
     for start in range(1, 6):
         assert [d.pk for d in by_doctor.rows(doctor=first.pk)[start : start + 2]] == expected[start : start + 2]
