@@ -120,6 +120,12 @@ def _optional_mark(language: str | None) -> str:
     return str(dsfr_mark(forms.BoundField(forms.Form(), forms.CharField(required=False), "optional")))
 
 
+def optional_mark() -> str:
+    """What django-dsfr adds to an optional field's label (« (Optionnel) » in French), or nothing when the setting
+    DSFR_MARK_OPTIONAL_FIELDS is off."""
+    return _optional_mark(get_language()) if getattr(settings, "DSFR_MARK_OPTIONAL_FIELDS", False) else ""
+
+
 def _mark(bound_field) -> str:
     """django-dsfr's dsfr_mark_optionnal_fields, its translated text looked up once per language: it was looked up
     for every optional field drawn (docs/performance.md)."""
