@@ -192,6 +192,72 @@ class LeanBoundField(DsfrBoundField):
         return mark_safe(drawn_group)  # noqa: S308  # nosec B308 B703: each part escaped
 
 
+# The widgets `written_groups` writes, by their exact type (a subclass may draw otherwise).
+_WRITTEN = (forms.TextInput, forms.Select, forms.CheckboxInput)
+
+
+def _writable(form: forms.BaseForm, field: forms.Field) -> bool:
+    """A field whose group `written_groups` writes as its LeanBoundField draws it: optional, enabled, unprefixed,
+    a text or date input, a flat list, or a checkbox without help text, without an initial value's hidden copy."""
+    widget = field.widget
+    return (
+        not field.required
+        and not field.disabled
+        and not field.localize
+        and not field.show_hidden_initial
+        and (type(widget) in _WRITTEN or type(widget) is DateInput)
+        and not (isinstance(widget, forms.CheckboxInput) and field.help_text)
+        and not (
+            isinstance(widget, forms.Select) and any(isinstance(label, list | tuple) for _, label in widget.choices)
+        )
+    )
+
+
+def written_groups(form: forms.BaseForm) -> dict[str, SafeString]:
+    """Each field's group, the HTML its `as_field_group()` draws, written from the values sent when the form refused
+    nothing and every field is one `_writable` knows: a filter form's fields, drawn through Django's widgets, cost
+    30 to 60 µs each on every page (docs/performance.md). Otherwise the fields draw themselves. Each form that uses
+    it is compared with its fields' own drawing for any values (tests/core/test_written_groups.py)."""
+    fields = form.fields
+    if form.errors or form.prefix or form.auto_id != "id_%s" or not all(_writable(form, f) for f in fields.values()):
+        return {name: form[name].as_field_group() for name in fields}
+    mark = _escaped(optional_mark())
+    groups = {}
+    for name, field in fields.items():
+        widget, field_id = field.widget, f"id_{name}"
+        sent = widget.value_from_datadict(form.data, form.files, name)
+        help_id = f"{field_id}_helptext"
+        hint = ""
+        described = {}
+        if field.help_text:
+            # The form's own text, drawn |safe by django-dsfr's snippet.
+            hint = f' <span class="fr-hint-text" id="{help_id}">{field.help_text}</span>'
+            described = {"aria-describedby": help_id}
+        label = f'<label for="{field_id}" class="fr-label">{_escaped(field.label)}{mark}{hint}</label>'
+        attrs = _attrs({**widget.attrs, **described, "id": field_id})
+        if isinstance(widget, forms.CheckboxInput):
+            checked = " checked" if sent else ""
+            box = f'<input type="checkbox" name="{name}"{attrs}{checked}>'
+            groups[name] = SafeString(f'<div class="fr-checkbox-group fr-mb-2w">\n{box}\n{label}\n</div>')
+            continue
+        if isinstance(widget, forms.Select):
+            # The option whose value, as text, is the one sent (Django selects the first; values differ here).
+            chosen = "" if sent is None else str(sent)
+            options = "".join(
+                f'<option value="{_escaped(shown)}"{" selected" if shown == chosen else ""}>{_escaped(text)}</option>'
+                for shown, text in (("" if value is None else str(value), text) for value, text in widget.choices)
+            )
+            drawn = f'<select name="{name}"{attrs}>{options}</select>'
+        else:
+            # Django's inputs: the text sent as it was sent; an empty text is no value, an empty date keeps it.
+            empty = sent is None or (sent == "" and type(widget) is not DateInput)
+            value = "" if empty else f' value="{_escaped(str(sent))}"'
+            drawn = f'<input type="{widget.input_type}" name="{name}"{value}{attrs}>'
+        group = getattr(widget, "group_class", "") or "fr-input-group"
+        groups[name] = SafeString(f'<div class="{group}">\n{label}\n{drawn}\n</div>')
+    return groups
+
+
 class DsfrForm(DsfrBaseForm):
     """The base of the project's plain forms: django-dsfr's, with the shared renderer and the lean field groups."""
 

@@ -2,8 +2,7 @@ from django import forms
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString
 
-from core.forms import DateInput, DsfrForm, optional_mark
-from core.text import escape_html
+from core.forms import DateInput, DsfrForm, written_groups
 from journal.selectors import ACTION_GROUPS
 
 from .selectors import ActionFilters
@@ -34,43 +33,8 @@ class ActionFilterForm(DsfrForm):
 
     @cached_property
     def groups(self) -> dict[str, SafeString]:
-        """Each field's group, the same HTML as its `as_field_group()`: for a form without errors (the list as it
-        opens and as it is filtered), written here from the values sent; drawn through the fields themselves, at
-        50 µs each, it was a tenth of the page (docs/performance.md). With an error, the fields draw themselves.
-        tests/oversight/test_filter_form.py compares the two for any values."""
-        if self.errors:
-            return {name: self[name].as_field_group() for name in self.fields}
-        sent = {
-            name: field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
-            for name, field in self.fields.items()
-        }
-        mark = escape_html(optional_mark())
-        groups = {
-            name: _select_group(name, self.fields[name].label, mark, self.fields[name].choices, sent[name])
-            for name in ("delegue", "action")
-        }
-        patient, help_id = self.fields["patient"], "id_patient_helptext"
-        groups["patient"] = _input_group(
-            "patient",
-            f'{escape_html(str(patient.label))}{mark} <span class="fr-hint-text" id="{help_id}">'
-            f"{escape_html(str(patient.help_text))}</span>",
-            f'type="text" name="patient"{_value(sent["patient"])} maxlength="{patient.max_length}" class="fr-input" '
-            f'aria-describedby="{help_id}" id="id_patient"',
-        )
-        for name in ("du", "au"):
-            label = f"{escape_html(str(self.fields[name].label))}{mark}"
-            # A date sent empty keeps its empty value (Django's DateInput, unlike a text input).
-            value = "" if sent[name] is None else f' value="{escape_html(str(sent[name]))}"'
-            groups[name] = _input_group(
-                name, label, f'type="date" name="{name}"{value} class="fr-input" id="id_{name}"'
-            )
-        checked = " checked" if sent["masquer_consultations"] else ""
-        groups["masquer_consultations"] = SafeString(
-            '<div class="fr-checkbox-group fr-mb-2w">\n'
-            f'<input type="checkbox" name="masquer_consultations" id="id_masquer_consultations"{checked}>\n'
-            f'<label for="id_masquer_consultations" class="fr-label">Masquer les consultations{mark}</label>\n</div>'
-        )
-        return groups
+        """Each field's group (`core.forms.written_groups`: written from the values sent when nothing is refused)."""
+        return written_groups(self)
 
     def clean(self):
         cleaned = super().clean()
@@ -109,34 +73,6 @@ class ActionFilterForm(DsfrForm):
         if filters.hide_views and filters.group != "consultation":
             said.append("Consultations masquées")
         return said
-
-
-def _value(sent) -> str:
-    # What Django's Input draws: the text sent, as it was sent, unless empty.
-    return "" if sent in (None, "") else f' value="{escape_html(str(sent))}"'
-
-
-def _input_group(name: str, label: str, attributes: str) -> SafeString:
-    return SafeString(
-        f'<div class="fr-input-group">\n<label for="id_{name}" class="fr-label">{label}</label>\n'
-        f"<input {attributes}>\n</div>"
-    )
-
-
-def _select_group(name: str, label, mark: str, choices, sent) -> SafeString:
-    # Django's Select: the option whose value, as text, is the one sent (the empty one when none is sent); the
-    # values of these lists are all different.
-    chosen = "" if sent is None else str(sent)
-    options = []
-    for value, text in choices:
-        shown = "" if value is None else str(value)
-        selected = " selected" if shown == chosen else ""
-        options.append(f'<option value="{escape_html(shown)}"{selected}>{escape_html(str(text))}</option>')
-    return SafeString(
-        f'<div class="fr-select-group">\n<label for="id_{name}" class="fr-label">'
-        f"{escape_html(str(label))}{mark}</label>\n"
-        f'<select name="{name}" class="fr-select" id="id_{name}">{"".join(options)}</select>\n</div>'
-    )
 
 
 class PreferencesForm(DsfrForm):
