@@ -4,6 +4,7 @@ from functools import cache
 
 from django import forms
 from django.conf import settings
+from django.forms.widgets import boolean_check
 from django.utils.formats import localize
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
@@ -196,21 +197,32 @@ class LeanBoundField(DsfrBoundField):
 _WRITTEN = (forms.TextInput, forms.Select, forms.CheckboxInput)
 
 
-def _writable(form: forms.BaseForm, field: forms.Field) -> bool:
-    """A field whose group `written_groups` writes as its LeanBoundField draws it: optional, enabled, unprefixed,
-    a text or date input, a flat list, or a checkbox without help text, without an initial value's hidden copy."""
+def _writable(form: forms.BaseForm, name: str, field: forms.Field) -> bool:
+    """A field whose group `written_groups` writes as its LeanBoundField draws it: optional, enabled, labelled, with
+    no initial value, no template of its own and no id or description set on its widget; a text or date input, a
+    list of texts with different values, or a plain checkbox without help text."""
     widget = field.widget
-    return (
-        not field.required
-        and not field.disabled
-        and not field.localize
-        and not field.show_hidden_initial
-        and (type(widget) in _WRITTEN or type(widget) is DateInput)
-        and not (isinstance(widget, forms.CheckboxInput) and field.help_text)
-        and not (
-            isinstance(widget, forms.Select) and any(isinstance(label, list | tuple) for _, label in widget.choices)
-        )
-    )
+    if (
+        field.required
+        or field.disabled
+        or field.localize
+        or field.show_hidden_initial
+        or field.label is None
+        or field.initial is not None
+        or name in form.initial
+        or getattr(field, "template_name", None) is not None
+        or getattr(field, "bound_field_class", None) is not None
+        or not (type(widget) in _WRITTEN or type(widget) is DateInput)
+        or {"id", "aria-describedby"} & widget.attrs.keys()
+    ):
+        return False
+    if isinstance(widget, forms.CheckboxInput):
+        return not field.help_text and widget.check_test is boolean_check
+    if isinstance(widget, forms.Select):
+        choices = list(widget.choices)
+        values = [value for value, text in choices if isinstance(text, str)]
+        return len(values) == len(choices) == len(set(values))
+    return True
 
 
 def written_groups(form: forms.BaseForm) -> dict[str, SafeString]:
@@ -219,7 +231,8 @@ def written_groups(form: forms.BaseForm) -> dict[str, SafeString]:
     30 to 60 µs each on every page (docs/performance.md). Otherwise the fields draw themselves. Each form that uses
     it is compared with its fields' own drawing for any values (tests/core/test_written_groups.py)."""
     fields = form.fields
-    if form.errors or form.prefix or form.auto_id != "id_%s" or not all(_writable(form, f) for f in fields.values()):
+    drawn_here = type(form).bound_field_class is LeanBoundField and not form.prefix and form.auto_id == "id_%s"
+    if form.errors or not drawn_here or not all(_writable(form, name, field) for name, field in fields.items()):
         return {name: form[name].as_field_group() for name in fields}
     mark = _escaped(optional_mark())
     groups = {}
@@ -241,7 +254,7 @@ def written_groups(form: forms.BaseForm) -> dict[str, SafeString]:
             groups[name] = SafeString(f'<div class="fr-checkbox-group fr-mb-2w">\n{box}\n{label}\n</div>')
             continue
         if isinstance(widget, forms.Select):
-            # The option whose value, as text, is the one sent (Django selects the first; values differ here).
+            # The option whose value, as text, is the one sent (the values differ: `_writable`).
             chosen = "" if sent is None else str(sent)
             options = "".join(
                 f'<option value="{_escaped(shown)}"{" selected" if shown == chosen else ""}>{_escaped(text)}</option>'
