@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.forms.widgets import boolean_check
 from django.utils.formats import localize
-from django.utils.functional import Promise
+from django.utils.functional import Promise, cached_property
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # public in Django, not in the stubs
 from django.utils.translation import get_language
@@ -60,15 +60,21 @@ def _escaped(value) -> str:
     return value.__html__() if hasattr(value, "__html__") else escape_html(str(value))
 
 
+_NO_ATTRS = SafeString("")
+
+
 def _attrs(attrs: dict) -> SafeString:
-    """Django's django/forms/widgets/attrs.html: True as a bare name, False left out, anything else as text."""
+    """Django's django/forms/widgets/attrs.html: True as a bare name, False left out, anything else as text. Called
+    for every option of a list: most have none, and the result is built without mark_safe's wrapper for lazy text."""
+    if not attrs:
+        return _NO_ATTRS
     parts = []
     for name, value in attrs.items():
         if value is True:
             parts.append(f" {_escaped(name)}")
         elif value is not False:
             parts.append(f' {_escaped(name)}="{_escaped(str(value))}"')
-    return mark_safe("".join(parts))  # noqa: S308  # nosec B308 B703: each name and value escaped
+    return SafeString("".join(parts))  # nosec B703: each name and value escaped
 
 
 def _shown(value):
@@ -130,9 +136,29 @@ def optional_mark() -> str:
 def _mark(bound_field) -> str:
     """django-dsfr's dsfr_mark_optionnal_fields, its translated text looked up once per language: it was looked up
     for every optional field drawn (docs/performance.md)."""
-    if not bound_field.field.required and getattr(settings, "DSFR_MARK_OPTIONAL_FIELDS", False):
-        return _optional_mark(get_language())
+    if not bound_field.field.required and (mark := optional_mark()):
+        return mark
     return dsfr_mark(bound_field)
+
+
+def _group(
+    *, classes: str, checkbox: bool, label_for: str, label, mark: str, help_text, hint_id: str, drawn: str, errors=""
+) -> SafeString:
+    """django-dsfr's input_snippet.html or checkbox_snippet.html around a drawn widget, with the white space its
+    snippets leave between the parts (a space before the hint, a line between the label, the box and the errors),
+    so that what a browser or a screen reader makes of it is the same."""
+    hint = ""
+    if help_text:
+        # The form's own text, drawn |safe by django-dsfr's snippet.
+        help_text = mark_safe(help_text)  # noqa: S308  # nosec B308 B703
+        hint = f' <span class="fr-hint-text" id="{_escaped(hint_id)}_helptext">{_escaped(help_text)}</span>'
+    text = _escaped(label) + _escaped(mark) + hint
+    label_html = f'<label for="{_escaped(label_for)}" class="fr-label">{text}</label>'
+    if checkbox:  # the box before its label
+        drawn_group = f'<div class="{_escaped(classes)} fr-mb-2w">\n{drawn}\n{label_html}{errors}\n</div>'
+    else:
+        drawn_group = f'<div class="{_escaped(classes)}">\n{label_html}\n{drawn}{errors}\n</div>'
+    return mark_safe(drawn_group)  # noqa: S308  # nosec B308 B703: each part escaped
 
 
 INPUT_SNIPPET = "dsfr/form_field_snippets/input_snippet.html"
@@ -175,22 +201,18 @@ class LeanBoundField(DsfrBoundField):
         group = "fr-checkbox-group" if checkbox else getattr(widget, "group_class", "") or "fr-input-group"
         classes = group + (f" {group}--error" if self.errors else "")
         classes += " fr-input-group--disabled" if self.field.disabled else ""
-        hint = ""
-        if self.help_text:
-            # The form's own text, drawn |safe by django-dsfr's snippet.
-            help_text = mark_safe(self.help_text)  # noqa: S308  # nosec B308 B703
-            hint_id = self.auto_id if checkbox else self.id_for_label
-            hint = f' <span class="fr-hint-text" id="{_escaped(hint_id)}_helptext">{_escaped(help_text)}</span>'
-        # The white space django-dsfr's snippets leave between the parts (a space before the hint, a line between
-        # the label, the box and the errors), so that what a browser or a screen reader makes of it is the same.
-        text = _escaped(self.label) + _escaped(_mark(self)) + hint
-        label = f'<label for="{_escaped(self.id_for_label)}" class="fr-label">{text}</label>'
         errors = f'\n<div id="{_escaped(self.auto_id)}-desc-error">{_escaped(self.errors)}</div>' if self.errors else ""
-        if checkbox:  # the box before its label
-            drawn_group = f'<div class="{_escaped(classes)} fr-mb-2w">\n{drawn}\n{label}{errors}\n</div>'
-        else:
-            drawn_group = f'<div class="{_escaped(classes)}">\n{label}\n{drawn}{errors}\n</div>'
-        return mark_safe(drawn_group)  # noqa: S308  # nosec B308 B703: each part escaped
+        return _group(
+            classes=classes,
+            checkbox=checkbox,
+            label_for=self.id_for_label,
+            label=self.label,
+            mark=_mark(self),
+            help_text=self.help_text,
+            hint_id=self.auto_id if checkbox else self.id_for_label,
+            drawn=drawn,
+            errors=errors,
+        )
 
 
 # The widgets `written_groups` writes, by their exact type (a subclass may draw otherwise).
@@ -234,42 +256,42 @@ def written_groups(form: forms.BaseForm) -> dict[str, SafeString]:
     drawn_here = type(form).bound_field_class is LeanBoundField and not form.prefix and form.auto_id == "id_%s"
     if form.errors or not drawn_here or not all(_writable(form, name, field) for name, field in fields.items()):
         return {name: form[name].as_field_group() for name in fields}
-    mark = _escaped(optional_mark())
+    mark = optional_mark()
     groups = {}
     for name, field in fields.items():
         widget, field_id = field.widget, f"id_{name}"
         sent = widget.value_from_datadict(form.data, form.files, name)
-        help_id = f"{field_id}_helptext"
-        hint = ""
-        described = {}
-        if field.help_text:
-            # The form's own text, drawn |safe by django-dsfr's snippet.
-            hint = f' <span class="fr-hint-text" id="{help_id}">{field.help_text}</span>'
-            described = {"aria-describedby": help_id}
-        label = f'<label for="{field_id}" class="fr-label">{_escaped(field.label)}{mark}{hint}</label>'
-        attrs = _attrs({**widget.attrs, **described, "id": field_id})
-        if isinstance(widget, forms.CheckboxInput):
-            checked = " checked" if sent else ""
-            box = f'<input type="checkbox" name="{name}"{attrs}{checked}>'
-            # Each part escaped above (the help text is the form's own, drawn |safe as by django-dsfr).
-            groups[name] = mark_safe(f'<div class="fr-checkbox-group fr-mb-2w">\n{box}\n{label}\n</div>')  # noqa: S308  # nosec B308 B703
-            continue
-        if isinstance(widget, forms.Select):
+        described = {"aria-describedby": f"{field_id}_helptext"} if field.help_text else {}
+        attrs = {**widget.attrs, **described, "id": field_id}
+        checkbox = isinstance(widget, forms.CheckboxInput)
+        if checkbox:
+            drawn = _input(
+                {"type": "checkbox", "name": name, "value": None, "attrs": attrs | ({"checked": True} if sent else {})}
+            )
+        elif isinstance(widget, forms.Select):
             # The option whose value, as text, is the one sent (the values differ: `_writable`).
             chosen = "" if sent is None else str(sent)
-            options = "".join(
-                f'<option value="{_escaped(shown)}"{" selected" if shown == chosen else ""}>{_escaped(text)}</option>'
+            options = [
+                {"value": shown, "label": text, "attrs": {"selected": True} if shown == chosen else {}}
                 for shown, text in (("" if value is None else str(value), text) for value, text in widget.choices)
-            )
-            drawn = f'<select name="{name}"{attrs}>{options}</select>'
+            ]
+            drawn = _select({"name": name, "attrs": attrs, "optgroups": [(None, options, 0)]})
         else:
             # Django's inputs: the text sent as it was sent; an empty text is no value, an empty date keeps it.
             empty = sent is None or (sent == "" and type(widget) is not DateInput)
-            value = "" if empty else f' value="{_escaped(str(sent))}"'
-            drawn = f'<input type="{widget.input_type}" name="{name}"{value}{attrs}>'
-        group = getattr(widget, "group_class", "") or "fr-input-group"
-        # Each part escaped above (the help text is the form's own, drawn |safe as by django-dsfr).
-        groups[name] = mark_safe(f'<div class="{group}">\n{label}\n{drawn}\n</div>')  # noqa: S308  # nosec B308 B703
+            drawn = _input(
+                {"type": widget.input_type, "name": name, "value": None if empty else str(sent), "attrs": attrs}
+            )
+        groups[name] = _group(
+            classes="fr-checkbox-group" if checkbox else getattr(widget, "group_class", "") or "fr-input-group",
+            checkbox=checkbox,
+            label_for=field_id,
+            label=field.label,
+            mark=mark,
+            help_text=field.help_text,
+            hint_id=field_id,
+            drawn=drawn,
+        )
     return groups
 
 
@@ -278,6 +300,12 @@ class DsfrForm(DsfrBaseForm):
 
     default_renderer = DSFR_RENDERER
     bound_field_class = LeanBoundField
+
+    @cached_property
+    def groups(self) -> dict[str, SafeString]:
+        """Each field's group (`written_groups`: written from the values sent when nothing is refused), for a
+        template that draws the fields one by one (`{{ form.groups.name }}`)."""
+        return written_groups(self)
 
 
 class SingleLineField(forms.CharField):

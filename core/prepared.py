@@ -194,7 +194,7 @@ class Prepared(Generic[M]):
         template = (self._built(shape, stand_ins) if counting else self.queryset(shape=shape, **stand_ins)).using(db)
         windowed = window != _WHOLE
         if windowed and (template.query.is_sliced or template.query.combinator):
-            raise ValueError("Prepared: a window of rows() is bound as LIMIT and OFFSET: build must not slice")
+            raise ValueError("Prepared: a window of rows() is written as LIMIT and OFFSET: build must not slice")
         if self.columns and template.query.distinct:
             raise ValueError("Prepared: distinct rows are counted by their columns: give build the values_list")
         try:

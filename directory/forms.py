@@ -1,8 +1,6 @@
 from django import forms
-from django.utils.functional import cached_property
-from django.utils.safestring import SafeString
 
-from core.forms import DsfrForm, written_groups
+from core.forms import DsfrForm
 
 from .models import DOCTOR_PROFESSION_CODE
 
@@ -25,11 +23,6 @@ class DirectorySearchForm(DsfrForm):
         label="Lieu d'exercice", max_length=100, required=False, help_text="Commune, code postal ou département"
     )
     profession = forms.ChoiceField(label="Profession", choices=PROFESSION_CHOICES, required=False)
-
-    @cached_property
-    def groups(self) -> dict[str, SafeString]:
-        """Each field's group (`core.forms.written_groups`: written from the values sent when nothing is refused)."""
-        return written_groups(self)
 
     def search_arguments(self) -> dict | None:
         """The arguments of `search_professionals`, or None when there is nothing to search for."""

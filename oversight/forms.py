@@ -1,8 +1,6 @@
 from django import forms
-from django.utils.functional import cached_property
-from django.utils.safestring import SafeString
 
-from core.forms import DateInput, DsfrForm, written_groups
+from core.forms import DateInput, DsfrForm
 from journal.selectors import ACTION_GROUPS
 
 from .selectors import ActionFilters
@@ -30,11 +28,6 @@ class ActionFilterForm(DsfrForm):
         super().__init__(data)
         self.fields["delegue"].choices = [("", "Tous les délégués"), *delegates]
         self.delegate_names = dict(delegates)
-
-    @cached_property
-    def groups(self) -> dict[str, SafeString]:
-        """Each field's group (`core.forms.written_groups`: written from the values sent when nothing is refused)."""
-        return written_groups(self)
 
     def clean(self):
         cleaned = super().clean()
